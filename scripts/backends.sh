@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Gets the real backends the integration tests run against and caches them,
+# so a warm run skips every build.
+#
+#   Prometheus   built from the Go module proxy (Debian's package as fallback)
+#   Loki         built from the Go module proxy, pkg/push taken from its published module
+#   Alertmanager Debian's prometheus-alertmanager (the proxy's build lacks its UI assets)
+#
+# Prints KEY=PATH lines on stdout for the test harness; progress goes to stderr.
+set -euo pipefail
+
+CACHE="${TRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/triage}"
+BIN="$CACHE/bin"
+PROM_VERSION="${PROM_VERSION:-v0.316.0}"
+LOKI_VERSION="${LOKI_VERSION:-v3.7.8}"
+mkdir -p "$BIN" "$CACHE/src"
+
+log() { echo "backends: $*" >&2; }
+
+have_apt() { command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+	have_apt || return 1
+	if [ ! -f "$CACHE/.apt-updated" ] || [ -n "$(find "$CACHE/.apt-updated" -mmin +1440 2>/dev/null)" ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && touch "$CACHE/.apt-updated"
+	fi
+	# Debian packages start services through invoke-rc.d; forbid that, tests start their own.
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+	local rc=$?
+	rm -f /usr/sbin/policy-rc.d
+	return $rc
+}
+
+prometheus() {
+	local out="$BIN/prometheus-$PROM_VERSION"
+	if [ ! -x "$out/prometheus" ]; then
+		log "building prometheus $PROM_VERSION from the module proxy (about 5 min, once)"
+		local t0=$SECONDS
+		if GOBIN="$out" GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/prometheus@$PROM_VERSION" >&2; then
+			log "prometheus built in $((SECONDS - t0))s"
+		else
+			log "prometheus build failed; trying Debian's package"
+			if command -v prometheus >/dev/null || apt_install prometheus; then
+				echo "PROMETHEUS_BIN=$(command -v prometheus)"
+				return
+			fi
+			return 1
+		fi
+	fi
+	echo "PROMETHEUS_BIN=$out/prometheus"
+}
+
+alertmanager() {
+	local p
+	for p in "${ALERTMANAGER_BIN:-}" "$(command -v prometheus-alertmanager || true)" "$(command -v alertmanager || true)"; do
+		if [ -n "$p" ] && [ -x "$p" ]; then
+			echo "ALERTMANAGER_BIN=$p"
+			return
+		fi
+	done
+	log "installing Debian's prometheus-alertmanager"
+	apt_install prometheus-alertmanager || { log "cannot install alertmanager"; return 1; }
+	echo "ALERTMANAGER_BIN=$(command -v prometheus-alertmanager)"
+}
+
+loki() {
+	local out="$BIN/loki-$LOKI_VERSION"
+	if [ ! -x "$out" ]; then
+		log "building loki $LOKI_VERSION from the module proxy (about 5 min, once)"
+		local t0=$SECONDS
+		local dir
+		dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/grafana/loki/v3@$LOKI_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+		[ -n "$dir" ] || { log "cannot download loki"; return 1; }
+		local src="$CACHE/src/loki-$LOKI_VERSION"
+		rm -rf "$src"
+		cp -r "$dir" "$src"
+		chmod -R u+w "$src"
+		# The module points pkg/push at its own folder; use the published module instead.
+		sed -i '/^replace github.com\/grafana\/loki\/pkg\/push => /d' "$src/go.mod"
+		(cd "$src" && GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" ./cmd/loki) >&2
+		mv "$out.tmp" "$out"
+		rm -rf "$src"
+		log "loki built in $((SECONDS - t0))s"
+	fi
+	echo "LOKI_BIN=$out"
+}
+
+tempo() {
+	if [ -n "${TEMPO_URL:-}" ]; then
+		echo "TEMPO_URL=$TEMPO_URL"
+	elif command -v tempo >/dev/null; then
+		echo "TEMPO_BIN=$(command -v tempo)"
+	fi
+}
+
+want="${*:-prometheus alertmanager loki tempo}"
+for b in $want; do
+	"$b"
+done

@@ -1,0 +1,120 @@
+// Package config loads Triage's configuration: defaults in code, overlaid by
+// the YAML file, then TRIAGE_* environment variables, then flags, and
+// validated with messages that name the key, the value and what was expected.
+package config
+
+import (
+	"time"
+
+	"github.com/triagectl/triage/sources"
+)
+
+// Config is the whole effective configuration.
+type Config struct {
+	Sources Sources           `mapstructure:"sources" yaml:"sources"`
+	Mapping Mapping           `mapstructure:"mapping" yaml:"mapping"`
+	Triage  Triage            `mapstructure:"triage" yaml:"triage"`
+	Grafana Grafana           `mapstructure:"grafana" yaml:"grafana"`
+	Theme   string            `mapstructure:"theme" yaml:"theme"`
+	Keys    map[string]string `mapstructure:"keys" yaml:"keys,omitempty"`
+	Serve   Serve             `mapstructure:"serve" yaml:"serve"`
+	Log     Log               `mapstructure:"log" yaml:"log"`
+}
+
+// Sources names the four backends. A source with no URL is unconfigured.
+type Sources struct {
+	Prometheus   sources.Config `mapstructure:"prometheus" yaml:"prometheus"`
+	Loki         sources.Config `mapstructure:"loki" yaml:"loki"`
+	Tempo        sources.Config `mapstructure:"tempo" yaml:"tempo"`
+	Alertmanager sources.Config `mapstructure:"alertmanager" yaml:"alertmanager"`
+}
+
+// Each returns the sources in display order with their names.
+func (s Sources) Each() []Named {
+	return []Named{{"prometheus", s.Prometheus}, {"loki", s.Loki}, {"tempo", s.Tempo}, {"alertmanager", s.Alertmanager}}
+}
+
+// Named pairs a source's name with its config.
+type Named struct {
+	Name   string
+	Config sources.Config
+}
+
+// Mapping says where Triage finds services and users in labels and attributes.
+type Mapping struct {
+	ServiceLabels        []string `mapstructure:"service_labels" yaml:"service_labels"`
+	UserAttributes       []string `mapstructure:"user_attributes" yaml:"user_attributes"`
+	UserDetailAttributes []string `mapstructure:"user_detail_attributes" yaml:"user_detail_attributes"`
+}
+
+// Triage tunes the investigation.
+type Triage struct {
+	Lookback         time.Duration `mapstructure:"lookback" yaml:"lookback"`
+	BaselineOffset   time.Duration `mapstructure:"baseline_offset" yaml:"baseline_offset"`
+	TraceSample      int           `mapstructure:"trace_sample" yaml:"trace_sample"`
+	FetchConcurrency int           `mapstructure:"fetch_concurrency" yaml:"fetch_concurrency"`
+	SlowThreshold    time.Duration `mapstructure:"slow_threshold" yaml:"slow_threshold"`
+}
+
+// Grafana, when configured, turns rows into Explore links.
+type Grafana struct {
+	URL         string            `mapstructure:"url" yaml:"url"`
+	Datasources map[string]string `mapstructure:"datasources" yaml:"datasources,omitempty"`
+}
+
+// Serve configures the daemon.
+type Serve struct {
+	WebhookListen    string        `mapstructure:"webhook_listen" yaml:"webhook_listen"`
+	WebhookTokenFile string        `mapstructure:"webhook_token_file" yaml:"webhook_token_file,omitempty"`
+	SSHListen        string        `mapstructure:"ssh_listen" yaml:"ssh_listen"`
+	SSHHostKey       string        `mapstructure:"ssh_host_key" yaml:"ssh_host_key"`
+	AuthorizedKeys   string        `mapstructure:"authorized_keys" yaml:"authorized_keys"`
+	Store            string        `mapstructure:"store" yaml:"store"`
+	Retention        time.Duration `mapstructure:"retention" yaml:"retention"`
+}
+
+// Log configures the debug log. It never goes to the terminal.
+type Log struct {
+	File  string `mapstructure:"file" yaml:"file"`
+	Level string `mapstructure:"level" yaml:"level"`
+}
+
+// Themes lists the built-in themes.
+var Themes = []string{"dark", "light", "high-contrast", "mono"}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	src := func(timeout time.Duration) sources.Config {
+		return sources.Config{Timeout: timeout, MaxBodyBytes: sources.DefaultMaxBodyBytes, RetryBackoff: sources.DefaultRetryBackoff}
+	}
+	return Config{
+		Sources: Sources{
+			Prometheus:   src(10 * time.Second),
+			Loki:         src(10 * time.Second),
+			Tempo:        src(10 * time.Second),
+			Alertmanager: src(5 * time.Second),
+		},
+		Mapping: Mapping{
+			ServiceLabels:        []string{"service", "service_name", "job", "app"},
+			UserAttributes:       []string{"enduser.id", "user.id", "customer.id"},
+			UserDetailAttributes: []string{"user.tier", "user.region"},
+		},
+		Triage: Triage{
+			Lookback:         15 * time.Minute,
+			BaselineOffset:   time.Hour,
+			TraceSample:      200,
+			FetchConcurrency: 16,
+			SlowThreshold:    time.Second,
+		},
+		Theme: "dark",
+		Serve: Serve{
+			WebhookListen:  ":9095",
+			SSHListen:      ":2222",
+			SSHHostKey:     "~/.local/share/triage/ssh_host_ed25519",
+			AuthorizedKeys: "~/.ssh/authorized_keys",
+			Store:          "~/.local/share/triage/incidents.db",
+			Retention:      30 * 24 * time.Hour,
+		},
+		Log: Log{File: "~/.local/state/triage/debug.log", Level: "debug"},
+	}
+}

@@ -32,12 +32,21 @@ apt_install() {
 	return $rc
 }
 
-prometheus() {
-	local out="$BIN/prometheus-$PROM_VERSION"
+# Module v0.3YY.Z is Prometheus 3.YY.Z.
+prom_release() {
+	local v=${PROM_VERSION#v0.}
+	local minor=${v%%.*}
+	echo "3.$((10#${minor:1})).${v#*.}"
+}
+
+get_prometheus() {
+	local out="$BIN/prometheus-$PROM_VERSION-r1"
 	if [ ! -x "$out/prometheus" ]; then
 		log "building prometheus $PROM_VERSION from the module proxy (about 5 min, once)"
 		local t0=$SECONDS
-		if GOBIN="$out" GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/prometheus@$PROM_VERSION" >&2; then
+		if GOBIN="$out" GOFLAGS=-mod=mod go install -trimpath \
+			-ldflags "-s -w -X github.com/prometheus/common/version.Version=$(prom_release) -X github.com/prometheus/common/version.Branch=module-proxy" \
+			"github.com/prometheus/prometheus/cmd/prometheus@$PROM_VERSION" >&2; then
 			log "prometheus built in $((SECONDS - t0))s"
 		else
 			log "prometheus build failed; trying Debian's package"
@@ -51,7 +60,7 @@ prometheus() {
 	echo "PROMETHEUS_BIN=$out/prometheus"
 }
 
-alertmanager() {
+get_alertmanager() {
 	local p
 	for p in "${ALERTMANAGER_BIN:-}" "$(command -v prometheus-alertmanager || true)" "$(command -v alertmanager || true)"; do
 		if [ -n "$p" ] && [ -x "$p" ]; then
@@ -64,8 +73,8 @@ alertmanager() {
 	echo "ALERTMANAGER_BIN=$(command -v prometheus-alertmanager)"
 }
 
-loki() {
-	local out="$BIN/loki-$LOKI_VERSION"
+get_loki() {
+	local out="$BIN/loki-$LOKI_VERSION-r1"
 	if [ ! -x "$out" ]; then
 		log "building loki $LOKI_VERSION from the module proxy (about 5 min, once)"
 		local t0=$SECONDS
@@ -78,7 +87,9 @@ loki() {
 		chmod -R u+w "$src"
 		# The module points pkg/push at its own folder; use the published module instead.
 		sed -i '/^replace github.com\/grafana\/loki\/pkg\/push => /d' "$src/go.mod"
-		(cd "$src" && GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" ./cmd/loki) >&2
+		(cd "$src" && GOFLAGS=-mod=mod go build -trimpath -tags netgo \
+			-ldflags "-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=${LOKI_VERSION#v} -X github.com/grafana/loki/v3/pkg/util/build.Branch=module-proxy" \
+			-o "$out.tmp" ./cmd/loki) >&2
 		mv "$out.tmp" "$out"
 		rm -rf "$src"
 		log "loki built in $((SECONDS - t0))s"
@@ -86,7 +97,7 @@ loki() {
 	echo "LOKI_BIN=$out"
 }
 
-tempo() {
+get_tempo() {
 	if [ -n "${TEMPO_URL:-}" ]; then
 		echo "TEMPO_URL=$TEMPO_URL"
 	elif command -v tempo >/dev/null; then
@@ -96,5 +107,5 @@ tempo() {
 
 want="${*:-prometheus alertmanager loki tempo}"
 for b in $want; do
-	"$b"
+	"get_$b"
 done

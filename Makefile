@@ -1,0 +1,42 @@
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: all build demo test unit fuzz bench backends lint clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/triage ./cmd/triage
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/triage-sim ./cmd/triage-sim
+
+# The embedded demo incident lands with incident bundles; until then this
+# says so instead of failing.
+demo: build
+	@echo "make demo: the embedded demo incident is coming with incident bundles."
+	@echo "Meanwhile: bin/triage check --prometheus-url ... --loki-url ... --tempo-url ..."
+
+# Everything: lint, real backends (built once, cached under ~/.cache/triage),
+# every test, and a summary of live backends and skipped tests.
+test:
+	bash scripts/test.sh
+
+# Unit tests only, no backends.
+unit:
+	$(GO) test ./...
+
+fuzz:
+	bash scripts/fuzz.sh
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+backends:
+	bash scripts/backends.sh
+
+lint:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

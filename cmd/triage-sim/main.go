@@ -1,0 +1,222 @@
+// Command triage-sim drives a simulated shop incident with a known ground
+// truth into Tempo (OTLP), Loki and a Prometheus scrape endpoint, for tests
+// and demos of triage.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/triagectl/triage/internal/sim"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRoot().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "triage-sim:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "triage-sim",
+		Short:         "Simulate a shop incident with a known ground truth",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newRunCmd(), newTruthCmd(), newRulesCmd())
+	return root
+}
+
+// scenarioFlags are the scenario's fields as flags, defaulting to
+// sim.DefaultScenario; --now pins the window for reproducible output.
+type scenarioFlags struct {
+	sc  sim.Scenario
+	now string
+}
+
+func (f *scenarioFlags) register(fs *pflag.FlagSet) {
+	d := sim.DefaultScenario()
+	fs.Int64Var(&f.sc.Seed, "seed", d.Seed, "random seed; the same seed and --now give the same incident")
+	fs.IntVar(&f.sc.Users, "users", d.Users, fmt.Sprintf("number of users (at least %d)", sim.MinUsers))
+	fs.DurationVar(&f.sc.Window, "window", d.Window, "traffic is generated over [now-window, now]")
+	fs.DurationVar(&f.sc.IncidentAfter, "incident-after", d.IncidentAfter, "the fault starts this long after the window start")
+	fs.Float64Var(&f.sc.RPS, "rps", d.RPS, "entry requests per second")
+	fs.StringVar(&f.sc.ErrorService, "error-service", d.ErrorService, `the dependency that fails ("" turns the fault off)`)
+	fs.StringVar(&f.sc.ErrorSegment, "error-segment", d.ErrorSegment, `key=value selecting the failing requests ("" for all)`)
+	fs.Float64Var(&f.sc.ErrorRate, "error-rate", d.ErrorRate, "share of segment requests that fail")
+	fs.StringVar(&f.sc.SlowService, "slow-service", d.SlowService, `the service that turns slow ("" for none)`)
+	fs.DurationVar(&f.sc.SlowBy, "slow-by", d.SlowBy, "latency added to slow calls")
+	fs.Float64Var(&f.sc.SlowRate, "slow-rate", d.SlowRate, "share of the slow service's calls that are slow")
+	fs.StringVar(&f.sc.NoiseService, "noise-service", d.NoiseService, `a service with unrelated, tolerated errors ("" for none)`)
+	fs.Float64Var(&f.sc.NoiseRate, "noise-rate", d.NoiseRate, "share of the noise service's calls that fail")
+	fs.StringVar(&f.sc.Planted, "planted", d.Planted, `key=value set on the failing requests' resource ("" for none)`)
+	fs.StringVar(&f.now, "now", "", "end of the window, RFC 3339 (default: the current time)")
+}
+
+func (f *scenarioFlags) generate() (*sim.Incident, error) {
+	now := time.Now()
+	if f.now != "" {
+		t, err := time.Parse(time.RFC3339Nano, f.now)
+		if err != nil {
+			return nil, fmt.Errorf("--now %q: want RFC 3339, e.g. 2026-01-02T03:04:05Z", f.now)
+		}
+		now = t
+	}
+	return sim.Generate(f.sc, now)
+}
+
+func newTruthCmd() *cobra.Command {
+	var f scenarioFlags
+	cmd := &cobra.Command{
+		Use:   "truth",
+		Short: "Print the ground truth JSON without sending anything",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			inc, err := f.generate()
+			if err != nil {
+				return err
+			}
+			return writeTruth(cmd.OutOrStdout(), inc)
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func newRulesCmd() *cobra.Command {
+	var f scenarioFlags
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Print the Prometheus alerting rules for the incident",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			inc, err := f.generate()
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(inc.RuleFile())
+			return err
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+type runOptions struct {
+	loki, tempo, listen, truth, rules string
+}
+
+func newRunCmd() *cobra.Command {
+	var f scenarioFlags
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Send the incident's traces and logs, then serve its metrics until interrupted",
+		Long: "run generates the incident, writes --truth and --rules, serves /metrics (and /truth, /rules)\n" +
+			"on --metrics-listen, exports the traces to --tempo-otlp and pushes the logs to --loki.\n" +
+			"It prints key=value lines (metrics_addr, traces, logs) and then \"ready\"; with\n" +
+			"--metrics-listen it keeps serving until interrupted.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			inc, err := f.generate()
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), cmd.OutOrStdout(), inc, o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.loki, "loki", "", "Loki base URL to push logs to, e.g. http://127.0.0.1:3100")
+	fs.StringVar(&o.tempo, "tempo-otlp", "", "OTLP/HTTP endpoint to export traces to, e.g. http://127.0.0.1:4318")
+	fs.StringVar(&o.listen, "metrics-listen", "", "address to serve /metrics on, e.g. 127.0.0.1:0")
+	fs.StringVar(&o.truth, "truth", "", "write the ground truth JSON to this file")
+	fs.StringVar(&o.rules, "rules", "", "write the Prometheus rules YAML to this file")
+	f.register(fs)
+	return cmd
+}
+
+func run(ctx context.Context, out io.Writer, inc *sim.Incident, o runOptions) error {
+	if o.truth != "" {
+		fh, err := os.Create(o.truth)
+		if err != nil {
+			return err
+		}
+		if err := writeTruth(fh, inc); err != nil {
+			fh.Close()
+			return err
+		}
+		if err := fh.Close(); err != nil {
+			return err
+		}
+	}
+	if o.rules != "" {
+		if err := os.WriteFile(o.rules, inc.RuleFile(), 0o644); err != nil {
+			return err
+		}
+	}
+	var srv *http.Server
+	if o.listen != "" {
+		ln, err := net.Listen("tcp", o.listen)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", inc.MetricsHandler())
+		mux.HandleFunc("/truth", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = writeTruth(w, inc)
+		})
+		mux.HandleFunc("/rules", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(inc.RuleFile())
+		})
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		fmt.Fprintf(out, "metrics_addr=%s\n", ln.Addr())
+	}
+	truth := inc.Truth()
+	if o.tempo != "" {
+		if err := inc.SendTraces(ctx, o.tempo); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "traces=%d\n", truth.Traces)
+	}
+	if o.loki != "" {
+		if err := inc.PushLogs(ctx, o.loki); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "logs=%d\n", truth.LogLines)
+	}
+	fmt.Fprintln(out, "ready")
+	if srv == nil {
+		return nil
+	}
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func writeTruth(w io.Writer, inc *sim.Incident) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(inc.Truth())
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/sim"
+)
+
+const fixedNow = "2026-03-01T12:00:00Z"
+
+func execute(ctx context.Context, out io.Writer, args ...string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(out)
+	root.SetErr(io.Discard)
+	return root.ExecuteContext(ctx)
+}
+
+func TestTruthCommand(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		culprit string
+		wantErr string
+	}{
+		{"default", []string{"truth", "--now", fixedNow}, "ledger-db", ""},
+		{"scenario flags", []string{"truth", "--now", fixedNow, "--error-service", "inventory", "--error-segment", "user.tier=pro"}, "inventory", ""},
+		{"fault off", []string{"truth", "--now", fixedNow, "--error-service", ""}, "", ""},
+		{"bad scenario", []string{"truth", "--users", "10"}, "", "Users=10"},
+		{"bad now", []string{"truth", "--now", "yesterday"}, "", "--now"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := execute(context.Background(), &out, tc.args...)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gt sim.GroundTruth
+			if err := json.Unmarshal(out.Bytes(), &gt); err != nil {
+				t.Fatalf("truth is not JSON: %v", err)
+			}
+			if gt.Culprit != tc.culprit || gt.End.Format(time.RFC3339) != fixedNow {
+				t.Fatalf("culprit %q ending %s, want %q ending %s", gt.Culprit, gt.End, tc.culprit, fixedNow)
+			}
+		})
+	}
+}
+
+func TestRunSendsAndWritesFiles(t *testing.T) {
+	var otlp, loki atomic.Int32
+	tempo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		otlp.Add(1)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer tempo.Close()
+	lk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		loki.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer lk.Close()
+	dir := t.TempDir()
+	truthFile, rulesFile := filepath.Join(dir, "truth.json"), filepath.Join(dir, "rules.yaml")
+	var out bytes.Buffer
+	err := execute(context.Background(), &out, "run", "--now", fixedNow, "--window", "2m", "--incident-after", "30s",
+		"--tempo-otlp", tempo.URL, "--loki", lk.URL, "--truth", truthFile, "--rules", rulesFile)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"traces=", "logs=", "ready\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output %q lacks %q", out.String(), want)
+		}
+	}
+	if otlp.Load() == 0 || loki.Load() == 0 {
+		t.Errorf("%d OTLP and %d Loki requests", otlp.Load(), loki.Load())
+	}
+	raw, err := os.ReadFile(truthFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gt sim.GroundTruth
+	if err := json.Unmarshal(raw, &gt); err != nil || gt.Traces == 0 {
+		t.Fatalf("truth file: %v, %d traces", err, gt.Traces)
+	}
+	if rules, err := os.ReadFile(rulesFile); err != nil || !strings.Contains(string(rules), "HighErrorRate") {
+		t.Fatalf("rules file: %v %q", err, rules)
+	}
+}
+
+func TestRunServesMetricsUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- execute(ctx, pw, "run", "--now", fixedNow, "--window", "2m", "--incident-after", "30s", "--metrics-listen", "127.0.0.1:0")
+		pw.Close()
+	}()
+	addr := ""
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if a, ok := strings.CutPrefix(sc.Text(), "metrics_addr="); ok {
+			addr = a
+		}
+		if sc.Text() == "ready" {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if addr == "" {
+		t.Fatal("no metrics_addr line")
+	}
+	for _, path := range []string{"/metrics", "/truth", "/rules"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Fatalf("%s: %s", path, resp.Status)
+		}
+		if path == "/metrics" && !strings.Contains(string(body), "traces_spanmetrics_calls_total") {
+			t.Fatalf("/metrics lacks span metrics")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+}

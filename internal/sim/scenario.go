@@ -1,0 +1,165 @@
+// Package sim generates a realistic shop incident whose ground truth is known
+// (traces, logs, Tempo-style metrics and alert rules) and sends it to real
+// backends, so the triage engine can be tested end to end against the truth.
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario parameterises the incident. Zero numeric fields take their
+// defaults; an empty fault service turns that fault off.
+type Scenario struct {
+	Seed          int64
+	Users         int           // >= 200; ids "u-10001"...
+	Window        time.Duration // traffic generated over [now-Window, now], default 15m
+	IncidentAfter time.Duration // the fault starts this long after the window start, default 5m
+	RPS           float64       // entry requests per second over the window (default 4)
+
+	ErrorService string  // the dependency that fails, default "ledger-db"
+	ErrorSegment string  // "key=value" on the user; only those requests fail; default "user.region=eu-west"
+	ErrorRate    float64 // share of segment requests that fail, default 0.6
+
+	SlowService string        // default "inventory"; adds SlowBy latency to its spans
+	SlowBy      time.Duration // default 1500ms
+	SlowRate    float64       // default 0.3
+
+	NoiseService string  // an unrelated service with background errors, default "recommendations"
+	NoiseRate    float64 // default 0.05
+
+	Planted string // "key=value" set on the failing requests' resource, default "k8s.node.name=node-7"
+}
+
+// Defaults of the numeric fields, also used when a field is zero.
+const (
+	defaultUsers         = 300
+	defaultWindow        = 15 * time.Minute
+	defaultIncidentAfter = 5 * time.Minute
+	defaultRPS           = 4.0
+	defaultErrorRate     = 0.6
+	defaultSlowBy        = 1500 * time.Millisecond
+	defaultSlowRate      = 0.3
+	defaultNoiseRate     = 0.05
+
+	// MinUsers is the smallest user population a scenario may ask for.
+	MinUsers = 200
+	maxUsers = 100_000
+	// maxRequests bounds memory: every request is kept as spans and logs.
+	maxRequests = 200_000
+)
+
+// DefaultScenario is the payments → ledger-db pool exhaustion for eu-west
+// users, with a slow inventory and noisy recommendations as distractors.
+func DefaultScenario() Scenario {
+	return Scenario{
+		Seed:          42,
+		Users:         defaultUsers,
+		Window:        defaultWindow,
+		IncidentAfter: defaultIncidentAfter,
+		RPS:           defaultRPS,
+		ErrorService:  "ledger-db",
+		ErrorSegment:  "user.region=eu-west",
+		ErrorRate:     defaultErrorRate,
+		SlowService:   "inventory",
+		SlowBy:        defaultSlowBy,
+		SlowRate:      defaultSlowRate,
+		NoiseService:  "recommendations",
+		NoiseRate:     defaultNoiseRate,
+		Planted:       "k8s.node.name=node-7",
+	}
+}
+
+// segmentKeys are the request properties an ErrorSegment may select on.
+func segmentKeys() []string { return []string{"enduser.id", "user.tier", "user.region", "http.route"} }
+
+// normalize fills defaults and rejects scenarios the generator cannot honour,
+// naming the field, the value and what was expected.
+func (sc Scenario) normalize() (Scenario, error) {
+	if sc.Users == 0 {
+		sc.Users = defaultUsers
+	}
+	if sc.Users < MinUsers {
+		return sc, fmt.Errorf("scenario: Users=%d, want at least %d", sc.Users, MinUsers)
+	}
+	if sc.Users > maxUsers {
+		return sc, fmt.Errorf("scenario: Users=%d, want at most %d", sc.Users, maxUsers)
+	}
+	if sc.Window <= 0 {
+		sc.Window = defaultWindow
+	}
+	if sc.IncidentAfter <= 0 {
+		sc.IncidentAfter = min(defaultIncidentAfter, sc.Window/3)
+	}
+	if sc.IncidentAfter >= sc.Window {
+		return sc, fmt.Errorf("scenario: IncidentAfter=%s, want less than Window=%s", sc.IncidentAfter, sc.Window)
+	}
+	if sc.RPS <= 0 {
+		sc.RPS = defaultRPS
+	}
+	if n := sc.RPS * sc.Window.Seconds(); n > maxRequests || math.IsNaN(n) {
+		return sc, fmt.Errorf("scenario: RPS=%g over Window=%s is %.0f requests, want at most %d", sc.RPS, sc.Window, n, maxRequests)
+	}
+	if sc.ErrorRate == 0 {
+		sc.ErrorRate = defaultErrorRate
+	}
+	if sc.SlowBy <= 0 {
+		sc.SlowBy = defaultSlowBy
+	}
+	if sc.SlowBy > time.Minute {
+		return sc, fmt.Errorf("scenario: SlowBy=%s, want at most 1m", sc.SlowBy)
+	}
+	if sc.SlowRate == 0 {
+		sc.SlowRate = defaultSlowRate
+	}
+	if sc.NoiseRate == 0 {
+		sc.NoiseRate = defaultNoiseRate
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"ErrorRate", sc.ErrorRate}, {"SlowRate", sc.SlowRate}, {"NoiseRate", sc.NoiseRate}} {
+		if !(r.v > 0 && r.v <= 1) {
+			return sc, fmt.Errorf("scenario: %s=%g, want a share in (0, 1]", r.name, r.v)
+		}
+	}
+	for _, s := range []struct{ field, v string }{
+		{"ErrorService", sc.ErrorService}, {"SlowService", sc.SlowService}, {"NoiseService", sc.NoiseService},
+	} {
+		if s.v != "" && !knownNode(s.v) {
+			return sc, fmt.Errorf("scenario: %s=%q, want one of %s", s.field, s.v, strings.Join(nodeNames(), ", "))
+		}
+	}
+	if sc.ErrorSegment != "" {
+		k, _, err := parseKV("ErrorSegment", sc.ErrorSegment)
+		if err != nil {
+			return sc, err
+		}
+		if !slices.Contains(segmentKeys(), k) {
+			return sc, fmt.Errorf("scenario: ErrorSegment key %q, want one of %s", k, strings.Join(segmentKeys(), ", "))
+		}
+	}
+	if sc.Planted != "" {
+		k, _, err := parseKV("Planted", sc.Planted)
+		if err != nil {
+			return sc, err
+		}
+		if k == "service.name" {
+			return sc, fmt.Errorf("scenario: Planted key %q cannot be planted, want another resource attribute", k)
+		}
+	}
+	return sc, nil
+}
+
+// parseKV splits "key=value", both sides non-empty.
+func parseKV(field, s string) (string, string, error) {
+	k, v, ok := strings.Cut(s, "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" || v == "" {
+		return "", "", fmt.Errorf("scenario: %s=%q, want key=value", field, s)
+	}
+	return k, v, nil
+}

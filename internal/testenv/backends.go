@@ -1,0 +1,345 @@
+package testenv
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reservePort returns a port kept for name, so that configs written before
+// a backend starts (Prometheus naming Alertmanager) agree with it.
+func (e *env) reservePort(name string) (int, error) {
+	if e.ports == nil {
+		e.ports = map[string]int{}
+	}
+	if p, ok := e.ports[name]; ok {
+		return p, nil
+	}
+	p, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	e.ports[name] = p
+	return p, nil
+}
+
+func (e *env) metricsAddr() (string, error) {
+	if e.metrics != nil {
+		return e.metrics.addr, nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	m := &metricsServer{addr: l.Addr().String()}
+	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = m.srv.Serve(l) }()
+	e.metrics = m
+	return m.addr, nil
+}
+
+func startPrometheus(e *env) (*Backend, error) {
+	dir, err := e.dir("prometheus")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	simAddr, err := e.metricsAddr()
+	if err != nil {
+		return nil, err
+	}
+	amPort, err := e.reservePort("alertmanager")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "rules"), 0o755); err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%q]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ["127.0.0.1:%d"]}]
+scrape_configs:
+  - job_name: sim
+    scrape_interval: 1s
+    scrape_timeout: 1s
+    static_configs: [{targets: [%q]}]
+`, filepath.Join(dir, "rules", "*.yml"), amPort, simAddr)
+	cfgPath, err := writeFile(dir, "prometheus.yml", cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: "prometheus", bin: os.Getenv("PROMETHEUS_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
+		args: []string{
+			"--config.file=" + cfgPath,
+			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+			"--web.enable-lifecycle",
+			"--web.enable-remote-write-receiver",
+			"--enable-feature=exemplar-storage",
+			"--log.level=warn",
+		}}
+	b := &Backend{Name: "prometheus", URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p}
+	b.ready = b.URL + "/-/ready"
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(b.ready, 90*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	var info struct {
+		Data struct {
+			Version string `json:"version"`
+		} `json:"data"`
+	}
+	if getJSON(b.URL+"/api/v1/status/buildinfo", &info) == nil {
+		b.Version = info.Data.Version
+	}
+	return b, nil
+}
+
+func startLoki(e *env) (*Backend, error) {
+	dir, err := e.dir("loki")
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf(`auth_enabled: false
+server:
+  http_listen_address: 127.0.0.1
+  http_listen_port: %d
+  grpc_listen_address: 127.0.0.1
+  grpc_listen_port: %d
+  log_level: warn
+common:
+  instance_addr: 127.0.0.1
+  path_prefix: %[3]s
+  replication_factor: 1
+  storage:
+    filesystem:
+      chunks_directory: %[3]s/chunks
+      rules_directory: %[3]s/rules
+  ring:
+    kvstore:
+      store: inmemory
+schema_config:
+  configs:
+    - from: 2020-10-24
+      store: tsdb
+      object_store: filesystem
+      schema: v13
+      index: {prefix: index_, period: 24h}
+ingester:
+  lifecycler:
+    min_ready_duration: 0s
+    final_sleep: 0s
+limits_config:
+  allow_structured_metadata: true
+  volume_enabled: true
+  discover_log_levels: true
+  reject_old_samples: false
+pattern_ingester:
+  enabled: true
+query_range:
+  results_cache:
+    cache:
+      embedded_cache: {enabled: false}
+  cache_results: false
+analytics:
+  reporting_enabled: false
+`, ports[0], ports[1], dir)
+	cfgPath, err := writeFile(dir, "loki.yml", cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: "loki", bin: os.Getenv("LOKI_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
+		args: []string{"-config.file=" + cfgPath}}
+	b := &Backend{Name: "loki", URL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), proc: p}
+	b.ready = b.URL + "/ready"
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(b.ready, 120*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	var info struct {
+		Version string `json:"version"`
+	}
+	if getJSON(b.URL+"/loki/api/v1/status/buildinfo", &info) == nil {
+		b.Version = info.Version
+	}
+	return b, nil
+}
+
+func startAlertmanager(e *env) (*Backend, error) {
+	dir, err := e.dir("alertmanager")
+	if err != nil {
+		return nil, err
+	}
+	port, err := e.reservePort("alertmanager")
+	if err != nil {
+		return nil, err
+	}
+	cfg := `route:
+  receiver: sink
+  group_by: [alertname, service]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1m
+receivers:
+  - name: sink
+`
+	if hook := os.Getenv("TRIAGE_TEST_WEBHOOK"); hook != "" {
+		cfg += fmt.Sprintf("    webhook_configs: [{url: %q, send_resolved: true}]\n", hook)
+	}
+	cfgPath, err := writeFile(dir, "alertmanager.yml", cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: "alertmanager", bin: os.Getenv("ALERTMANAGER_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
+		args: []string{
+			"--config.file=" + cfgPath,
+			"--storage.path=" + filepath.Join(dir, "data"),
+			"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+			"--cluster.listen-address=",
+			"--log.level=warn",
+		}}
+	b := &Backend{Name: "alertmanager", URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p}
+	b.ready = b.URL + "/-/ready"
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(b.ready, 60*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	var st struct {
+		VersionInfo struct {
+			Version string `json:"version"`
+		} `json:"versionInfo"`
+	}
+	if getJSON(b.URL+"/api/v2/status", &st) == nil {
+		b.Version = st.VersionInfo.Version
+	}
+	return b, nil
+}
+
+// remoteTempo is a Tempo given by TEMPO_URL (and TEMPO_OTLP for its OTLP/HTTP
+// receiver, by default port 4318 on the same host).
+func remoteTempo() *Backend {
+	u := strings.TrimRight(os.Getenv("TEMPO_URL"), "/")
+	otlp := os.Getenv("TEMPO_OTLP")
+	if otlp == "" {
+		host := strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		otlp = "http://" + net.JoinHostPort(host, "4318")
+	}
+	b := &Backend{Name: "tempo", URL: u, OTLP: otlp, remote: true}
+	var info struct {
+		Version string `json:"version"`
+	}
+	if getJSON(u+"/api/status/buildinfo", &info) == nil {
+		b.Version = info.Version
+	}
+	return b
+}
+
+func startTempo(e *env) (*Backend, error) {
+	dir, err := e.dir("tempo")
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath, err := writeFile(dir, "tempo.yml", tempoConfig(dir, ports[0], ports[1], ports[2]))
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: "tempo", bin: os.Getenv("TEMPO_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
+		args: []string{"-config.file=" + cfgPath}}
+	b := &Backend{Name: "tempo", URL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
+		OTLP: fmt.Sprintf("http://127.0.0.1:%d", ports[2]), proc: p}
+	b.ready = b.URL + "/ready"
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(b.ready, 120*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	var info struct {
+		Version string `json:"version"`
+	}
+	if getJSON(b.URL+"/api/status/buildinfo", &info) == nil {
+		b.Version = info.Version
+	}
+	return b, nil
+}
+
+// tempoConfig is a single-binary Tempo on local storage.
+func tempoConfig(dir string, httpPort, grpcPort, otlpPort int) string {
+	return fmt.Sprintf(`server:
+  http_listen_address: 127.0.0.1
+  http_listen_port: %d
+  grpc_listen_address: 127.0.0.1
+  grpc_listen_port: %d
+  log_level: warn
+distributor:
+  receivers:
+    otlp:
+      protocols:
+        http:
+          endpoint: 127.0.0.1:%d
+storage:
+  trace:
+    backend: local
+    local: {path: %[4]s/blocks}
+    wal: {path: %[4]s/wal}
+live_store:
+  wal: {path: %[4]s/live-store/traces}
+  shutdown_marker_dir: %[4]s/live-store/shutdown-marker
+backend_scheduler:
+  local_work_path: %[4]s/scheduler
+usage_report:
+  reporting_enabled: false
+`, httpPort, grpcPort, otlpPort, dir)
+}
+
+func getJSON(url string, v any) error {
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("GET %s: HTTP %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return json.Unmarshal(body, v)
+}

@@ -1,0 +1,164 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/sim"
+)
+
+// SimIncident is the simulator's incident as loaded into the live backends.
+// Backends that are not live are nil.
+type SimIncident struct {
+	Truth    sim.GroundTruth
+	Incident *sim.Incident
+	Now      time.Time
+
+	Prometheus, Loki, Alertmanager, Tempo *Backend
+}
+
+// Incident loads the simulator's default scenario into every live backend,
+// once per test binary, and waits until each answers with the data.
+func Incident(t testing.TB) *SimIncident {
+	t.Helper()
+	state.mu.Lock()
+	inc, err := state.incident, state.incErr
+	state.mu.Unlock()
+	if inc == nil && err == nil {
+		inc, err = loadIncident()
+		state.mu.Lock()
+		state.incident, state.incErr = inc, err
+		state.mu.Unlock()
+	}
+	if err != nil {
+		t.Fatalf("simulator incident: %v", err)
+	}
+	return inc
+}
+
+// optional returns the backend if it is live, nil if its binary is absent,
+// and an error if it is present but would not start.
+func optional(name string) (*Backend, error) {
+	b, err := state.get(name)
+	if _, ok := err.(errNotAvailable); ok {
+		if required(name) {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return b, err
+}
+
+func loadIncident() (*SimIncident, error) {
+	now := time.Now().Truncate(time.Second)
+	in, err := sim.Generate(sim.DefaultScenario(), now)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	si := &SimIncident{Truth: in.Truth(), Incident: in, Now: now}
+	for name, dst := range map[string]**Backend{"prometheus": &si.Prometheus, "loki": &si.Loki,
+		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo} {
+		b, err := optional(name)
+		if err != nil {
+			return nil, err
+		}
+		*dst = b
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	state.mu.Lock()
+	if state.metrics != nil {
+		state.metrics.set(in.MetricsHandler())
+	}
+	state.mu.Unlock()
+
+	if si.Loki != nil {
+		if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
+			return nil, fmt.Errorf("push logs to loki: %w", err)
+		}
+	}
+	if si.Tempo != nil {
+		if err := in.SendTraces(ctx, si.Tempo.OTLP); err != nil {
+			return nil, fmt.Errorf("send traces to tempo: %w", err)
+		}
+	}
+	if si.Prometheus != nil {
+		if err := installRules(si.Prometheus, in.RuleFile()); err != nil {
+			return nil, err
+		}
+		err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
+			return promHasData(si.Prometheus.URL, `sum(traces_spanmetrics_calls_total)`)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("prometheus never scraped the simulator: %w", err)
+		}
+	}
+	if si.Loki != nil {
+		q := url.Values{"query": {`sum(count_over_time({env="sim"}[1h]))`}, "time": {fmt.Sprint(now.Add(time.Minute).Unix())}}
+		err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
+			return hasResult(si.Loki.URL + "/loki/api/v1/query?" + q.Encode())
+		})
+		if err != nil {
+			return nil, fmt.Errorf("loki never answered with the pushed logs: %w", err)
+		}
+	}
+	if si.Tempo != nil && len(si.Truth.FailingTraceIDs) > 0 {
+		id := si.Truth.FailingTraceIDs[0]
+		err := poll(ctx, 90*time.Second, func(ctx context.Context) error {
+			var v map[string]any
+			return getJSON(si.Tempo.URL+"/api/v2/traces/"+id, &v)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tempo never returned trace %s: %w", id, err)
+		}
+	}
+	return si, nil
+}
+
+// installRules writes the simulator's alert rules and reloads Prometheus.
+func installRules(b *Backend, rules []byte) error {
+	if b.proc == nil {
+		return nil
+	}
+	path := filepath.Join(b.proc.dir, "rules", "sim.yml")
+	if err := os.WriteFile(path, rules, 0o644); err != nil {
+		return err
+	}
+	resp, err := http.Post(b.URL+"/-/reload", "", nil)
+	if err != nil {
+		return fmt.Errorf("reload prometheus: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("reload prometheus: HTTP %d (rules rejected? see %s)", resp.StatusCode, b.proc.logPath)
+	}
+	return nil
+}
+
+func promHasData(base, query string) error {
+	return hasResult(base + "/api/v1/query?" + url.Values{"query": {query}}.Encode())
+}
+
+// hasResult checks that a Prometheus-style query answers a non-empty result.
+func hasResult(u string) error {
+	var v struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []any `json:"result"`
+		} `json:"data"`
+	}
+	if err := getJSON(u, &v); err != nil {
+		return err
+	}
+	if len(v.Data.Result) == 0 {
+		return fmt.Errorf("empty result from %s", u)
+	}
+	return nil
+}

@@ -128,6 +128,10 @@ server:
   grpc_listen_address: 127.0.0.1
   grpc_listen_port: %d
   log_level: warn
+  # The simulator pushes in bursts; Loki forwards them to its pattern
+  # ingester in one message, over gRPC's default 4 MiB.
+  grpc_server_max_recv_msg_size: 67108864
+  grpc_server_max_send_msg_size: 67108864
 common:
   instance_addr: 127.0.0.1
   path_prefix: %[3]s
@@ -157,6 +161,9 @@ limits_config:
   reject_old_samples: false
 pattern_ingester:
   enabled: true
+  lifecycler:
+    min_ready_duration: 0s
+    final_sleep: 0s
 query_range:
   results_cache:
     cache:

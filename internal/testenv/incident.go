@@ -108,12 +108,46 @@ func loadIncident() (*SimIncident, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loki never answered with the pushed logs: %w", err)
 		}
+		// Loki's pattern tee can drop a push made while its pattern ingester
+		// is still joining the ring; a second push (stored lines are
+		// deduplicated) gives it the lines again.
+		pq := url.Values{"query": {`{env="sim"}`}, "start": {fmt.Sprint(si.Truth.Start.Unix())},
+			"end": {fmt.Sprint(now.Add(time.Minute).Unix())}, "step": {"60s"}}
+		patterns := func(ctx context.Context) error {
+			var v struct {
+				Data []any `json:"data"`
+			}
+			if err := getJSON(si.Loki.URL+"/loki/api/v1/patterns?"+pq.Encode(), &v); err != nil {
+				return err
+			}
+			if len(v.Data) == 0 {
+				return fmt.Errorf("no patterns yet")
+			}
+			return nil
+		}
+		if poll(ctx, 20*time.Second, patterns) != nil {
+			if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
+				return nil, fmt.Errorf("push logs to loki again: %w", err)
+			}
+			_ = poll(ctx, 30*time.Second, patterns)
+		}
 	}
 	if si.Tempo != nil && len(si.Truth.FailingTraceIDs) > 0 {
 		id := si.Truth.FailingTraceIDs[0]
+		// v2 answers a missing trace with 200 and an empty trace: wait for spans.
 		err := poll(ctx, 90*time.Second, func(ctx context.Context) error {
-			var v map[string]any
-			return getJSON(si.Tempo.URL+"/api/v2/traces/"+id, &v)
+			var v struct {
+				Trace struct {
+					ResourceSpans []any `json:"resourceSpans"`
+				} `json:"trace"`
+			}
+			if err := getJSON(si.Tempo.URL+"/api/v2/traces/"+id, &v); err != nil {
+				return err
+			}
+			if len(v.Trace.ResourceSpans) == 0 {
+				return fmt.Errorf("trace %s not found yet", id)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("tempo never returned trace %s: %w", id, err)

@@ -1,0 +1,139 @@
+// Command triage is the incident-triage console: it investigates an alert
+// across Prometheus, Loki and Tempo and shows who is affected and how badly.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triagectl/triage/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// exitError carries a process exit code through cobra without printing twice.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// app is what every command shares: the loaded config and the logger.
+type app struct {
+	configPath string
+	debug      bool
+	cfg        *config.Loaded
+	log        *slog.Logger
+	closeLog   func()
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler), closeLog: func() {}}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	a.closeLog()
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "triage:", err)
+	return 2
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "triage",
+		Short: "Incident triage across Prometheus, Loki and Tempo",
+		Long: `Triage investigates an alert across Prometheus, Loki and Tempo in parallel,
+follows failing traces to rank the culprit service and the affected users,
+and shows the verdict first with the evidence one key away.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup(cmd)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/triage/config.yaml)")
+	pf.BoolVar(&a.debug, "debug", false, "write a debug log to log.file (never to the terminal)")
+	pf.String("debug-file", "", "debug log path (default ~/.local/state/triage/debug.log)")
+	pf.String("prometheus-url", "", "Prometheus base URL")
+	pf.String("loki-url", "", "Loki base URL")
+	pf.String("tempo-url", "", "Tempo base URL")
+	pf.String("alertmanager-url", "", "Alertmanager base URL")
+	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
+	root.AddCommand(a.configCommand(), a.checkCommand(), a.versionCommand())
+	return root
+}
+
+// setup loads the config and opens the debug log, before any command runs.
+func (a *app) setup(cmd *cobra.Command) error {
+	cfg, err := config.Load(a.configPath, cmd.Flags())
+	if err != nil {
+		return err
+	}
+	a.cfg = cfg
+	if a.debug {
+		path := expandHome(cfg.Log.File)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("debug log: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("debug log: %w", err)
+		}
+		var level slog.Level
+		_ = level.UnmarshalText([]byte(cfg.Log.Level))
+		a.log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
+		a.closeLog = func() { f.Close() }
+		a.log.Info("triage starting", "version", version, "command", cmd.CommandPath(), "config", cfg.File)
+	}
+	return nil
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(a.stdout, "triage", version)
+			return nil
+		},
+	}
+}
+
+// expandHome turns a leading ~/ into the home directory.
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,34 +39,67 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newTruthCmd(), newRulesCmd())
+	root.AddCommand(newRunCmd(), newTruthCmd(), newRulesCmd(), newScenariosCmd())
 	return root
 }
 
-// scenarioFlags are the scenario's fields as flags, defaulting to
-// sim.DefaultScenario; --now pins the window for reproducible output.
+// scenarioFlags are the scenario's fields as flags. The scenario starts from
+// --scenario's preset (sim.DefaultScenario without it) and the flags given
+// explicitly override its fields; --now pins the window for reproducible
+// output.
 type scenarioFlags struct {
-	sc  sim.Scenario
-	now string
+	fs     *pflag.FlagSet
+	preset string
+	sc     sim.Scenario // the flags' values, applied only where Changed
+	apply  []func(dst *sim.Scenario)
+	now    string
+}
+
+// bind defines one scenario flag and remembers how to copy it over a preset.
+func bind[T any](f *scenarioFlags, define func(*T, string, T, string), name string, field func(*sim.Scenario) *T, usage string) {
+	d := sim.DefaultScenario()
+	define(field(&f.sc), name, *field(&d), usage)
+	f.apply = append(f.apply, func(dst *sim.Scenario) {
+		if f.fs.Changed(name) {
+			*field(dst) = *field(&f.sc)
+		}
+	})
 }
 
 func (f *scenarioFlags) register(fs *pflag.FlagSet) {
-	d := sim.DefaultScenario()
-	fs.Int64Var(&f.sc.Seed, "seed", d.Seed, "random seed; the same seed and --now give the same incident")
-	fs.IntVar(&f.sc.Users, "users", d.Users, fmt.Sprintf("number of users (at least %d)", sim.MinUsers))
-	fs.DurationVar(&f.sc.Window, "window", d.Window, "traffic is generated over [now-window, now]")
-	fs.DurationVar(&f.sc.IncidentAfter, "incident-after", d.IncidentAfter, "the fault starts this long after the window start")
-	fs.Float64Var(&f.sc.RPS, "rps", d.RPS, "entry requests per second")
-	fs.StringVar(&f.sc.ErrorService, "error-service", d.ErrorService, `the dependency that fails ("" turns the fault off)`)
-	fs.StringVar(&f.sc.ErrorSegment, "error-segment", d.ErrorSegment, `key=value selecting the failing requests ("" for all)`)
-	fs.Float64Var(&f.sc.ErrorRate, "error-rate", d.ErrorRate, "share of segment requests that fail")
-	fs.StringVar(&f.sc.SlowService, "slow-service", d.SlowService, `the service that turns slow ("" for none)`)
-	fs.DurationVar(&f.sc.SlowBy, "slow-by", d.SlowBy, "latency added to slow calls")
-	fs.Float64Var(&f.sc.SlowRate, "slow-rate", d.SlowRate, "share of the slow service's calls that are slow")
-	fs.StringVar(&f.sc.NoiseService, "noise-service", d.NoiseService, `a service with unrelated, tolerated errors ("" for none)`)
-	fs.Float64Var(&f.sc.NoiseRate, "noise-rate", d.NoiseRate, "share of the noise service's calls that fail")
-	fs.StringVar(&f.sc.Planted, "planted", d.Planted, `key=value set on the failing requests' resource ("" for none)`)
+	f.fs = fs
+	fs.StringVar(&f.preset, "scenario", "", "start from the preset `NAME` (list them with triage-sim scenarios); flags given override its fields, whose defaults shown here are db-region's")
+	bind(f, fs.Int64Var, "seed", func(s *sim.Scenario) *int64 { return &s.Seed }, "random seed; the same seed and --now give the same incident")
+	bind(f, fs.IntVar, "users", func(s *sim.Scenario) *int { return &s.Users }, fmt.Sprintf("number of users (at least %d)", sim.MinUsers))
+	bind(f, fs.DurationVar, "window", func(s *sim.Scenario) *time.Duration { return &s.Window }, "traffic is generated over [now-window, now]")
+	bind(f, fs.DurationVar, "incident-after", func(s *sim.Scenario) *time.Duration { return &s.IncidentAfter }, "the fault starts this long after the window start")
+	bind(f, fs.Float64Var, "rps", func(s *sim.Scenario) *float64 { return &s.RPS }, "entry requests per second")
+	bind(f, fs.StringVar, "error-service", func(s *sim.Scenario) *string { return &s.ErrorService }, `the dependency that fails ("" turns the fault off)`)
+	bind(f, fs.StringVar, "error-segment", func(s *sim.Scenario) *string { return &s.ErrorSegment }, `key=value selecting the failing requests ("" for all)`)
+	bind(f, fs.Float64Var, "error-rate", func(s *sim.Scenario) *float64 { return &s.ErrorRate }, "share of segment requests that fail")
+	bind(f, fs.StringVar, "slow-service", func(s *sim.Scenario) *string { return &s.SlowService }, `the service that turns slow ("" for none)`)
+	bind(f, fs.StringVar, "slow-segment", func(s *sim.Scenario) *string { return &s.SlowSegment }, `key=value selecting the slowed requests ("" for all)`)
+	bind(f, fs.DurationVar, "slow-by", func(s *sim.Scenario) *time.Duration { return &s.SlowBy }, "latency added to slow calls")
+	bind(f, fs.Float64Var, "slow-rate", func(s *sim.Scenario) *float64 { return &s.SlowRate }, "share of segment requests that are slow")
+	bind(f, fs.StringVar, "noise-service", func(s *sim.Scenario) *string { return &s.NoiseService }, `a service with unrelated, tolerated errors ("" for none)`)
+	bind(f, fs.Float64Var, "noise-rate", func(s *sim.Scenario) *float64 { return &s.NoiseRate }, "share of the noise service's calls that fail")
+	bind(f, fs.StringVar, "planted", func(s *sim.Scenario) *string { return &s.Planted }, `key=value set on the affected requests' resource ("" for none)`)
 	fs.StringVar(&f.now, "now", "", "end of the window, RFC 3339 (default: the current time)")
+}
+
+// scenario is the preset, or the default, with the given flags applied.
+func (f *scenarioFlags) scenario() (sim.Scenario, error) {
+	sc := sim.DefaultScenario()
+	if f.preset != "" {
+		var err error
+		if sc, err = sim.PresetScenario(f.preset); err != nil {
+			return sc, fmt.Errorf("--scenario: %w", err)
+		}
+	}
+	for _, apply := range f.apply {
+		apply(&sc)
+	}
+	return sc, nil
 }
 
 func (f *scenarioFlags) generate() (*sim.Incident, error) {
@@ -77,7 +111,26 @@ func (f *scenarioFlags) generate() (*sim.Incident, error) {
 		}
 		now = t
 	}
-	return sim.Generate(f.sc, now)
+	sc, err := f.scenario()
+	if err != nil {
+		return nil, err
+	}
+	return sim.Generate(sc, now)
+}
+
+func newScenariosCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "scenarios",
+		Short: "List the named scenarios for --scenario",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			for _, p := range sim.Presets() {
+				fmt.Fprintf(tw, "%s\t%s\n", p.Name, p.Description)
+			}
+			return tw.Flush()
+		},
+	}
 }
 
 func newTruthCmd() *cobra.Command {
@@ -127,7 +180,8 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Send the incident's traces and logs, then serve its metrics until interrupted",
-		Long: "run generates the incident, writes --truth and --rules, serves /metrics (and /truth, /rules)\n" +
+		Long: "run generates the incident (--scenario NAME picks a preset, see `triage-sim scenarios`),\n" +
+			"writes --truth and --rules, serves /metrics (and /truth, /rules)\n" +
 			"on --metrics-listen, exports the traces to --tempo-otlp and pushes the logs to --loki.\n" +
 			"It prints key=value lines (metrics_addr, traces, logs) and then \"ready\"; with\n" +
 			"--metrics-listen it keeps serving until interrupted.",

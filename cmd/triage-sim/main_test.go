@@ -33,13 +33,34 @@ func TestTruthCommand(t *testing.T) {
 		name    string
 		args    []string
 		culprit string
+		check   func(sim.GroundTruth) bool // nil: nothing more
 		wantErr string
 	}{
-		{"default", []string{"truth", "--now", fixedNow}, "ledger-db", ""},
-		{"scenario flags", []string{"truth", "--now", fixedNow, "--error-service", "inventory", "--error-segment", "user.tier=pro"}, "inventory", ""},
-		{"fault off", []string{"truth", "--now", fixedNow, "--error-service", ""}, "", ""},
-		{"bad scenario", []string{"truth", "--users", "10"}, "", "Users=10"},
-		{"bad now", []string{"truth", "--now", "yesterday"}, "", "--now"},
+		{name: "default", args: []string{"truth", "--now", fixedNow}, culprit: "ledger-db",
+			check: func(gt sim.GroundTruth) bool { return gt.Scenario.Name == "db-region" }},
+		{name: "scenario flags", args: []string{"truth", "--now", fixedNow, "--error-service", "inventory", "--error-segment", "user.tier=pro"}, culprit: "inventory"},
+		{name: "error fault off leaves the slow inventory", args: []string{"truth", "--now", fixedNow, "--error-service", ""}, culprit: "inventory",
+			check: func(gt sim.GroundTruth) bool { return gt.Kind == sim.KindLatency }},
+		{name: "every fault off", args: []string{"truth", "--now", fixedNow, "--error-service", "", "--slow-service", ""}, culprit: ""},
+		{name: "preset db-region", args: []string{"truth", "--now", fixedNow, "--scenario", "db-region"}, culprit: "ledger-db"},
+		{name: "preset cache-tier", args: []string{"truth", "--now", fixedNow, "--scenario", "cache-tier"}, culprit: "session-cache",
+			check: func(gt sim.GroundTruth) bool {
+				return gt.Kind == sim.KindLatency && gt.Scenario.SlowSegment == "user.tier=free"
+			}},
+		{name: "preset consumer", args: []string{"truth", "--now", fixedNow, "--scenario", "consumer"}, culprit: "notifications",
+			check: func(gt sim.GroundTruth) bool { return len(gt.Messaging.FailingLinks) > 0 }},
+		{name: "preset noise", args: []string{"truth", "--now", fixedNow, "--scenario", "noise"}, culprit: "inventory",
+			check: func(gt sim.GroundTruth) bool {
+				return len(gt.NoiseOrigins) == 1 && gt.NoiseOrigins[0] == "recommendations"
+			}},
+		{name: "flags override the preset", args: []string{"truth", "--now", fixedNow, "--scenario", "cache-tier", "--slow-segment", "user.tier=pro", "--seed", "42"},
+			culprit: "session-cache", check: func(gt sim.GroundTruth) bool {
+				sc := gt.Scenario
+				return sc.Name == "cache-tier" && sc.SlowSegment == "user.tier=pro" && sc.Seed == 42 && sc.SlowRate == 0.7 && sc.ErrorService == ""
+			}},
+		{name: "unknown scenario", args: []string{"truth", "--scenario", "meteor"}, wantErr: `"meteor"`},
+		{name: "bad scenario", args: []string{"truth", "--users", "10"}, wantErr: "Users=10"},
+		{name: "bad now", args: []string{"truth", "--now", "yesterday"}, wantErr: "--now"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,7 +82,38 @@ func TestTruthCommand(t *testing.T) {
 			if gt.Culprit != tc.culprit || gt.End.Format(time.RFC3339) != fixedNow {
 				t.Fatalf("culprit %q ending %s, want %q ending %s", gt.Culprit, gt.End, tc.culprit, fixedNow)
 			}
+			if tc.check != nil && !tc.check(gt) {
+				t.Fatalf("truth of %v fails the check: %s incident, scenario %+v", tc.args, gt.Kind, gt.Scenario)
+			}
 		})
+	}
+}
+
+func TestScenariosCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := execute(context.Background(), &out, "scenarios"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	presets := sim.Presets()
+	if len(lines) != len(presets) {
+		t.Fatalf("%d lines for %d presets:\n%s", len(lines), len(presets), out.String())
+	}
+	for k, p := range presets {
+		name, desc, _ := strings.Cut(lines[k], " ")
+		if name != p.Name || strings.TrimSpace(desc) != p.Description {
+			t.Errorf("line %q, want %s and its description", lines[k], p.Name)
+		}
+	}
+}
+
+func TestRulesFollowTheScenario(t *testing.T) {
+	var out bytes.Buffer
+	if err := execute(context.Background(), &out, "rules", "--now", fixedNow, "--scenario", "cache-tier"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "alert: HighLatency") || !strings.Contains(out.String(), "histogram_quantile") {
+		t.Fatalf("cache-tier rules lack the latency alert:\n%s", out.String())
 	}
 }
 
@@ -82,7 +134,7 @@ func TestRunSendsAndWritesFiles(t *testing.T) {
 	dir := t.TempDir()
 	truthFile, rulesFile := filepath.Join(dir, "truth.json"), filepath.Join(dir, "rules.yaml")
 	var out bytes.Buffer
-	err := execute(context.Background(), &out, "run", "--now", fixedNow, "--window", "2m", "--incident-after", "30s",
+	err := execute(context.Background(), &out, "run", "--scenario", "noise", "--now", fixedNow, "--window", "2m", "--incident-after", "30s",
 		"--tempo-otlp", tempo.URL, "--loki", lk.URL, "--truth", truthFile, "--rules", rulesFile)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -102,6 +154,9 @@ func TestRunSendsAndWritesFiles(t *testing.T) {
 	var gt sim.GroundTruth
 	if err := json.Unmarshal(raw, &gt); err != nil || gt.Traces == 0 {
 		t.Fatalf("truth file: %v, %d traces", err, gt.Traces)
+	}
+	if sc := gt.Scenario; sc.Name != "noise" || sc.Window != 2*time.Minute || sc.ErrorService != "inventory" {
+		t.Errorf("truth file's scenario %+v, want the noise preset over 2m", sc)
 	}
 	if rules, err := os.ReadFile(rulesFile); err != nil || !strings.Contains(string(rules), "HighErrorRate") {
 		t.Fatalf("rules file: %v %q", err, rules)

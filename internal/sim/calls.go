@@ -42,7 +42,7 @@ func (g *generator) serve(req *request, n *node, parent spanID, start int64, lin
 	var mode failureMode
 	origin := false
 	switch {
-	case n.svc == g.sc.ErrorService && req.fail:
+	case n.svc == g.sc.ErrorService && req.fail && !hasInProcessChild(n):
 		mode, origin = failureModeOf(n), true
 		fail = &failure{msg: mode.msg, timeout: mode.timeout}
 	case g.isNoise(n):
@@ -160,7 +160,8 @@ func (g *generator) call(req *request, callerIdx int, n *node, start int64) (int
 	switch n.proto {
 	case protoDB:
 		d := g.dur(n.selfMs)
-		if g.slowed(req, n) {
+		slow := g.slowed(req, n)
+		if slow {
 			d += int64(g.sc.SlowBy)
 		}
 		origin := n.svc == g.sc.ErrorService && req.fail
@@ -170,6 +171,8 @@ func (g *generator) call(req *request, callerIdx int, n *node, start int64) (int
 			d = int64(mode.waitMs*1e6) + g.rng.Int64N(3_000_000)
 			fail, exc = &failure{msg: mode.msg, timeout: mode.timeout, noise: noise}, mode.excType
 			g.log(start+d, callerSvc, tr, cs.id, mode.logFmt, mode.args(g.rng)...)
+		} else if slow {
+			g.log(start+d, callerSvc, tr, cs.id, slowQueryFormat(n), d/1e6)
 		}
 		end = start + d
 	case protoKafka:
@@ -200,6 +203,26 @@ func (g *generator) call(req *request, callerIdx int, n *node, start int64) (int
 		s.events = append(s.events, exceptionEvent(end, exc, fail.msg))
 	}
 	return end, fail
+}
+
+// hasInProcessChild reports whether n hands its work to an in-process span
+// of its own service, which is then where a failure of n starts.
+func hasInProcessChild(n *node) bool {
+	for _, c := range n.children {
+		if c.proto == protoInternal && c.svc == n.svc {
+			return true
+		}
+	}
+	return false
+}
+
+// slowQueryFormat is the warning a database client logs for a call that
+// took longer than its slow-log threshold.
+func slowQueryFormat(n *node) string {
+	if n.dbSystem == "redis" {
+		return `level=warn msg="slow redis command" cmd=` + n.dbOp + ` addr=` + n.svc + `:6379 duration_ms=%d threshold_ms=500`
+	}
+	return `level=warn msg="slow query" db=` + n.dbNamespace + ` op=` + n.dbOp + ` table=` + n.dbTable + ` duration_ms=%d threshold_ms=500`
 }
 
 func exceptionEvent(at int64, typ, msg string) event {
@@ -245,8 +268,11 @@ func (g *generator) serverAttrs(req *request, n *node, fail *failure) []attr {
 		}
 		a = append(a, str("rpc.system", "grpc"), str("rpc.service", n.rpcService), str("rpc.method", n.rpcMethod), num("rpc.grpc.status_code", code))
 	case protoKafka:
+		// The consumer restores the user from the message headers, so its
+		// traces name the user as the request that produced the message did.
 		a = append(a, str("messaging.system", "kafka"), str("messaging.operation.type", "process"), str("messaging.operation.name", "process"),
-			str("messaging.destination.name", n.topic), str("messaging.consumer.group.name", n.svc))
+			str("messaging.destination.name", n.topic), str("messaging.consumer.group.name", n.svc),
+			str("user.tier", u.tier), str("user.region", u.region))
 	case protoInternal:
 		if req.orderID != "" {
 			a = append(a, str("order.id", req.orderID))

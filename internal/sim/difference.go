@@ -1,23 +1,28 @@
 package sim
 
-// differences measures the planted attribute on the failure's origin span
-// and the error segment on the entry span, each in failing traces against
-// healthy traces through the same service, the way the ranking model does.
-func (i *Incident) differences(gt *GroundTruth) {
+// differences measures the planted attribute on the culprit's span and the
+// fault's segment on the entry span, each in affected traces against healthy
+// traces through the same service, the way the ranking model does.
+func (i *Incident) differences(gt *GroundTruth, facts []traceFacts) {
+	// Slow traces are healthy next to failing ones, but not in a latency incident.
+	healthy := func(f traceFacts) bool { return !f.failing && (gt.Kind != KindLatency || !f.slow) }
 	if k, v, err := parseKV("Planted", i.sc.Planted); err == nil && gt.Culprit != "" {
 		origin := gt.originService()
 		var fail, failHit, base, baseHit int
 		for ti := range i.traces {
 			tr := &i.traces[ti]
-			s := i.failureSpan(tr, gt.Culprit)
-			if !tr.root().failed {
+			var s *span
+			switch {
+			case gt.affected(facts[ti]):
+				s = i.culpritSpan(tr, gt)
+			case healthy(facts[ti]):
 				s = i.firstSpanOf(tr, origin)
 			}
 			if s == nil {
 				continue
 			}
 			hit := i.podAttr(s.pod, k) == v
-			if tr.root().failed {
+			if gt.affected(facts[ti]) {
 				fail++
 				failHit += b2i(hit)
 			} else {
@@ -27,7 +32,11 @@ func (i *Incident) differences(gt *GroundTruth) {
 		}
 		gt.Difference = Difference{Attribute: k, Value: v, FailingShare: share(failHit, fail), BaselineShare: share(baseHit, base)}
 	}
-	if k, v, err := parseKV("ErrorSegment", i.sc.ErrorSegment); err == nil {
+	field, segment := "ErrorSegment", i.sc.ErrorSegment
+	if gt.Kind == KindLatency {
+		field, segment = "SlowSegment", i.sc.SlowSegment
+	}
+	if k, v, err := parseKV(field, segment); err == nil {
 		var fail, failHit, base, baseHit int
 		for ti := range i.traces {
 			root := i.traces[ti].root()
@@ -35,16 +44,29 @@ func (i *Incident) differences(gt *GroundTruth) {
 				continue
 			}
 			hit := root.strAttr(k) == v
-			if root.failed {
+			switch {
+			case gt.affected(facts[ti]):
 				fail++
 				failHit += b2i(hit)
-			} else {
+			case healthy(facts[ti]):
 				base++
 				baseHit += b2i(hit)
 			}
 		}
 		gt.SegmentDifference = Difference{Attribute: k, Value: v, FailingShare: share(failHit, fail), BaselineShare: share(baseHit, base)}
 	}
+}
+
+// culpritSpan is the span in an affected trace that blames the culprit: the
+// error origin, or the span with the most self-time in a slow trace.
+func (i *Incident) culpritSpan(tr *traceRec, gt *GroundTruth) *span {
+	if gt.Kind == KindLatency {
+		if s := &tr.spans[slowestSelf(tr)]; i.originName(s) == gt.Culprit {
+			return s
+		}
+		return nil
+	}
+	return i.failureSpan(tr, gt.Culprit)
 }
 
 // failureSpan is the origin span in tr that blames culprit.

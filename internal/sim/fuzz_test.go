@@ -12,13 +12,15 @@ import (
 // FuzzGenerate feeds arbitrary scenarios: Generate either refuses them with
 // an error or returns a truth consistent with its own traces.
 func FuzzGenerate(f *testing.F) {
-	d := DefaultScenario()
-	f.Add(d.Seed, d.Users, uint16(90), 3.0, d.ErrorService, d.ErrorSegment, d.ErrorRate, d.SlowService, d.NoiseService, d.Planted)
-	f.Add(int64(7), 250, uint16(60), 2.0, "inventory", "user.tier=premium", 0.5, "", "recommendations", "service.version=9")
-	f.Add(int64(-1), 0, uint16(0), 0.0, "", "", 0.0, "", "", "")
-	f.Add(int64(1), 200, uint16(30), 1.0, "session-cache", "http.route=/login", 1.0, "session-cache", "session-cache", "k8s.pod.name=x")
-	f.Add(int64(2), 199, uint16(10), -1.0, "mainframe", "=", 2.0, "x", "y", "==")
-	f.Fuzz(func(t *testing.T, seed int64, users int, windowSec uint16, rps float64, errSvc, segment string, rate float64, slowSvc, noiseSvc, planted string) {
+	for _, p := range Presets() {
+		d := p.Scenario
+		f.Add(d.Seed, d.Users, uint16(90), 3.0, d.ErrorService, d.ErrorSegment, d.ErrorRate, d.SlowService, d.SlowSegment, d.NoiseService, d.Planted)
+	}
+	f.Add(int64(7), 250, uint16(60), 2.0, "inventory", "user.tier=premium", 0.5, "", "", "recommendations", "service.version=9")
+	f.Add(int64(-1), 0, uint16(0), 0.0, "", "", 0.0, "", "", "", "")
+	f.Add(int64(1), 200, uint16(30), 1.0, "session-cache", "http.route=/login", 1.0, "session-cache", "http.route=/login", "session-cache", "k8s.pod.name=x")
+	f.Add(int64(2), 199, uint16(10), -1.0, "mainframe", "=", 2.0, "x", "=x", "y", "==")
+	f.Fuzz(func(t *testing.T, seed int64, users int, windowSec uint16, rps float64, errSvc, segment string, rate float64, slowSvc, slowSegment, noiseSvc, planted string) {
 		// Keep each run small: a few minutes of traffic at most.
 		window := time.Duration(windowSec%300+1) * time.Second
 		if rps > 5 {
@@ -30,7 +32,7 @@ func FuzzGenerate(f *testing.F) {
 		sc := Scenario{
 			Seed: seed, Users: users, Window: window, IncidentAfter: window / 3, RPS: rps,
 			ErrorService: errSvc, ErrorSegment: segment, ErrorRate: rate,
-			SlowService: slowSvc, NoiseService: noiseSvc, Planted: planted,
+			SlowService: slowSvc, SlowSegment: slowSegment, NoiseService: noiseSvc, Planted: planted,
 		}
 		inc, err := Generate(sc, testNow)
 		if err != nil {
@@ -46,6 +48,13 @@ func FuzzGenerate(f *testing.F) {
 		}
 		if gt.Culprit != "" && (len(gt.Path) == 0 || gt.Path[len(gt.Path)-1] != gt.Culprit) {
 			t.Fatalf("path %v does not end at culprit %s", gt.Path, gt.Culprit)
+		}
+		if (gt.Kind == "") != (gt.Culprit == "") || gt.Kind == KindLatency && len(gt.FailingTraceIDs) > 0 {
+			t.Fatalf("%q incident with culprit %q and %d failing traces", gt.Kind, gt.Culprit, len(gt.FailingTraceIDs))
+		}
+		if gt.AffectedUsers != len(gt.Users) || gt.Messaging.FailingProducers > len(gt.Messaging.FailingLinks) {
+			t.Fatalf("%d affected users listed as %d; %d failing producers of %d links",
+				gt.AffectedUsers, len(gt.Users), gt.Messaging.FailingProducers, len(gt.Messaging.FailingLinks))
 		}
 		if n := len(inc.Logs()); n != gt.LogLines {
 			t.Fatalf("%d logs, truth says %d", n, gt.LogLines)

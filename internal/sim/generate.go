@@ -22,6 +22,7 @@ type Incident struct {
 	logs                   []logRec
 	templates              []template
 	truth                  GroundTruth
+	alertKind              spanKind // kind of the root spans the alert counts
 	metrics                *metricState
 	born                   time.Time // wall clock at Generate: live metrics grow from here
 	retryBase              time.Duration
@@ -38,6 +39,9 @@ type generator struct {
 	routeCDF    []float64
 	segKey      string
 	segVal      string
+	slowKey     string
+	slowVal     string
+	plantFor    string // the fault whose requests the planted pods serve
 	plantedSvcs []string
 	produced    []produced
 }
@@ -60,6 +64,7 @@ type request struct {
 	route      string
 	inIncident bool
 	fail       bool
+	slow       bool // every call to SlowService is slow
 	itemID     int
 	orderID    string
 }
@@ -87,13 +92,22 @@ func Generate(sc Scenario, now time.Time) (*Incident, error) {
 	if sc.ErrorSegment != "" {
 		g.segKey, g.segVal, _ = parseKV("ErrorSegment", sc.ErrorSegment)
 	}
+	if sc.SlowSegment != "" {
+		g.slowKey, g.slowVal, _ = parseKV("SlowSegment", sc.SlowSegment)
+	}
+	// The planted attribute marks the error fault, or the slow one when it is
+	// a latency incident.
+	g.plantFor = sc.ErrorService
+	if g.plantFor == "" {
+		g.plantFor = sc.SlowService
+	}
 	var plantKey, plantVal string
-	if sc.Planted != "" && sc.ErrorService != "" {
+	if sc.Planted != "" && g.plantFor != "" {
 		plantKey, plantVal, _ = parseKV("Planted", sc.Planted)
-		if inc.topo.isPeer(sc.ErrorService) {
-			g.plantedSvcs = inc.topo.callersOf(sc.ErrorService)
+		if inc.topo.isPeer(g.plantFor) {
+			g.plantedSvcs = inc.topo.callersOf(g.plantFor)
 		} else {
-			g.plantedSvcs = []string{sc.ErrorService}
+			g.plantedSvcs = []string{g.plantFor}
 		}
 	}
 	inc.fleet = newFleet(g.rng, inc.topo, plantKey, plantVal, g.plantedSvcs)
@@ -177,25 +191,29 @@ func (g *generator) dur(medianMs float64) int64 {
 
 func (g *generator) netHop() int64 { return 300_000 + g.rng.Int64N(900_000) }
 
-func (g *generator) inSegment(u int, route string) bool {
+func (g *generator) inSegment(key, val string, u int, route string) bool {
 	us := g.inc.users[u]
-	switch g.segKey {
+	switch key {
 	case "":
 		return true
 	case "enduser.id":
-		return us.id == g.segVal
+		return us.id == val
 	case "user.tier":
-		return us.tier == g.segVal
+		return us.tier == val
 	case "user.region":
-		return us.region == g.segVal
+		return us.region == val
 	case "http.route":
-		return route == g.segVal
+		return route == val
 	}
 	return false
 }
 
 func (g *generator) decideFail(at int64, u int, route string) bool {
-	return g.sc.ErrorService != "" && at >= g.inc.incidentAt && g.inSegment(u, route) && g.rng.Float64() < g.sc.ErrorRate
+	return g.sc.ErrorService != "" && at >= g.inc.incidentAt && g.inSegment(g.segKey, g.segVal, u, route) && g.rng.Float64() < g.sc.ErrorRate
+}
+
+func (g *generator) decideSlow(at int64, u int, route string) bool {
+	return g.sc.SlowService != "" && at >= g.inc.incidentAt && g.inSegment(g.slowKey, g.slowVal, u, route) && g.rng.Float64() < g.sc.SlowRate
 }
 
 func (g *generator) entryRequest(at int64) {
@@ -204,6 +222,7 @@ func (g *generator) entryRequest(at int64) {
 	tr := traceRec{id: g.newTraceID(), user: u}
 	req := &request{tr: &tr, user: u, route: rt.route, inIncident: at >= g.inc.incidentAt, itemID: 1000 + g.rng.IntN(9000)}
 	req.fail = g.decideFail(at, u, rt.route)
+	req.slow = g.decideSlow(at, u, rt.route)
 	g.serve(req, rt, spanID{}, at, nil)
 	g.inc.traces = append(g.inc.traces, tr)
 }
@@ -216,27 +235,41 @@ func (g *generator) consume(p produced) {
 	tr := traceRec{id: g.newTraceID(), user: p.user}
 	req := &request{tr: &tr, user: p.user, route: p.route, inIncident: at >= g.inc.incidentAt, orderID: p.orderID}
 	req.fail = g.decideFail(at, p.user, p.route)
-	end, _ := g.serve(req, g.inc.topo.consumer, spanID{}, at, []link{{trace: p.trace, span: p.span}})
+	req.slow = g.decideSlow(at, p.user, p.route)
+	end, fail := g.serve(req, g.inc.topo.consumer, spanID{}, at, []link{{trace: p.trace, span: p.span}})
 	root := &tr.spans[0]
 	root.attrs = append(root.attrs, num("messaging.destination.partition.id", int64(p.part)), num("messaging.kafka.offset", p.offset),
 		str("messaging.kafka.message.key", p.orderID))
-	g.log(end, "notifications", &tr, root.id, `level=info msg="order confirmation sent" topic=order-events partition=%d offset=%d order_id=%s`, p.part, p.offset, p.orderID)
+	svc := g.inc.fleet.pods[root.pod].svc
+	if fail != nil {
+		g.log(end, svc, &tr, root.id, `level=error msg="process message failed" topic=order-events partition=%d offset=%d order_id=%s err=%q`, p.part, p.offset, p.orderID, fail.msg)
+	} else {
+		g.log(end, svc, &tr, root.id, `level=info msg="order confirmation sent" topic=order-events partition=%d offset=%d order_id=%s`, p.part, p.offset, p.orderID)
+	}
 	g.inc.traces = append(g.inc.traces, tr)
 }
 
-// pickPod routes a call to one of the service's pods. Failing requests go to
-// the planted pod most of the time: that is the planted difference.
+// pickPod routes a call to one of the service's pods. Requests hit by the
+// planted fault go to the planted pod most of the time: that is the planted
+// difference.
 func (g *generator) pickPod(req *request, n *node) int {
 	f := g.inc.fleet
-	if pp, ok := f.planted[n.svc]; ok && req.fail && n.reaches(g.sc.ErrorService) && g.rng.Float64() < 0.92 {
+	if pp, ok := f.planted[n.svc]; ok && g.hitByPlanted(req) && n.reaches(g.plantFor) && g.rng.Float64() < 0.92 {
 		return pp
 	}
 	pods := f.bySvc[n.svc]
 	return pods[g.rng.IntN(len(pods))]
 }
 
+func (g *generator) hitByPlanted(req *request) bool {
+	if g.plantFor == g.sc.ErrorService {
+		return req.fail
+	}
+	return req.slow
+}
+
 func (g *generator) slowed(req *request, n *node) bool {
-	return n.svc == g.sc.SlowService && req.inIncident && g.rng.Float64() < g.sc.SlowRate
+	return req.slow && n.svc == g.sc.SlowService
 }
 
 func (g *generator) isNoise(n *node) bool {

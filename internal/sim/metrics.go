@@ -99,8 +99,8 @@ func (i *Incident) buildMetrics() *metricState {
 			}
 		}
 	}
-	entry := i.topo.entry
-	var entryErr, entryAll [2]float64 // [baseline, incident]
+	alertSvc := i.truth.AlertService
+	var alertErr, alertAll [2]float64 // [baseline, incident]
 	for ti := range i.traces {
 		tr := &i.traces[ti]
 		id := tr.id.String()
@@ -122,10 +122,10 @@ func (i *Incident) buildMetrics() *metricState {
 			ss := get(spanIdx, false, svc, s.name, s.kind.metricLabel(), status)
 			ss.lat.observe(d, recent)
 			ss.exemplars = append(ss.exemplars, exemplarRef{id, d, s.start})
-			if svc == entry && s.kind == kindServer {
-				entryAll[b2i(recent)]++
+			if svc == alertSvc && s.kind == i.alertKind {
+				alertAll[b2i(recent)]++
 				if s.failed {
-					entryErr[b2i(recent)]++
+					alertErr[b2i(recent)]++
 				}
 			}
 
@@ -170,12 +170,16 @@ func (i *Incident) buildMetrics() *metricState {
 	for _, k := range sortedKeys(edgeIdx) {
 		ms.edges = append(ms.edges, edgeIdx[k])
 	}
-	ms.threshold = alertThreshold(share(int(entryErr[0]), int(entryAll[0])), share(int(entryErr[1]), int(entryAll[1])))
+	ms.threshold = alertThreshold(share(int(alertErr[0]), int(alertAll[0])), share(int(alertErr[1]), int(alertAll[1])))
+	if i.truth.Kind == KindLatency {
+		ms.threshold = slowThreshold.Seconds()
+	}
 	return ms
 }
 
-// alertThreshold sits halfway between the entry's error ratio before and
-// during the incident, so the alert fires on the fault and not on noise.
+// alertThreshold sits halfway between the alerted service's error ratio
+// before and during the incident, so the alert fires on the fault and not on
+// noise.
 func alertThreshold(base, incident float64) float64 {
 	if incident <= base {
 		return 0.05

@@ -24,32 +24,40 @@ type rule struct {
 }
 
 func (i *Incident) alertExpr() string {
-	e := i.topo.entry
-	return fmt.Sprintf(`sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind="SPAN_KIND_SERVER", status_code="STATUS_CODE_ERROR"}[1m]))`+
-		` / sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind="SPAN_KIND_SERVER"}[1m])) > %g`,
-		e, e, i.metrics.threshold)
+	svc, kind := i.truth.AlertService, i.alertKind.metricLabel()
+	if i.truth.Kind == KindLatency {
+		return fmt.Sprintf(`histogram_quantile(0.99, sum by (service, le) (rate(traces_spanmetrics_latency_bucket{service=%q, span_kind=%q}[1m]))) > %g`,
+			svc, kind, i.metrics.threshold)
+	}
+	return fmt.Sprintf(`sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind=%q, status_code="STATUS_CODE_ERROR"}[1m]))`+
+		` / sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind=%q}[1m])) > %g`,
+		svc, kind, svc, kind, i.metrics.threshold)
 }
 
-// RuleFile returns Prometheus alerting rules: HighErrorRate on the entry
-// service's span metrics, firing without delay so tests can watch it fire,
-// and the always-firing Watchdog that proves the alert pipeline works.
+// RuleFile returns Prometheus alerting rules: the incident's alert on the
+// span metrics of the service rooting the affected traces (HighErrorRate, or
+// HighLatency for a latency incident), firing without delay so tests can
+// watch it fire, and the always-firing Watchdog that proves the alert
+// pipeline works.
 func (i *Incident) RuleFile() []byte {
-	e := i.topo.entry
+	gt := &i.truth
+	e := gt.AlertService
+	summary, desc := e+" is failing requests", "{{ $value | humanizePercentage }} of "+e+" root spans end in error."
+	if gt.Kind == KindLatency {
+		summary, desc = e+" is slow", "p99 of "+e+" root spans is {{ $value | humanizeDuration }}."
+	}
 	f := ruleFile{Groups: []ruleGroup{{
 		Name: "triage-sim",
 		Rules: []rule{
 			{
-				Alert: "HighErrorRate",
-				Expr:  i.alertExpr(),
+				Alert: gt.AlertName,
+				Expr:  gt.AlertExpr,
 				For:   "0s",
 				Labels: map[string]string{
 					"service":  e,
 					"severity": "critical",
 				},
-				Annotations: map[string]string{
-					"summary":     e + " is failing requests",
-					"description": "{{ $value | humanizePercentage }} of " + e + " server spans end in error.",
-				},
+				Annotations: map[string]string{"summary": summary, "description": desc},
 			},
 			{
 				Alert:  "Watchdog",

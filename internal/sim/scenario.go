@@ -14,6 +14,7 @@ import (
 // Scenario parameterises the incident. Zero numeric fields take their
 // defaults; an empty fault service turns that fault off.
 type Scenario struct {
+	Name          string // the preset it started from, if any; informational only
 	Seed          int64
 	Users         int           // >= 200; ids "u-10001"...
 	Window        time.Duration // traffic generated over [now-Window, now], default 15m
@@ -24,14 +25,21 @@ type Scenario struct {
 	ErrorSegment string  // "key=value" on the user; only those requests fail; default "user.region=eu-west"
 	ErrorRate    float64 // share of segment requests that fail, default 0.6
 
-	SlowService string        // default "inventory"; adds SlowBy latency to its spans
+	// SlowService turns slow: in a slowed request every call to it takes
+	// SlowBy longer. Requests are slowed during the incident, in SlowSegment
+	// only, with probability SlowRate.
+	SlowService string        // default "inventory"
+	SlowSegment string        // "key=value" like ErrorSegment; empty for every request
 	SlowBy      time.Duration // default 1500ms
 	SlowRate    float64       // default 0.3
 
 	NoiseService string  // an unrelated service with background errors, default "recommendations"
 	NoiseRate    float64 // default 0.05
 
-	Planted string // "key=value" set on the failing requests' resource, default "k8s.node.name=node-7"
+	// Planted is "key=value" set on one pod of the faulty service (of its
+	// callers for an uninstrumented peer), which serves most affected
+	// requests: those that fail, or that are slow when ErrorService is empty.
+	Planted string // default "k8s.node.name=node-7"
 }
 
 // Defaults of the numeric fields, also used when a field is zero.
@@ -56,6 +64,7 @@ const (
 // users, with a slow inventory and noisy recommendations as distractors.
 func DefaultScenario() Scenario {
 	return Scenario{
+		Name:          "db-region",
 		Seed:          42,
 		Users:         defaultUsers,
 		Window:        defaultWindow,
@@ -73,7 +82,7 @@ func DefaultScenario() Scenario {
 	}
 }
 
-// segmentKeys are the request properties an ErrorSegment may select on.
+// segmentKeys are the request properties a segment may select on.
 func segmentKeys() []string { return []string{"enduser.id", "user.tier", "user.region", "http.route"} }
 
 // normalize fills defaults and rejects scenarios the generator cannot honour,
@@ -133,13 +142,16 @@ func (sc Scenario) normalize() (Scenario, error) {
 			return sc, fmt.Errorf("scenario: %s=%q, want one of %s", s.field, s.v, strings.Join(nodeNames(), ", "))
 		}
 	}
-	if sc.ErrorSegment != "" {
-		k, _, err := parseKV("ErrorSegment", sc.ErrorSegment)
+	for _, seg := range []struct{ field, v string }{{"ErrorSegment", sc.ErrorSegment}, {"SlowSegment", sc.SlowSegment}} {
+		if seg.v == "" {
+			continue
+		}
+		k, _, err := parseKV(seg.field, seg.v)
 		if err != nil {
 			return sc, err
 		}
 		if !slices.Contains(segmentKeys(), k) {
-			return sc, fmt.Errorf("scenario: ErrorSegment key %q, want one of %s", k, strings.Join(segmentKeys(), ", "))
+			return sc, fmt.Errorf("scenario: %s key %q, want one of %s", seg.field, k, strings.Join(segmentKeys(), ", "))
 		}
 	}
 	if sc.Planted != "" {

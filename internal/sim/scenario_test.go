@@ -151,6 +151,8 @@ func TestScenarioValidation(t *testing.T) {
 		{"unknown noise service", func(s *Scenario) { s.NoiseService = "x" }, "NoiseService"},
 		{"segment without value", func(s *Scenario) { s.ErrorSegment = "user.region" }, "want key=value"},
 		{"segment on an unknown key", func(s *Scenario) { s.ErrorSegment = "user.shoe=42" }, "ErrorSegment key"},
+		{"slow segment without value", func(s *Scenario) { s.SlowSegment = "user.tier=" }, "SlowSegment"},
+		{"slow segment on an unknown key", func(s *Scenario) { s.SlowSegment = "k8s.node.name=node-1" }, "SlowSegment key"},
 		{"rate above one", func(s *Scenario) { s.ErrorRate = 1.5 }, "ErrorRate=1.5"},
 		{"negative rate", func(s *Scenario) { s.NoiseRate = -0.1 }, "NoiseRate"},
 		{"planted without value", func(s *Scenario) { s.Planted = "k8s.node.name=" }, "Planted"},

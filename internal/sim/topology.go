@@ -151,9 +151,9 @@ func newTopology() *topology {
 		consumer: consumer,
 		services: []serviceDef{
 			{"storefront", "3.14.2", 4},
-			{"auth", "1.9.3", 2},
+			{"auth", "1.9.3", 4},
 			{"catalog", "2.3.0", 3},
-			{"cart", "1.6.1", 2},
+			{"cart", "1.6.1", 3},
 			{"checkout", "4.2.0", 3},
 			{"payments", "2.8.4", 4},
 			{"inventory", "1.12.0", 3},

@@ -7,37 +7,52 @@ import (
 	"time"
 )
 
+// Incident kinds, as GroundTruth.Kind reports them.
+const (
+	KindError   = "error"   // requests fail
+	KindLatency = "latency" // no request fails, but some are slow
+)
+
 // GroundTruth is what a correct investigation of the incident must find. Every
 // field is recounted from the generated traces and logs, not copied from the
 // scenario.
+//
+// An incident is about its affected traces: the failing ones when any request
+// fails (Kind "error"), otherwise the slow ones (Kind "latency"). Culprit,
+// Path, Users, Difference and LogPatterns all describe the affected traces.
 type GroundTruth struct {
 	Scenario        Scenario
+	Kind            string    // KindError, KindLatency, or "" when nothing went wrong
 	Start, End      time.Time // the generated window
-	IncidentStart   time.Time // first failing request
+	IncidentStart   time.Time // first affected request
 	Services        []string  // every instrumented service, sorted
 	Uninstrumented  []string  // peers seen only through client spans, e.g. ["ledger-db"]
-	Culprit         string    // the failing dependency, e.g. "ledger-db"
-	CulpritCaller   string    // the instrumented service whose client span to it fails
+	Culprit         string    // where the affected traces' trouble starts: the error origin, else SlowCulprit
+	CulpritCaller   string    // the instrumented service whose client span to it fails (or is slow)
+	SlowCulprit     string    // the most blamed service of the slow traces, by self-time; "" without slow traces
 	Path            []string  // entry → ... → culprit
 	EntryService    string
-	EntryRoutes     []string // by request count, busiest first
-	Users           []UserTruth
-	Difference      Difference // the planted difference
-	Traces          int        // generated traces, consumer traces included
-	FailingTraceIDs []string   // traces whose root span failed; 32-hex, sorted
-	SlowTraceIDs    []string   // traces not failing whose root took longer than SlowThreshold
+	EntryRoutes     []string    // by request count, busiest first
+	Users           []UserTruth // the affected users: with a failed request, or a slow one in a latency incident
+	AffectedUsers   int         // len(Users): distinct affected users
+	Difference      Difference  // the planted difference
+	Traces          int         // generated traces, consumer traces included
+	FailingTraceIDs []string    // traces whose root span failed; 32-hex, sorted
+	SlowTraceIDs    []string    // traces not failing whose root took longer than SlowThreshold
 	LogLines        int
 	ErrorLogLines   int
-	LogPatterns     []string // the error templates the culprit's caller logs in failing traces, most frequent first
-	Messaging       struct{ Producer, Consumer, Topic string }
+	LogPatterns     []string // the culprit's templates in affected traces (errors, or warnings for latency), most frequent first
+	Messaging       MessagingTruth
 
 	EntryTraces       int        // traces rooted at an entry SERVER span
 	NoiseTraceIDs     []string   // traces with errors whose root still succeeded, sorted
-	NoiseOrigins      []string   // services where those tolerated errors originate
-	SegmentDifference Difference // the error segment: failing vs healthy share on the entry span
+	NoiseOrigins      []string   // services where those tolerated errors originate: never the culprit
+	SegmentDifference Difference // the fault's segment: affected vs healthy share on the entry span
 	SlowThreshold     time.Duration
-	AlertThreshold    float64 // the HighErrorRate threshold in RuleFile
-	AlertExpr         string  // the HighErrorRate expression in RuleFile
+	AlertName         string  // the rule in RuleFile that fires on the incident: HighErrorRate or HighLatency
+	AlertService      string  // the service the alert watches: the root service of the affected traces
+	AlertThreshold    float64 // the alert's threshold: an error ratio, or p99 seconds
+	AlertExpr         string  // the alert's expression in RuleFile
 	ExemplarLabel     string  // the exemplar label carrying the trace id
 }
 
@@ -47,10 +62,11 @@ type UserTruth struct {
 	ID, Tier, Region        string
 	Failed, Slow, Requests  int
 	TraceIDs                []string // failing traces, oldest first
+	SlowTraceIDs            []string // slow traces, oldest first
 	FirstFailed, LastFailed time.Time
 }
 
-// Difference is an attribute value's share among failing traces against its
+// Difference is an attribute value's share among affected traces against its
 // share among healthy traces through the same service.
 type Difference struct {
 	Attribute, Value            string
@@ -71,9 +87,11 @@ func (i *Incident) Truth() GroundTruth {
 	t.NoiseTraceIDs = slices.Clone(t.NoiseTraceIDs)
 	t.NoiseOrigins = slices.Clone(t.NoiseOrigins)
 	t.LogPatterns = slices.Clone(t.LogPatterns)
+	t.Messaging.FailingLinks = slices.Clone(t.Messaging.FailingLinks)
 	t.Users = slices.Clone(t.Users)
 	for k := range t.Users {
 		t.Users[k].TraceIDs = slices.Clone(t.Users[k].TraceIDs)
+		t.Users[k].SlowTraceIDs = slices.Clone(t.Users[k].SlowTraceIDs)
 	}
 	return t
 }
@@ -144,17 +162,37 @@ func (c counter) ranked() []string {
 	return out
 }
 
+// blame counts, per blamed service, the traces it is blamed in and the
+// service chains leading to it.
+type blameCount struct {
+	traces counter
+	chains map[string]counter
+}
+
+func newBlame() blameCount { return blameCount{traces: counter{}, chains: map[string]counter{}} }
+
+func (b blameCount) addChain(name string, chain []string) {
+	if b.chains[name] == nil {
+		b.chains[name] = counter{}
+	}
+	b.chains[name][strings.Join(chain, ">")]++
+}
+
+// traceFacts is what computeTruth learns about one trace.
+type traceFacts struct {
+	failing, slow bool
+	uid           string
+}
+
 func (i *Incident) computeTruth() GroundTruth {
 	gt := GroundTruth{
 		Scenario: i.sc, Start: time.Unix(0, i.start).UTC(), End: time.Unix(0, i.end).UTC(),
 		Traces: len(i.traces), SlowThreshold: slowThreshold, ExemplarLabel: exemplarLabel,
 	}
 	services, peers := map[string]bool{}, map[string]bool{}
-	roots, routes, origins, noiseOrigins := counter{}, counter{}, counter{}, counter{}
-	chains := map[string]counter{}
-	users := map[string]*UserTruth{}
-	producers := map[spanID]int{}
-	var firstFail int64
+	roots, routes, noiseOrigins := counter{}, counter{}, counter{}
+	errBlame, slowBlame := newBlame(), newBlame()
+	facts := make([]traceFacts, len(i.traces))
 	for ti := range i.traces {
 		tr := &i.traces[ti]
 		root := tr.root()
@@ -165,13 +203,12 @@ func (i *Incident) computeTruth() GroundTruth {
 			if p := s.strAttr("peer.service"); p != "" {
 				peers[p] = true
 			}
-			if s.kind == kindProducer {
-				producers[s.id] = ti
-			}
 			hasErr = hasErr || s.failed
 		}
-		failing := root.failed
-		slow := !failing && time.Duration(root.end-root.start) > slowThreshold
+		f := &facts[ti]
+		f.failing = root.failed
+		f.slow = !f.failing && time.Duration(root.end-root.start) > slowThreshold
+		f.uid = root.strAttr("enduser.id")
 		id := tr.id.String()
 		if root.kind == kindServer {
 			gt.EntryTraces++
@@ -179,22 +216,16 @@ func (i *Incident) computeTruth() GroundTruth {
 			routes[i.svcOf(root)+" "+root.name]++
 		}
 		switch {
-		case failing:
+		case f.failing:
 			gt.FailingTraceIDs = append(gt.FailingTraceIDs, id)
-			if firstFail == 0 || root.start < firstFail {
-				firstFail = root.start
-			}
 			seen := map[string]bool{}
 			for _, k := range errorOrigins(tr) {
 				name := i.originName(&tr.spans[k])
 				if !seen[name] {
 					seen[name] = true
-					origins[name]++
+					errBlame.traces[name]++
 				}
-				if chains[name] == nil {
-					chains[name] = counter{}
-				}
-				chains[name][strings.Join(i.chain(tr, k), ">")]++
+				errBlame.addChain(name, i.chain(tr, k))
 			}
 		case hasErr:
 			gt.NoiseTraceIDs = append(gt.NoiseTraceIDs, id)
@@ -202,35 +233,12 @@ func (i *Incident) computeTruth() GroundTruth {
 				noiseOrigins[i.originName(&tr.spans[k])]++
 			}
 		}
-		if slow {
+		if f.slow {
 			gt.SlowTraceIDs = append(gt.SlowTraceIDs, id)
-		}
-		uid := root.strAttr("enduser.id")
-		if uid == "" {
-			continue
-		}
-		u := users[uid]
-		if u == nil {
-			u = &UserTruth{ID: uid}
-			users[uid] = u
-		}
-		if root.kind == kindServer && u.Tier == "" {
-			u.Tier, u.Region = root.strAttr("user.tier"), root.strAttr("user.region")
-		}
-		if root.kind == kindServer {
-			u.Requests++
-		}
-		if failing {
-			u.Failed++
-			u.TraceIDs = append(u.TraceIDs, id)
-			at := time.Unix(0, root.start).UTC()
-			if u.FirstFailed.IsZero() {
-				u.FirstFailed = at
-			}
-			u.LastFailed = at
-		}
-		if slow {
-			u.Slow++
+			k := slowestSelf(tr)
+			name := i.originName(&tr.spans[k])
+			slowBlame.traces[name]++
+			slowBlame.addChain(name, i.chain(tr, k))
 		}
 	}
 	for s := range services {
@@ -249,65 +257,37 @@ func (i *Incident) computeTruth() GroundTruth {
 	slices.Sort(gt.FailingTraceIDs)
 	slices.Sort(gt.SlowTraceIDs)
 	slices.Sort(gt.NoiseTraceIDs)
-	if firstFail != 0 {
-		gt.IncidentStart = time.Unix(0, firstFail).UTC()
+
+	gt.SlowCulprit = slowBlame.traces.top()
+	culprits := errBlame
+	switch {
+	case len(gt.FailingTraceIDs) > 0:
+		gt.Kind = KindError
+	case len(gt.SlowTraceIDs) > 0:
+		gt.Kind, culprits = KindLatency, slowBlame
 	}
-	gt.Culprit = origins.top()
+	gt.Culprit = culprits.traces.top()
 	if gt.Culprit != "" {
-		gt.Path = strings.Split(chains[gt.Culprit].top(), ">")
+		gt.Path = strings.Split(culprits.chains[gt.Culprit].top(), ">")
 		if len(gt.Path) >= 2 {
 			gt.CulpritCaller = gt.Path[len(gt.Path)-2]
 		}
 	}
-	for _, u := range users {
-		if u.Failed > 0 {
-			gt.Users = append(gt.Users, *u)
-		}
-	}
-	sort.Slice(gt.Users, func(a, b int) bool {
-		x, y := gt.Users[a], gt.Users[b]
-		if x.Failed != y.Failed {
-			return x.Failed > y.Failed
-		}
-		if x.Slow != y.Slow {
-			return x.Slow > y.Slow
-		}
-		return x.ID < y.ID
-	})
-	i.messagingTruth(&gt, producers)
-	i.differences(&gt)
+	i.userTruth(&gt, facts)
+	i.alertTruth(&gt, facts)
+	i.messagingTruth(&gt)
+	i.differences(&gt, facts)
 	gt.LogLines = len(i.logs)
 	for _, l := range i.logs {
 		if l.level == levelError {
 			gt.ErrorLogLines++
 		}
 	}
-	gt.LogPatterns = i.culpritPatterns(gt)
+	gt.LogPatterns = i.culpritPatterns(gt, facts)
 	return gt
 }
 
-func (i *Incident) messagingTruth(gt *GroundTruth, producers map[spanID]int) {
-	for ti := range i.traces {
-		root := i.traces[ti].root()
-		if root.kind != kindConsumer || len(root.links) == 0 {
-			continue
-		}
-		pt, ok := producers[root.links[0].span]
-		if !ok || pt == ti {
-			continue
-		}
-		for k := range i.traces[pt].spans {
-			if p := &i.traces[pt].spans[k]; p.id == root.links[0].span {
-				gt.Messaging.Producer = i.svcOf(p)
-			}
-		}
-		gt.Messaging.Consumer = i.svcOf(root)
-		gt.Messaging.Topic = root.strAttr("messaging.destination.name")
-		return
-	}
-}
-
-// originService is the service whose span the failure starts in: the
+// originService is the service whose span the trouble starts in: the
 // culprit itself, or its caller when the culprit is uninstrumented.
 func (gt *GroundTruth) originService() string {
 	if slices.Contains(gt.Uninstrumented, gt.Culprit) {
@@ -316,15 +296,21 @@ func (gt *GroundTruth) originService() string {
 	return gt.Culprit
 }
 
-func (i *Incident) culpritPatterns(gt GroundTruth) []string {
-	failing := map[string]bool{}
-	for _, id := range gt.FailingTraceIDs {
-		failing[id] = true
+func (i *Incident) culpritPatterns(gt GroundTruth, facts []traceFacts) []string {
+	affected := map[traceID]bool{}
+	for ti := range i.traces {
+		if gt.affected(facts[ti]) {
+			affected[i.traces[ti].id] = true
+		}
+	}
+	want := levelError
+	if gt.Kind == KindLatency {
+		want = levelWarn
 	}
 	origin := gt.originService()
 	count, first := map[int]int{}, map[int]int{}
 	for k, l := range i.logs {
-		if l.level != levelError || l.svc != origin || !l.hasTrace || !failing[l.trace.String()] {
+		if l.level != want || l.svc != origin || !l.hasTrace || !affected[l.trace] {
 			continue
 		}
 		if _, ok := first[l.tmpl]; !ok {

@@ -14,146 +14,109 @@ import (
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
-	a, b := mustGenerate(t, DefaultScenario()), mustGenerate(t, DefaultScenario())
-	if !reflect.DeepEqual(a.Truth(), b.Truth()) {
-		t.Fatal("same seed and now gave different truths")
-	}
-	pa, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(a.PTraces())
-	pb, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(b.PTraces())
-	if string(pa) != string(pb) {
-		t.Fatal("same seed and now gave different traces")
-	}
-	if !reflect.DeepEqual(a.Logs(), b.Logs()) {
-		t.Fatal("same seed and now gave different logs")
-	}
-	other := DefaultScenario()
-	other.Seed++
-	c := mustGenerate(t, other)
-	if slices.Equal(a.Truth().FailingTraceIDs, c.Truth().FailingTraceIDs) {
-		t.Fatal("another seed gave the same failing trace ids")
+	for _, p := range Presets() {
+		t.Run(p.Name, func(t *testing.T) {
+			a, b := mustGenerate(t, p.Scenario), mustGenerate(t, p.Scenario)
+			if !reflect.DeepEqual(a.Truth(), b.Truth()) {
+				t.Fatal("same seed and now gave different truths")
+			}
+			pa, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(a.PTraces())
+			pb, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(b.PTraces())
+			if string(pa) != string(pb) {
+				t.Fatal("same seed and now gave different traces")
+			}
+			if !reflect.DeepEqual(a.Logs(), b.Logs()) {
+				t.Fatal("same seed and now gave different logs")
+			}
+			if !slices.Equal(a.RuleFile(), b.RuleFile()) {
+				t.Fatal("same seed and now gave different rules")
+			}
+			other := p.Scenario
+			other.Seed++
+			c := mustGenerate(t, other).Truth()
+			if slices.Equal(a.Truth().FailingTraceIDs, c.FailingTraceIDs) && slices.Equal(a.Truth().SlowTraceIDs, c.SlowTraceIDs) {
+				t.Fatal("another seed gave the same affected trace ids")
+			}
+		})
 	}
 }
 
-// TestTruthMatchesTraces recounts the ground truth from PTraces alone.
+// TestTruthMatchesTraces recounts each preset's ground truth from PTraces alone.
 func TestTruthMatchesTraces(t *testing.T) {
-	inc := mustGenerate(t, DefaultScenario())
-	gt := inc.Truth()
-	v := viewOf(inc.PTraces())
-
-	if len(v.traces) != gt.Traces {
-		t.Errorf("traces: got %d in pdata, truth says %d", len(v.traces), gt.Traces)
-	}
-	var failing, slow []string
-	services, users := map[string]bool{}, map[string]*UserTruth{}
-	origins := map[string]int{}
-	var firstFail time.Time
-	for _, tv := range v.traces {
-		for _, s := range tv.spans {
-			services[s.svc()] = true
-		}
-		root := tv.root
-		dur := root.EndTimestamp().AsTime().Sub(root.StartTimestamp().AsTime())
-		isFail, isSlow := root.failed(), !root.failed() && dur > time.Second
-		if isFail {
-			failing = append(failing, tv.id)
-			if at := root.StartTimestamp().AsTime(); firstFail.IsZero() || at.Before(firstFail) {
-				firstFail = at
+	for _, p := range Presets() {
+		t.Run(p.Name, func(t *testing.T) {
+			inc := mustGenerate(t, p.Scenario)
+			gt := inc.Truth()
+			v := viewOf(inc.PTraces())
+			r := recountOf(v)
+			if len(v.traces) != gt.Traces {
+				t.Errorf("traces: got %d in pdata, truth says %d", len(v.traces), gt.Traces)
 			}
-			seen := map[string]bool{}
-			for _, o := range tv.origins() {
-				if !seen[blame(o)] {
-					seen[blame(o)] = true
-					origins[blame(o)]++
+			if !slices.Equal(r.failing, gt.FailingTraceIDs) {
+				t.Errorf("failing traces: recounted %d, truth has %d", len(r.failing), len(gt.FailingTraceIDs))
+			}
+			if !slices.Equal(r.slow, gt.SlowTraceIDs) {
+				t.Errorf("slow traces: recounted %d, truth has %d", len(r.slow), len(gt.SlowTraceIDs))
+			}
+			if r.kind != gt.Kind || len(r.affected) < 50 {
+				t.Errorf("kind: recounted %q with %d affected traces, truth says %q", r.kind, len(r.affected), gt.Kind)
+			}
+			if !r.firstAffected.Equal(gt.IncidentStart) {
+				t.Errorf("incident start: recounted %s, truth %s", r.firstAffected, gt.IncidentStart)
+			}
+			if gt.IncidentStart.Before(gt.Start.Add(gt.Scenario.IncidentAfter)) {
+				t.Errorf("incident started %s, before the fault at %s", gt.IncidentStart, gt.Start.Add(gt.Scenario.IncidentAfter))
+			}
+			if len(r.services) < 8 || len(gt.Services) != len(r.services) {
+				t.Errorf("services: %d in pdata, truth lists %v", len(r.services), gt.Services)
+			}
+			if len(r.users) < MinUsers {
+				t.Errorf("only %d distinct users made requests, want at least %d", len(r.users), MinUsers)
+			}
+			affected := r.affectedUsers()
+			if len(affected) != len(gt.Users) || gt.AffectedUsers != len(gt.Users) || gt.AffectedUsers < 40 {
+				t.Errorf("affected users: recounted %d, truth lists %d and says %d; want at least 40", len(affected), len(gt.Users), gt.AffectedUsers)
+			}
+			for _, u := range gt.Users {
+				got := affected[u.ID]
+				if got == nil || got.Failed != u.Failed || got.Slow != u.Slow || got.Requests != u.Requests ||
+					got.Tier != u.Tier || got.Region != u.Region || len(u.TraceIDs) != u.Failed || len(u.SlowTraceIDs) != u.Slow {
+					t.Errorf("user %s: truth %+v, recounted %+v", u.ID, u, got)
 				}
 			}
-		}
-		if isSlow {
-			slow = append(slow, tv.id)
-		}
-		uid := root.str("enduser.id")
-		if uid == "" {
-			continue
-		}
-		u := users[uid]
-		if u == nil {
-			u = &UserTruth{ID: uid}
-			users[uid] = u
-		}
-		if root.Kind() == ptrace.SpanKindServer {
-			u.Requests++
-		}
-		if isFail {
-			u.Failed++
-		}
-		if isSlow {
-			u.Slow++
-		}
-	}
-	sort.Strings(failing)
-	sort.Strings(slow)
-	if !slices.Equal(failing, gt.FailingTraceIDs) {
-		t.Errorf("failing traces: recounted %d, truth has %d", len(failing), len(gt.FailingTraceIDs))
-	}
-	if !slices.Equal(slow, gt.SlowTraceIDs) {
-		t.Errorf("slow traces: recounted %d, truth has %d", len(slow), len(gt.SlowTraceIDs))
-	}
-	if !firstFail.Equal(gt.IncidentStart) {
-		t.Errorf("incident start: recounted %s, truth %s", firstFail, gt.IncidentStart)
-	}
-	if gt.IncidentStart.Before(gt.Start.Add(gt.Scenario.IncidentAfter)) {
-		t.Errorf("incident started %s, before the fault at %s", gt.IncidentStart, gt.Start.Add(gt.Scenario.IncidentAfter))
-	}
-	if len(services) < 8 || len(gt.Services) != len(services) {
-		t.Errorf("services: %d in pdata, truth lists %v", len(services), gt.Services)
-	}
-	if len(users) < MinUsers {
-		t.Errorf("only %d distinct users made requests, want at least %d", len(users), MinUsers)
-	}
-	if len(failing) < 50 {
-		t.Errorf("only %d failing traces; the default incident should be visible", len(failing))
-	}
-	for _, u := range gt.Users {
-		got := users[u.ID]
-		if got == nil || got.Failed != u.Failed || got.Slow != u.Slow || got.Requests != u.Requests || len(u.TraceIDs) != u.Failed {
-			t.Errorf("user %s: truth %+v, recounted %+v", u.ID, u, got)
-		}
-	}
-	affected := 0
-	for _, u := range users {
-		if u.Failed > 0 {
-			affected++
-		}
-	}
-	if affected != len(gt.Users) {
-		t.Errorf("affected users: recounted %d, truth has %d", affected, len(gt.Users))
-	}
-	if !sort.SliceIsSorted(gt.Users, func(a, b int) bool { return gt.Users[a].Failed > gt.Users[b].Failed }) {
-		t.Error("users are not ranked most failed first")
-	}
-	top, topN := "", 0
-	for o, n := range origins {
-		if n > topN {
-			top, topN = o, n
-		}
-	}
-	if top != gt.Culprit || topN < len(failing)*95/100 {
-		t.Errorf("culprit: recounted %s in %d/%d failing traces, truth says %s", top, topN, len(failing), gt.Culprit)
-	}
-
-	logs := inc.Logs()
-	errs := 0
-	for _, l := range logs {
-		if l.Level == "error" {
-			errs++
-		}
-		if l.TraceID != "" {
-			if _, ok := v.byID[l.TraceID]; !ok {
-				t.Fatalf("log line points at unknown trace %s: %s", l.TraceID, l.Line)
+			rank := func(u UserTruth) int { return u.Failed }
+			if gt.Kind == KindLatency {
+				rank = func(u UserTruth) int { return u.Slow }
 			}
-		}
-	}
-	if len(logs) != gt.LogLines || errs != gt.ErrorLogLines {
-		t.Errorf("logs: %d lines, %d errors; truth says %d, %d", len(logs), errs, gt.LogLines, gt.ErrorLogLines)
+			if !sort.SliceIsSorted(gt.Users, func(a, b int) bool { return rank(gt.Users[a]) > rank(gt.Users[b]) }) {
+				t.Error("users are not ranked most affected first")
+			}
+			if c, n := top(r.blamed); c != gt.Culprit || n < len(r.affected)*95/100 {
+				t.Errorf("culprit: recounted %s in %d/%d affected traces, truth says %s", c, n, len(r.affected), gt.Culprit)
+			}
+			if c, _ := top(r.slowBlamed); c != gt.SlowCulprit {
+				t.Errorf("slow culprit: recounted %q, truth says %q", c, gt.SlowCulprit)
+			}
+			if len(gt.Path) == 0 || gt.Path[len(gt.Path)-1] != gt.Culprit || gt.Path[0] != gt.AlertService {
+				t.Errorf("path %v does not lead from the alerted %s to culprit %s", gt.Path, gt.AlertService, gt.Culprit)
+			}
+
+			logs := inc.Logs()
+			errs := 0
+			for _, l := range logs {
+				if l.Level == "error" {
+					errs++
+				}
+				if l.TraceID != "" {
+					if _, ok := v.byID[l.TraceID]; !ok {
+						t.Fatalf("log line points at unknown trace %s: %s", l.TraceID, l.Line)
+					}
+				}
+			}
+			if len(logs) != gt.LogLines || errs != gt.ErrorLogLines {
+				t.Errorf("logs: %d lines, %d errors; truth says %d, %d", len(logs), errs, gt.LogLines, gt.ErrorLogLines)
+			}
+		})
 	}
 }
 
@@ -192,40 +155,68 @@ func TestDefaultCulpritPathIsAsPlanted(t *testing.T) {
 	}
 }
 
-// TestDifferenceRecount recomputes the planted difference from resources.
+// TestDifferenceRecount recomputes the planted and the segment differences
+// of each preset from resources and entry spans.
 func TestDifferenceRecount(t *testing.T) {
-	inc := mustGenerate(t, DefaultScenario())
-	gt := inc.Truth()
-	v := viewOf(inc.PTraces())
-	var fail, failHit, base, baseHit int
-	for _, tv := range v.traces {
-		if tv.root.failed() {
-			for _, o := range tv.origins() {
-				if blame(o) == gt.Culprit {
-					fail++
-					if o.resStr("k8s.node.name") == "node-7" {
-						failHit++
+	for _, p := range Presets() {
+		t.Run(p.Name, func(t *testing.T) {
+			inc := mustGenerate(t, p.Scenario)
+			gt := inc.Truth()
+			v := viewOf(inc.PTraces())
+			r := recountOf(v)
+			origin := gt.Culprit
+			if slices.Contains(gt.Uninstrumented, gt.Culprit) {
+				origin = gt.CulpritCaller
+			}
+			healthy := func(tv traceView) bool { return !tv.root.failed() && (gt.Kind != KindLatency || !tv.isSlow()) }
+			d := gt.Difference
+			var fail, failHit, base, baseHit, segFail, segFailHit, segBase, segBaseHit int
+			for _, tv := range v.traces {
+				segHit := b2i(tv.root.str(gt.SegmentDifference.Attribute) == gt.SegmentDifference.Value)
+				entry := tv.root.Kind() == ptrace.SpanKindServer
+				switch {
+				case r.affected[tv.id]:
+					if s, ok := culpritSpanOf(tv, gt); ok {
+						fail++
+						failHit += b2i(s.resStr(d.Attribute) == d.Value)
 					}
-					break
+					if entry {
+						segFail++
+						segFailHit += segHit
+					}
+				case healthy(tv):
+					for _, s := range tv.spans {
+						if s.svc() == origin {
+							base++
+							baseHit += b2i(s.resStr(d.Attribute) == d.Value)
+							break
+						}
+					}
+					if entry {
+						segBase++
+						segBaseHit += segHit
+					}
 				}
 			}
-			continue
-		}
-		for _, s := range tv.spans {
-			if s.svc() == gt.CulpritCaller {
-				base++
-				if s.resStr("k8s.node.name") == "node-7" {
-					baseHit++
-				}
-				break
+			planted, _, _ := strings.Cut(p.Scenario.Planted, "=")
+			if d.Attribute != planted || fail < 50 {
+				t.Fatalf("planted difference %+v over %d affected traces, want %s", d, fail, p.Scenario.Planted)
 			}
-		}
-	}
-	if got := share(failHit, fail); math.Abs(got-gt.Difference.FailingShare) > 1e-12 {
-		t.Errorf("failing share: recounted %v, truth %v", got, gt.Difference.FailingShare)
-	}
-	if got := share(baseHit, base); math.Abs(got-gt.Difference.BaselineShare) > 1e-12 {
-		t.Errorf("baseline share: recounted %v, truth %v", got, gt.Difference.BaselineShare)
+			if got := share(failHit, fail); math.Abs(got-d.FailingShare) > 1e-12 {
+				t.Errorf("failing share: recounted %v, truth %v", got, d.FailingShare)
+			}
+			if got := share(baseHit, base); math.Abs(got-d.BaselineShare) > 1e-12 {
+				t.Errorf("baseline share: recounted %v, truth %v", got, d.BaselineShare)
+			}
+			if sd := gt.SegmentDifference; sd.Attribute != "" {
+				if got := share(segFailHit, segFail); math.Abs(got-sd.FailingShare) > 1e-12 || sd.FailingShare != 1 {
+					t.Errorf("segment failing share: recounted %v, truth %v, want 1", got, sd.FailingShare)
+				}
+				if got := share(segBaseHit, segBase); math.Abs(got-sd.BaselineShare) > 1e-12 {
+					t.Errorf("segment baseline share: recounted %v, truth %v", got, sd.BaselineShare)
+				}
+			}
+		})
 	}
 }
 

@@ -1,0 +1,6 @@
+//go:build race
+
+package sim
+
+// raceEnabled relaxes wall-clock bounds: the race detector slows generation.
+const raceEnabled = true

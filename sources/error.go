@@ -288,3 +288,7 @@ func TransportError(source, op string, timeout time.Duration, err error) *Error 
 	}
 	return e
 }
+
+// ErrorKind returns the kind as a string, so that packages which must not
+// import this one (the engine) can still report it.
+func (e *Error) ErrorKind() string { return string(e.Kind) }

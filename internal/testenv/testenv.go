@@ -168,6 +168,9 @@ func (e *env) get(name string) (*Backend, error) {
 		return nil, err
 	}
 	e.backends[name] = b
+	if b.Version == "" {
+		b.Version = "version unknown"
+	}
 	report("live", name, fmt.Sprintf("%s %s (ready in %s)", b.URL, b.Version, time.Since(t0).Round(100*time.Millisecond)))
 	return b, nil
 }

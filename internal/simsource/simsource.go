@@ -1,0 +1,203 @@
+// Package simsource serves a simulated incident through the engine's source
+// interfaces, without any backend: traces answer the engine's TraceQL
+// searches, logs its line queries, and metrics the default span-metrics
+// queries. Tests use it to measure the engine against the ground truth and
+// to inject faults and delays; it is no substitute for the live backends,
+// which the integration tests use.
+package simsource
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/triagectl/triage/internal/sim"
+	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/triage"
+)
+
+// Incident indexes a generated incident for querying.
+type Incident struct {
+	Truth  sim.GroundTruth
+	traces map[string]*triage.Trace
+	order  []*triage.Trace // by start time
+	logs   []sim.LogLine
+}
+
+// New indexes inc.
+func New(inc *sim.Incident) *Incident {
+	ts := wiring.ConvertTraces(inc.PTraces())
+	sort.SliceStable(ts, func(i, j int) bool { return traceStart(ts[i]).Before(traceStart(ts[j])) })
+	idx := make(map[string]*triage.Trace, len(ts))
+	for _, t := range ts {
+		idx[t.ID] = t
+	}
+	return &Incident{Truth: inc.Truth(), traces: idx, order: ts, logs: inc.Logs()}
+}
+
+func traceStart(t *triage.Trace) time.Time {
+	var s time.Time
+	for i := range t.Spans {
+		if s.IsZero() || t.Spans[i].Start.Before(s) {
+			s = t.Spans[i].Start
+		}
+	}
+	return s
+}
+
+func root(t *triage.Trace) *triage.Span {
+	for i := range t.Spans {
+		if t.Spans[i].ParentID == "" {
+			return &t.Spans[i]
+		}
+	}
+	return nil
+}
+
+// Traces answers searches and trace fetches.
+type Traces struct{ I *Incident }
+
+var svcRE = regexp.MustCompile(`resource\.service\.name = "([^"]*)"`)
+var durRE = regexp.MustCompile(`duration > (\d+)ms`)
+
+// Search understands the searches the engine makes: errors in a service,
+// errors below it, slow server spans, and healthy server spans.
+func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	svc := ""
+	if m := svcRE.FindStringSubmatch(q.Query); m != nil {
+		svc = m[1]
+	}
+	var slow time.Duration
+	if m := durRE.FindStringSubmatch(q.Query); m != nil {
+		fmt.Sscan(m[1], &slow)
+		slow *= time.Millisecond
+	}
+	match := func(t *triage.Trace) bool {
+		inSvc := false
+		errSvc, errBelow, slowSvc, healthy := false, false, false, false
+		for i := range t.Spans {
+			sp := &t.Spans[i]
+			if svc != "" && sp.Service() != svc {
+				if sp.Error {
+					errBelow = errBelow || inSvc
+				}
+				continue
+			}
+			inSvc = true
+			if sp.Error {
+				errSvc = true
+			}
+			if sp.Kind == triage.KindServer {
+				if slow > 0 && sp.Duration() > slow {
+					slowSvc = true
+				}
+				if !sp.Error {
+					healthy = true
+				}
+			}
+		}
+		if !inSvc {
+			return false
+		}
+		switch {
+		case strings.Contains(q.Query, ">>"):
+			return errBelow || errSvc
+		case slow > 0:
+			return slowSvc
+		case strings.Contains(q.Query, "status != error"):
+			return healthy && !errSvc
+		case strings.Contains(q.Query, "status = error"):
+			return errSvc
+		}
+		return true
+	}
+	var out []triage.TraceRef
+	for _, t := range s.I.order {
+		st := traceStart(t)
+		if !q.Start.IsZero() && (st.Before(q.Start) || !st.Before(q.End)) {
+			continue
+		}
+		if !match(t) {
+			continue
+		}
+		ref := triage.TraceRef{TraceID: t.ID, Start: st}
+		if r := root(t); r != nil {
+			ref.RootService, ref.RootName, ref.Duration = r.Service(), r.Name, r.Duration()
+		}
+		out = append(out, ref)
+	}
+	// Tempo returns an unordered subset; take an even spread, not the oldest.
+	if q.Limit > 0 && len(out) > q.Limit {
+		spread := make([]triage.TraceRef, 0, q.Limit)
+		for i := 0; i < q.Limit; i++ {
+			spread = append(spread, out[i*len(out)/q.Limit])
+		}
+		out = spread
+	}
+	return out, nil
+}
+
+// Trace returns one trace.
+func (s Traces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t, ok := s.I.traces[strings.ToLower(id)]
+	if !ok {
+		return nil, NotFound(id)
+	}
+	c := *t
+	return &c, nil
+}
+
+// Logs answers line queries; it has no pattern detection.
+type Logs struct{ I *Incident }
+
+// ServiceLabel is Loki's service_name.
+func (Logs) ServiceLabel() string { return "service_name" }
+
+// Lines returns the error and warning lines in the window, newest first.
+func (l Logs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLine, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []triage.LogLine
+	for i := len(l.I.logs) - 1; i >= 0; i-- {
+		ll := l.I.logs[i]
+		if ll.Time.Before(q.Start) || !ll.Time.Before(q.End) {
+			continue
+		}
+		if ll.Level != "error" && ll.Level != "warn" {
+			continue
+		}
+		out = append(out, triage.LogLine{Time: ll.Time, Service: ll.Service, Level: ll.Level, Line: ll.Line, TraceID: ll.TraceID, SpanID: ll.SpanID})
+		if q.Limit > 0 && len(out) >= q.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Patterns says pattern detection is off, so the engine mines.
+func (Logs) Patterns(context.Context, string, time.Time, time.Time, time.Duration) ([]triage.LokiPattern, error) {
+	return nil, triage.ErrPatternsUnavailable
+}
+
+// sourceError mimics the sources' typed error: a reason and a kind.
+type sourceError struct{ kind, reason string }
+
+func (e *sourceError) Error() string     { return e.kind + ": " + e.reason }
+func (e *sourceError) Reason() string    { return e.reason }
+func (e *sourceError) ErrorKind() string { return e.kind }
+
+// NotFound is a trace that is not there.
+func NotFound(id string) error { return &sourceError{"not_found", "trace " + id + " not found"} }
+
+// Err builds an error of a source kind, for fault injection.
+func Err(kind, reason string) error { return &sourceError{kind, reason} }

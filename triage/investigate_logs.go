@@ -1,0 +1,209 @@
+package triage
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// logsResult is what the log source contributed.
+type logsResult struct {
+	lines         []LogLine // error and warning lines in the window
+	baseline      []LogLine // the same in the baseline window
+	patterns      []LokiPattern
+	basePatterns  []LokiPattern
+	patternsOK    bool // the server detected patterns for us
+	truncated     bool // a query hit the line limit: counts are a floor
+	queries       []string
+	calls, failed int
+	firstErr      error
+}
+
+// errorLineFilter keeps error and warning lines whatever the format:
+// logfmt and JSON level fields, and bare level words. Levels are checked
+// again on the client, so a loose filter only costs bandwidth.
+const errorLineFilter = `|~ "(?i)(level\\W{1,3}(error|err|warn|warning|fatal|critical)\\b|\\b(ERROR|WARN|WARNING|FATAL)\\b)"`
+
+// runLogs reads the error and warning lines of the window and the baseline,
+// and the server's patterns, at once. Trace ids of error lines go to ids.
+func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<- []string) *logsResult {
+	res := &logsResult{}
+	selector := "{" + ls.ServiceLabel() + `=~".+"}`
+	query := selector + " " + errorLineFilter
+	var mu sync.Mutex
+	record := func(q string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.queries = append(res.queries, q)
+		res.calls++
+		if err != nil {
+			res.failed++
+			if res.firstErr == nil {
+				res.firstErr = err
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		lines, err := ls.Lines(ctx, LogQuery{Query: query, Start: w.Start, End: w.End, Limit: o.LogLimit})
+		record(query, err)
+		if err != nil {
+			return
+		}
+		lines = keepErrorsAndWarnings(lines)
+		if ids != nil {
+			seen := map[string]bool{}
+			var tids []string
+			for _, l := range lines {
+				if l.TraceID != "" && lineLevel(l.Level, l.Line) == "error" && !seen[l.TraceID] {
+					seen[l.TraceID] = true
+					tids = append(tids, l.TraceID)
+				}
+			}
+			select {
+			case ids <- tids:
+			default:
+			}
+		}
+		mu.Lock()
+		res.lines = lines
+		res.truncated = res.truncated || len(lines) >= o.LogLimit
+		mu.Unlock()
+	}()
+	go func() {
+		defer wg.Done()
+		lines, err := ls.Lines(ctx, LogQuery{Query: query, Start: w.BaselineStart, End: w.BaselineEnd, Limit: o.LogLimit})
+		record(query+" (baseline)", err)
+		if err == nil {
+			mu.Lock()
+			res.baseline = keepErrorsAndWarnings(lines)
+			mu.Unlock()
+		}
+	}()
+	step := max(time.Minute, w.End.Sub(w.Start)/60).Truncate(time.Second)
+	var patErr, basePatErr error
+	go func() {
+		defer wg.Done()
+		ps, err := ls.Patterns(ctx, selector, w.Start, w.End, step)
+		patErr = err
+		if err != ErrPatternsUnavailable {
+			record("patterns "+selector, err)
+		}
+		mu.Lock()
+		res.patterns = ps
+		mu.Unlock()
+	}()
+	go func() {
+		defer wg.Done()
+		ps, err := ls.Patterns(ctx, selector, w.BaselineStart, w.BaselineEnd, step)
+		basePatErr = err
+		if err != ErrPatternsUnavailable {
+			record("patterns "+selector+" (baseline)", err)
+		}
+		mu.Lock()
+		res.basePatterns = ps
+		mu.Unlock()
+	}()
+	wg.Wait()
+	res.patternsOK = patErr == nil && basePatErr == nil && len(res.patterns) > 0
+	return res
+}
+
+// keepErrorsAndWarnings drops lines the loose server-side filter let
+// through that are neither errors nor warnings, and fills Level.
+func keepErrorsAndWarnings(lines []LogLine) []LogLine {
+	out := lines[:0]
+	for _, l := range lines {
+		if lv := lineLevel(l.Level, l.Line); lv == "error" || lv == "warn" {
+			l.Level = lv
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// lineLevel normalises a line's level to error, warn, info, debug or "":
+// from the level the source gave, else from a level field in the line.
+func lineLevel(level, line string) string {
+	if lv := levelName(level); lv != "" {
+		return lv
+	}
+	lower := line
+	if len(lower) > 512 {
+		lower = lower[:512]
+	}
+	for _, key := range []string{"level=", `"level":"`, "level: ", "lvl="} {
+		if i := foldIndex(lower, key); i >= 0 {
+			rest := lower[i+len(key):]
+			end := 0
+			for end < len(rest) && rest[end] != ' ' && rest[end] != '"' && rest[end] != ',' {
+				end++
+			}
+			if lv := levelName(rest[:end]); lv != "" {
+				return lv
+			}
+		}
+	}
+	for _, w := range []struct{ word, level string }{{"ERROR", "error"}, {"FATAL", "error"}, {"WARN", "warn"}} {
+		if wordIndex(lower, w.word) >= 0 {
+			return w.level
+		}
+	}
+	return ""
+}
+
+func levelName(s string) string {
+	switch asciiLower(s) {
+	case "error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert":
+		return "error"
+	case "warn", "warning":
+		return "warn"
+	case "info", "notice", "information":
+		return "info"
+	case "debug", "trace":
+		return "debug"
+	}
+	return ""
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// foldIndex finds key in s, ignoring ASCII case.
+func foldIndex(s, key string) int {
+	ls, lk := asciiLower(s), asciiLower(key)
+	for i := 0; i+len(lk) <= len(ls); i++ {
+		if ls[i:i+len(lk)] == lk {
+			return i
+		}
+	}
+	return -1
+}
+
+// wordIndex finds an upper-case word standing alone in s.
+func wordIndex(s, w string) int {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i:i+len(w)] != w {
+			continue
+		}
+		before := i == 0 || !wordByte(s[i-1])
+		after := i+len(w) == len(s) || !wordByte(s[i+len(w)])
+		if before && after {
+			return i
+		}
+	}
+	return -1
+}
+
+func wordByte(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}

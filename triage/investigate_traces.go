@@ -1,0 +1,222 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// traceResult is what the trace source contributed.
+type traceResult struct {
+	incident   []*Trace // the fetched sample: failing, then slow
+	linked     []*Trace // traces the sample links to, fetched one hop for context
+	baseline   []*Trace // healthy traces through the same service
+	discovered int      // distinct trace ids found before sampling
+	missing    int      // sampled ids that could not be fetched
+	partial    int      // traces the source marked partial
+	baselineIn string   // "baseline window" or "incident window (no baseline traces)"
+	queries    []string
+	calls      int
+	failed     int
+	firstErr   error
+}
+
+// traceQL quotes a string for TraceQL.
+func traceQL(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// discoveryQueries are the searches for failing and slow traces in scope.
+func discoveryQueries(scope Scope, slow time.Duration) (failing []string, slowQ string, healthy string) {
+	slowLit := fmt.Sprintf("%dms", slow.Milliseconds())
+	if scope.Service == "" {
+		return []string{`{ status = error }`}, `{ kind = server && duration > ` + slowLit + ` }`, `{ status != error }`
+	}
+	svc := traceQL(scope.Service)
+	failing = []string{
+		`{ resource.service.name = ` + svc + ` && status = error }`,
+		`{ resource.service.name = ` + svc + ` } >> { status = error }`,
+	}
+	slowQ = `{ resource.service.name = ` + svc + ` && kind = server && duration > ` + slowLit + ` }`
+	healthy = `{ resource.service.name = ` + svc + ` && kind = server && status != error }`
+	return failing, slowQ, healthy
+}
+
+// runTraces discovers, samples and fetches traces. Trace ids found by other
+// sources (exemplars, error logs) arrive on extra while the searches run.
+func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, extra <-chan []string) *traceResult {
+	res := &traceResult{}
+	var mu sync.Mutex
+	record := func(q string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if q != "" {
+			res.queries = append(res.queries, q)
+		}
+		res.calls++
+		if err != nil {
+			res.failed++
+			if res.firstErr == nil {
+				res.firstErr = err
+			}
+		}
+	}
+	failingQ, slowQ, healthyQ := discoveryQueries(scope, o.SlowThreshold)
+	type hits struct {
+		refs []TraceRef
+		ok   bool
+	}
+	searches := append(append([]string{}, failingQ...), slowQ)
+	results := make([]hits, len(searches))
+	var baseRefs []TraceRef
+	var wg sync.WaitGroup
+	for i, q := range searches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			refs, err := ts.Search(ctx, TraceSearch{Query: q, Start: w.Start, End: w.End, Limit: o.TraceSample})
+			record(q, err)
+			results[i] = hits{refs, err == nil}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.BaselineStart, End: w.BaselineEnd, Limit: o.TraceSample / 2})
+		record(healthyQ+" (baseline)", err)
+		baseRefs = refs
+	}()
+	wg.Wait()
+
+	// Order: failing hits, ids from other sources, then slow hits.
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id == "" || seen[id] {
+			return
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	for _, h := range results[:len(failingQ)] {
+		for _, r := range h.refs {
+			add(r.TraceID)
+		}
+	}
+drain:
+	for {
+		select {
+		case more := <-extra:
+			for _, id := range more {
+				add(id)
+			}
+		default:
+			break drain
+		}
+	}
+	for _, r := range results[len(failingQ)].refs {
+		add(r.TraceID)
+	}
+	res.discovered = len(ids)
+	if len(ids) > o.TraceSample {
+		ids = ids[:o.TraceSample]
+	}
+	// The baseline is fetched alongside the sample: the two are independent.
+	taken := make(map[string]bool, len(seen))
+	for id := range seen {
+		taken[id] = true
+	}
+	var bwg sync.WaitGroup
+	bwg.Add(1)
+	go func() {
+		defer bwg.Done()
+		res.baselineIn = "baseline window"
+		if len(baseRefs) == 0 {
+			// No healthy traces an offset ago (retention, or a new service):
+			// compare with the healthy traces of the incident window instead.
+			res.baselineIn = "incident window (no traces in the baseline window)"
+			refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.Start, End: w.End, Limit: o.TraceSample / 2})
+			record(healthyQ, err)
+			baseRefs = refs
+		}
+		var baseIDs []string
+		for _, r := range baseRefs {
+			if id := strings.ToLower(r.TraceID); !taken[id] {
+				taken[id] = true
+				baseIDs = append(baseIDs, id)
+			}
+		}
+		fetched := fetchTraces(ctx, ts, baseIDs, o.FetchConcurrency, res, &mu)
+		mu.Lock()
+		res.baseline = fetched
+		mu.Unlock()
+	}()
+	res.incident = fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, &mu)
+	// Follow span links one hop, so a consumer's failure can be judged with
+	// the producer request that caused it.
+	var linkIDs []string
+	for _, t := range res.incident {
+		for i := range t.Spans {
+			for _, l := range t.Spans[i].Links {
+				id := strings.ToLower(l.TraceID)
+				if id != "" && !seen[id] && len(linkIDs) < maxLinkedFetch {
+					seen[id] = true
+					linkIDs = append(linkIDs, id)
+				}
+			}
+		}
+	}
+	if len(linkIDs) > 0 {
+		res.linked = fetchTraces(ctx, ts, linkIDs, o.FetchConcurrency, res, &mu)
+	}
+
+	bwg.Wait()
+	return res
+}
+
+// fetchTraces fetches ids with bounded concurrency, keeping their order.
+func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
+	out := make([]*Trace, len(ids))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			t, err := ts.Trace(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			res.calls++
+			if err != nil || t == nil {
+				res.missing++
+				if _, kind := errorInfo(err); kind != "not_found" {
+					res.failed++
+					if res.firstErr == nil {
+						res.firstErr = err
+					}
+				}
+				return
+			}
+			if t.Partial {
+				res.partial++
+			}
+			out[i] = t
+		}()
+	}
+	wg.Wait()
+	kept := out[:0]
+	for _, t := range out {
+		if t != nil {
+			kept = append(kept, t)
+		}
+	}
+	return kept
+}
+
+// maxLinkedFetch bounds the traces fetched to follow span links one hop.
+const maxLinkedFetch = 50

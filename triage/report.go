@@ -1,0 +1,220 @@
+package triage
+
+import "time"
+
+// ReportVersion is the version of the report JSON. Fields are only ever
+// added within a version; scripts may rely on every field listed here.
+const ReportVersion = 1
+
+// Report is the investigation's result, the scriptable interface of
+// `triage report --format json`.
+//
+// Unknown stays unknown: a section whose source failed is nil and encodes
+// as null, with the reason in Sources; a section that is known to be empty
+// is a non-nil empty slice and encodes as []. A number that could not be
+// measured is a nil pointer, never 0.
+type Report struct {
+	Version     int            `json:"version"`
+	Alert       AlertInfo      `json:"alert"`
+	Window      Window         `json:"window"`
+	Sources     []SourceStatus `json:"sources"`
+	Impact      *Impact        `json:"impact"`
+	Services    []ServiceRank  `json:"services"`
+	Users       []UserImpact   `json:"users"`
+	Differences []Difference   `json:"differences"`
+	LogPatterns []LogPattern   `json:"log_patterns"`
+	Traces      []TraceRow     `json:"traces"`
+	Timeline    *Timeline      `json:"timeline,omitempty"`
+}
+
+// AlertInfo is the alert that started the investigation.
+type AlertInfo struct {
+	Name        string            `json:"name"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	StartsAt    time.Time         `json:"startsAt"`
+	Fingerprint string            `json:"fingerprint"`
+	Expr        string            `json:"expr,omitempty"`
+	Scope       Scope             `json:"scope"`
+}
+
+// Scope is what the investigation is about.
+type Scope struct {
+	Service      string `json:"service"`       // "" when no service label matched
+	ServiceLabel string `json:"service_label"` // which label gave it
+}
+
+// Window is the incident window and its baseline.
+type Window struct {
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	BaselineStart time.Time `json:"baseline_start"`
+	BaselineEnd   time.Time `json:"baseline_end"`
+}
+
+// SourceState is how a source ended.
+type SourceState string
+
+// Source states.
+const (
+	StateOK           SourceState = "ok"
+	StateSlow         SourceState = "slow"
+	StatePartial      SourceState = "partial"
+	StateFailed       SourceState = "failed"
+	StateUnconfigured SourceState = "unconfigured"
+	StatePending      SourceState = "pending" // only in streamed updates, never in a final report
+)
+
+// SourceStatus says how one source did and what it was asked.
+type SourceStatus struct {
+	Name      string      `json:"name"`
+	State     SourceState `json:"state"`
+	LatencyMS int64       `json:"latency_ms"`
+	Error     string      `json:"error"`
+	ErrorKind string      `json:"error_kind,omitempty"`
+	Queries   []string    `json:"queries"`
+}
+
+// Estimate is a number inferred from a sample, with its interval and basis.
+type Estimate struct {
+	Value float64 `json:"value"`
+	Low   float64 `json:"low"`
+	High  float64 `json:"high"`
+	Basis string  `json:"basis"` // one line: the sample and the method
+}
+
+// Impact answers "who is affected and how badly".
+type Impact struct {
+	UsersEstimate *Estimate  `json:"users_estimate"`
+	UsersSeen     *int       `json:"users_seen"`
+	FailingRatio  *float64   `json:"failing_ratio"`
+	EntryPoints   []string   `json:"entry_points"`
+	BeganAt       *time.Time `json:"began_at"`
+	Culprit       string     `json:"culprit,omitempty"`
+	SampledTraces int        `json:"sampled_traces"`
+}
+
+// Role is a service's part in the incident.
+type Role string
+
+// Roles, from most to least implicated.
+const (
+	RoleCulprit     Role = "culprit"
+	RolePropagating Role = "propagating"
+	RoleEntry       Role = "entry"
+	RoleImpacted    Role = "impacted"
+)
+
+// ServiceRank is one ranked service.
+type ServiceRank struct {
+	Name               string   `json:"name"`
+	Role               Role     `json:"role"`
+	Score              float64  `json:"score"`
+	FailingTraces      int      `json:"failing_traces"`
+	SlowTraces         int      `json:"slow_traces"`
+	Uninstrumented     bool     `json:"uninstrumented,omitempty"` // named by its callers' client spans
+	ErrorRatio         *float64 `json:"error_ratio"`
+	ErrorRatioBaseline *float64 `json:"error_ratio_baseline"`
+	FailedPerS         *float64 `json:"failed_per_s"`
+	P99MS              *float64 `json:"p99_ms"`
+	Evidence           []string `json:"evidence"` // trace ids and queries that back the row
+}
+
+// UserImpact is one affected user.
+type UserImpact struct {
+	ID         string            `json:"id"`
+	Failed     int               `json:"failed"`
+	Slow       int               `json:"slow"`
+	FirstSeen  time.Time         `json:"first_seen"`
+	LastSeen   time.Time         `json:"last_seen"`
+	Attributes map[string]string `json:"attributes"`
+	TraceIDs   []string          `json:"trace_ids"`
+}
+
+// Difference is an attribute value over-represented in failing traces.
+type Difference struct {
+	Attribute     string  `json:"attribute"`
+	Value         string  `json:"value"`
+	FailingShare  float64 `json:"failing_share"`
+	BaselineShare float64 `json:"baseline_share"`
+	Support       int     `json:"support"` // failing traces carrying it
+}
+
+// LogPattern is a group of similar log lines, counted against the baseline.
+type LogPattern struct {
+	Pattern        string   `json:"pattern"`
+	Level          string   `json:"level"`
+	Count          int      `json:"count"`
+	BaselineCount  int      `json:"baseline_count"`
+	Tag            string   `json:"tag"` // "new", or "×N" against the baseline
+	Services       []string `json:"services"`
+	SampleTraceIDs []string `json:"sample_trace_ids"`
+	Source         string   `json:"source"` // "loki_patterns" or "client_miner"
+}
+
+// TraceRow is one sampled failing or slow trace.
+type TraceRow struct {
+	TraceID     string       `json:"trace_id"`
+	RootService string       `json:"root_service"`
+	RootName    string       `json:"root_name"`
+	DurationMS  float64      `json:"duration_ms"`
+	Start       time.Time    `json:"start"`
+	Failing     bool         `json:"failing"`
+	Slow        bool         `json:"slow"`
+	ErrorOrigin *ErrorOrigin `json:"error_origin"`
+	User        string       `json:"user"`
+}
+
+// ErrorOrigin is where a trace's error began.
+type ErrorOrigin struct {
+	Service  string `json:"service"`
+	SpanName string `json:"span_name"`
+	Peer     string `json:"peer,omitempty"` // the uninstrumented peer a client span called
+	Message  string `json:"message,omitempty"`
+}
+
+// Timeline says when the incident began, against the alert.
+type Timeline struct {
+	BeganAt      time.Time `json:"began_at"`
+	Basis        string    `json:"basis"` // "first failing trace" or "error-ratio change point"
+	BeforeAlert  float64   `json:"before_alert_s"`
+	FirstFailing string    `json:"first_failing_trace,omitempty"`
+}
+
+// cloneSlice copies s, keeping nil apart from empty: nil means unknown.
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	out := make([]T, len(s))
+	copy(out, s)
+	return out
+}
+
+// Clone returns a copy that shares no slice with r, so a snapshot handed to
+// a renderer is not changed under it by a running investigation.
+func (r *Report) Clone() *Report {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Sources = cloneSlice(r.Sources)
+	for i := range c.Sources {
+		c.Sources[i].Queries = cloneSlice(c.Sources[i].Queries)
+	}
+	if r.Impact != nil {
+		imp := *r.Impact
+		imp.EntryPoints = cloneSlice(r.Impact.EntryPoints)
+		c.Impact = &imp
+	}
+	c.Services = cloneSlice(r.Services)
+	c.Users = cloneSlice(r.Users)
+	c.Differences = cloneSlice(r.Differences)
+	c.LogPatterns = cloneSlice(r.LogPatterns)
+	c.Traces = cloneSlice(r.Traces)
+	if r.Timeline != nil {
+		tl := *r.Timeline
+		c.Timeline = &tl
+	}
+	return &c
+}

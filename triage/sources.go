@@ -1,0 +1,142 @@
+package triage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The engine reaches its backends through these small interfaces; the
+// wiring package adapts the real clients to them, and bundles replay them.
+// A nil source is unconfigured.
+
+// Sample is one labelled value of an instant query.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Series is one labelled range of values.
+type Series struct {
+	Labels map[string]string
+	Points []Point
+}
+
+// Point is one value at one time.
+type Point struct {
+	Time  time.Time
+	Value float64
+}
+
+// Exemplar links a metric sample to a trace.
+type Exemplar struct {
+	Labels  map[string]string
+	TraceID string
+	Time    time.Time
+	Value   float64
+}
+
+// MetricsSource is Prometheus, or anything that answers PromQL.
+type MetricsSource interface {
+	Query(ctx context.Context, q string, at time.Time) ([]Sample, error)
+	QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]Series, error)
+	Exemplars(ctx context.Context, q string, start, end time.Time) ([]Exemplar, error)
+}
+
+// LogQuery asks for raw log lines.
+type LogQuery struct {
+	Query      string
+	Start, End time.Time
+	Limit      int
+}
+
+// LogsSource is Loki.
+type LogsSource interface {
+	// Lines returns the lines matching q, newest first, up to q.Limit.
+	Lines(ctx context.Context, q LogQuery) ([]LogLine, error)
+	// Patterns returns Loki's detected patterns, or ErrPatternsUnavailable.
+	Patterns(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]LokiPattern, error)
+	// ServiceLabel is the stream label that names a service (service_name).
+	ServiceLabel() string
+}
+
+// ErrPatternsUnavailable says the log source has no pattern detection; the
+// engine then mines patterns itself.
+var ErrPatternsUnavailable = errors.New("log patterns are not enabled on the server")
+
+// TraceRef is one hit of a trace search.
+type TraceRef struct {
+	TraceID     string
+	RootService string
+	RootName    string
+	Start       time.Time
+	Duration    time.Duration
+}
+
+// TraceSearch asks for traces.
+type TraceSearch struct {
+	Query      string // TraceQL
+	Start, End time.Time
+	Limit      int
+}
+
+// TracesSource is Tempo.
+type TracesSource interface {
+	Search(ctx context.Context, q TraceSearch) ([]TraceRef, error)
+	// Trace fetches one trace; a trace that is not there is an error whose
+	// Kind is not_found.
+	Trace(ctx context.Context, id string) (*Trace, error)
+}
+
+// Sources are the backends of one investigation.
+type Sources struct {
+	Metrics MetricsSource
+	Logs    LogsSource
+	Traces  TracesSource
+}
+
+// errorInfo extracts the reason and kind a source error carries, without
+// importing the sources package.
+func errorInfo(err error) (reason, kind string) {
+	if err == nil {
+		return "", ""
+	}
+	var r interface {
+		Reason() string
+		ErrorKind() string
+	}
+	if errors.As(err, &r) {
+		return r.Reason(), r.ErrorKind()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context deadline exceeded", "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled", "timeout"
+	}
+	return err.Error(), ""
+}
+
+// LogLine is one log line as the engine sees it.
+type LogLine struct {
+	Time    time.Time
+	Service string
+	Level   string // as found: error, warn, info…; "" when unknown
+	Line    string
+	TraceID string
+	SpanID  string
+}
+
+// LokiPattern is one pattern detected by the log source, with its counts
+// over time.
+type LokiPattern struct {
+	Pattern string
+	Level   string
+	Samples []PatternSample
+}
+
+// PatternSample is a pattern's count in one step.
+type PatternSample struct {
+	Time  time.Time
+	Count int
+}

@@ -34,6 +34,9 @@ type Options struct {
 	SlowAfter time.Duration
 	// LogLimit caps the log lines read per window.
 	LogLimit int
+	// MaxWindow caps the incident window for alerts that have fired for
+	// long: the window then ends now and starts MaxWindow earlier.
+	MaxWindow time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -52,6 +55,7 @@ func DefaultOptions() Options {
 		SourceDeadline:       30 * time.Second,
 		SlowAfter:            5 * time.Second,
 		LogLimit:             5000,
+		MaxWindow:            6 * time.Hour,
 	}
 }
 
@@ -90,6 +94,9 @@ func (o Options) withDefaults() Options {
 	if o.LogLimit <= 0 {
 		o.LogLimit = d.LogLimit
 	}
+	if o.MaxWindow <= 0 {
+		o.MaxWindow = d.MaxWindow
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -109,7 +116,7 @@ func ResolveScope(a Alert, serviceLabels []string) Scope {
 
 // ResolveWindow is the incident window, from the alert's start minus the
 // lookback up to now, and the baseline: the same length, offset earlier.
-func ResolveWindow(a Alert, now time.Time, lookback, offset time.Duration) (Window, error) {
+func ResolveWindow(a Alert, now time.Time, lookback, offset, maxWindow time.Duration) (Window, error) {
 	start := a.StartsAt
 	if start.IsZero() {
 		start = now
@@ -118,6 +125,9 @@ func ResolveWindow(a Alert, now time.Time, lookback, offset time.Duration) (Wind
 		return Window{}, fmt.Errorf("alert starts at %s, after now (%s)", start.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	w := Window{Start: start.Add(-lookback), End: now}
+	if maxWindow > 0 && w.End.Sub(w.Start) > maxWindow {
+		w.Start = w.End.Add(-maxWindow)
+	}
 	w.BaselineStart = w.Start.Add(-offset)
 	w.BaselineEnd = w.End.Add(-offset)
 	if w.BaselineEnd.After(w.Start) {

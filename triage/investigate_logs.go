@@ -26,7 +26,7 @@ const errorLineFilter = `|~ "(?i)(level\\W{1,3}(error|err|warn|warning|fatal|cri
 
 // runLogs reads the error and warning lines of the window and the baseline,
 // and the server's patterns, at once. Trace ids of error lines go to ids.
-func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<- []string) *logsResult {
+func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<- foundIDs) *logsResult {
 	res := &logsResult{}
 	selector := "{" + ls.ServiceLabel() + `=~".+"}`
 	query := selector + " " + errorLineFilter
@@ -63,7 +63,7 @@ func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<-
 				}
 			}
 			select {
-			case ids <- tids:
+			case ids <- foundIDs{ids: tids}:
 			default:
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,23 +27,28 @@ type REDQueries struct {
 	PeerErrors       string `json:"peer_errors"`
 	PeerP99Seconds   string `json:"peer_p99_seconds"`
 	ScopeErrorsTotal string `json:"scope_errors_total"` // failing requests of the scope service in the window
-	Exemplars        string `json:"exemplars"`          // series whose exemplars name failing traces
+	// ScopeLatencyBuckets is the scope service's latency histogram over the
+	// window, by le: the slow requests are those above the slow threshold.
+	ScopeLatencyBuckets string `json:"scope_latency_buckets"`
+	Exemplars           string `json:"exemplars"` // series whose exemplars name failing traces
 }
 
 // DefaultREDQueries read Tempo metrics-generator series.
 func DefaultREDQueries() REDQueries {
-	const server = `span_kind="SPAN_KIND_SERVER"`
+	// Entry spans: requests served, and messages consumed.
+	const server = `span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"`
 	return REDQueries{
-		ServiceLabel:     "service",
-		Requests:         `sum by (service) (rate(traces_spanmetrics_calls_total{` + server + `}[$range]))`,
-		Errors:           `sum by (service) (rate(traces_spanmetrics_calls_total{` + server + `,status_code="STATUS_CODE_ERROR"}[$range]))`,
-		P99Seconds:       `histogram_quantile(0.99, sum by (service, le) (rate(traces_spanmetrics_latency_bucket{` + server + `}[$range])))`,
-		PeerLabel:        "server",
-		PeerRequests:     `sum by (server) (rate(traces_service_graph_request_total[$range]))`,
-		PeerErrors:       `sum by (server) (rate(traces_service_graph_request_failed_total[$range]))`,
-		PeerP99Seconds:   `histogram_quantile(0.99, sum by (server, le) (rate(traces_service_graph_request_server_seconds_bucket[$range])))`,
-		ScopeErrorsTotal: `sum(increase(traces_spanmetrics_calls_total{service="$service",` + server + `,status_code="STATUS_CODE_ERROR"}[$range]))`,
-		Exemplars:        `traces_spanmetrics_calls_total{service=~"$service",status_code="STATUS_CODE_ERROR"}`,
+		ServiceLabel:        "service",
+		Requests:            `sum by (service) (rate(traces_spanmetrics_calls_total{` + server + `}[$range]))`,
+		Errors:              `sum by (service) (rate(traces_spanmetrics_calls_total{` + server + `,status_code="STATUS_CODE_ERROR"}[$range]))`,
+		P99Seconds:          `histogram_quantile(0.99, sum by (service, le) (rate(traces_spanmetrics_latency_bucket{` + server + `}[$range])))`,
+		PeerLabel:           "server",
+		PeerRequests:        `sum by (server) (rate(traces_service_graph_request_total[$range]))`,
+		PeerErrors:          `sum by (server) (rate(traces_service_graph_request_failed_total[$range]))`,
+		PeerP99Seconds:      `histogram_quantile(0.99, sum by (server, le) (rate(traces_service_graph_request_server_seconds_bucket[$range])))`,
+		ScopeErrorsTotal:    `sum(increase(traces_spanmetrics_calls_total{service="$service",` + server + `,status_code="STATUS_CODE_ERROR"}[$range]))`,
+		Exemplars:           `traces_spanmetrics_calls_total{service=~"$service",status_code="STATUS_CODE_ERROR"}`,
+		ScopeLatencyBuckets: `sum by (le) (increase(traces_spanmetrics_latency_bucket{service="$service",` + server + `}[$range]))`,
 	}
 }
 
@@ -60,6 +66,7 @@ type RED struct {
 type metricsResult struct {
 	red           map[string]RED
 	scopeFailures *float64 // failing requests of the scope service in the window
+	scopeSlow     *float64 // its requests slower than the slow threshold
 	failingRatio  *float64
 	exemplarIDs   []string
 	changePoint   *time.Time
@@ -84,7 +91,7 @@ func promRange(d time.Duration) string {
 // runMetrics asks for RED now and at baseline, the scope's failure count,
 // exemplars and the error-ratio series, all at once. exemplars receives
 // trace ids as soon as they are known.
-func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, exemplars chan<- []string) *metricsResult {
+func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, slow time.Duration, exemplars chan<- foundIDs) *metricsResult {
 	res := &metricsResult{red: map[string]RED{}}
 	rng := promRange(w.End.Sub(w.Start))
 	var mu sync.Mutex
@@ -150,6 +157,9 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 			}
 		})
 	}
+	if scope.Service != "" {
+		instant(q.ScopeLatencyBuckets, w.End, func(ss []Sample) { res.scopeSlow = slowerThan(ss, slow) })
+	}
 	if q.Exemplars != "" && scope.Service != "" {
 		query := fill(q.Exemplars, rng, scope.Service)
 		wg.Add(1)
@@ -173,7 +183,7 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 			mu.Unlock()
 			if exemplars != nil {
 				select {
-				case exemplars <- ids:
+				case exemplars <- foundIDs{ids: ids, exemplars: true}:
 				default:
 				}
 			}
@@ -265,4 +275,30 @@ func changePoint(pts []Point) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// slowerThan counts the requests above threshold from a histogram's
+// cumulative buckets by le: all of them minus those in the smallest bucket
+// at or above the threshold (so the count is a floor when no bound matches
+// exactly). Nil without a +Inf bucket or a bound at or above the threshold.
+func slowerThan(buckets []Sample, threshold time.Duration) *float64 {
+	total, bound, below := math.NaN(), math.Inf(1), math.NaN()
+	for _, b := range buckets {
+		le, err := strconv.ParseFloat(b.Labels["le"], 64)
+		if err != nil || math.IsNaN(b.Value) {
+			continue
+		}
+		if math.IsInf(le, 1) {
+			total = b.Value
+			continue
+		}
+		if le >= threshold.Seconds() && le < bound {
+			bound, below = le, b.Value
+		}
+	}
+	if math.IsNaN(total) || math.IsNaN(below) {
+		return nil
+	}
+	v := math.Max(0, total-below)
+	return &v
 }

@@ -23,6 +23,13 @@ type traceResult struct {
 	firstErr   error
 }
 
+// foundIDs are trace ids another source found: exemplars of the scope's
+// error series, or trace ids on error log lines.
+type foundIDs struct {
+	ids       []string
+	exemplars bool
+}
+
 // traceQL quotes a string for TraceQL.
 func traceQL(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
@@ -32,21 +39,21 @@ func traceQL(s string) string {
 func discoveryQueries(scope Scope, slow time.Duration) (failing []string, slowQ string, healthy string) {
 	slowLit := fmt.Sprintf("%dms", slow.Milliseconds())
 	if scope.Service == "" {
-		return []string{`{ status = error }`}, `{ kind = server && duration > ` + slowLit + ` }`, `{ status != error }`
+		return []string{`{ status = error }`}, `{ (kind = server || kind = consumer) && duration > ` + slowLit + ` }`, `{ status != error }`
 	}
 	svc := traceQL(scope.Service)
 	failing = []string{
-		`{ resource.service.name = ` + svc + ` && status = error }`,
+		`{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && status = error }`,
 		`{ resource.service.name = ` + svc + ` } >> { status = error }`,
 	}
-	slowQ = `{ resource.service.name = ` + svc + ` && kind = server && duration > ` + slowLit + ` }`
-	healthy = `{ resource.service.name = ` + svc + ` && kind = server && status != error }`
+	slowQ = `{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && duration > ` + slowLit + ` }`
+	healthy = `{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && status != error }`
 	return failing, slowQ, healthy
 }
 
 // runTraces discovers, samples and fetches traces. Trace ids found by other
 // sources (exemplars, error logs) arrive on extra while the searches run.
-func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, extra <-chan []string) *traceResult {
+func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, extra <-chan foundIDs) *traceResult {
 	res := &traceResult{}
 	var mu sync.Mutex
 	record := func(q string, err error) {
@@ -81,16 +88,29 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 			results[i] = hits{refs, err == nil}
 		}()
 	}
-	wg.Add(1)
+	// Healthy traces in the baseline window, and in the incident window in
+	// case the baseline has none (retention, a new service): both at once,
+	// so the fallback costs no extra round trip.
+	var fallbackRefs []TraceRef
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.BaselineStart, End: w.BaselineEnd, Limit: o.TraceSample / 2})
 		record(healthyQ+" (baseline)", err)
 		baseRefs = refs
 	}()
+	go func() {
+		defer wg.Done()
+		refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.Start, End: w.End, Limit: o.TraceSample / 2})
+		record(healthyQ, err)
+		fallbackRefs = refs
+	}()
 	wg.Wait()
 
-	// Order: failing hits, ids from other sources, then slow hits.
+	// Order: the scope's own failures, exemplars of its error series, slow
+	// hits, errors anywhere below it (some of them tolerated), then trace
+	// ids from error logs (any service's, noise included). The sample is cut
+	// from the front, so the evidence that best fits the alert comes first.
 	seen := map[string]bool{}
 	var ids []string
 	add := func(id string) {
@@ -101,24 +121,36 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		seen[id] = true
 		ids = append(ids, id)
 	}
-	for _, h := range results[:len(failingQ)] {
-		for _, r := range h.refs {
-			add(r.TraceID)
-		}
+	for _, r := range results[0].refs {
+		add(r.TraceID)
 	}
+	var fromExemplars, fromLogs []string
 drain:
 	for {
 		select {
 		case more := <-extra:
-			for _, id := range more {
-				add(id)
+			if more.exemplars {
+				fromExemplars = append(fromExemplars, more.ids...)
+			} else {
+				fromLogs = append(fromLogs, more.ids...)
 			}
 		default:
 			break drain
 		}
 	}
+	for _, id := range fromExemplars {
+		add(id)
+	}
 	for _, r := range results[len(failingQ)].refs {
 		add(r.TraceID)
+	}
+	for _, h := range results[1:len(failingQ)] {
+		for _, r := range h.refs {
+			add(r.TraceID)
+		}
+	}
+	for _, id := range fromLogs {
+		add(id)
 	}
 	res.discovered = len(ids)
 	if len(ids) > o.TraceSample {
@@ -138,9 +170,7 @@ drain:
 			// No healthy traces an offset ago (retention, or a new service):
 			// compare with the healthy traces of the incident window instead.
 			res.baselineIn = "incident window (no traces in the baseline window)"
-			refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.Start, End: w.End, Limit: o.TraceSample / 2})
-			record(healthyQ, err)
-			baseRefs = refs
+			baseRefs = fallbackRefs
 		}
 		var baseIDs []string
 		for _, r := range baseRefs {

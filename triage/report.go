@@ -138,6 +138,7 @@ type Difference struct {
 	FailingShare  float64 `json:"failing_share"`
 	BaselineShare float64 `json:"baseline_share"`
 	Support       int     `json:"support"` // failing traces carrying it
+	Where         string  `json:"where"`   // "entry" or "origin": the spans compared
 }
 
 // LogPattern is a group of similar log lines, counted against the baseline.

@@ -87,7 +87,7 @@ and shows the verdict first with the evidence one key away.`,
 	pf.String("tempo-url", "", "Tempo base URL")
 	pf.String("alertmanager-url", "", "Alertmanager base URL")
 	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
-	root.AddCommand(a.configCommand(), a.checkCommand(), a.versionCommand())
+	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.versionCommand())
 	return root
 }
 

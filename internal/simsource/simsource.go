@@ -90,10 +90,11 @@ func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.Trac
 				continue
 			}
 			inSvc = true
-			if sp.Error {
+			entrySpan := sp.Kind == triage.KindServer || sp.Kind == triage.KindConsumer
+			if sp.Error && (entrySpan || !strings.Contains(q.Query, "kind = server")) {
 				errSvc = true
 			}
-			if sp.Kind == triage.KindServer {
+			if sp.Kind == triage.KindServer || sp.Kind == triage.KindConsumer {
 				if slow > 0 && sp.Duration() > slow {
 					slowSvc = true
 				}

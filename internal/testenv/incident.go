@@ -152,6 +152,24 @@ func loadIncident() (*SimIncident, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tempo never returned trace %s: %w", id, err)
 		}
+		// Search lags trace-by-id while the live store indexes the spans.
+		sq := url.Values{"q": {`{ status = error }`}, "limit": {"1"},
+			"start": {fmt.Sprint(si.Truth.Start.Unix())}, "end": {fmt.Sprint(now.Add(time.Minute).Unix())}}
+		err = poll(ctx, 90*time.Second, func(ctx context.Context) error {
+			var v struct {
+				Traces []any `json:"traces"`
+			}
+			if err := getJSON(si.Tempo.URL+"/api/search?"+sq.Encode(), &v); err != nil {
+				return err
+			}
+			if len(v.Traces) == 0 {
+				return fmt.Errorf("search finds no failing trace yet")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tempo search never found the failing traces: %w", err)
+		}
 	}
 	return si, nil
 }

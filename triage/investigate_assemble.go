@@ -1,0 +1,228 @@
+package triage
+
+import (
+	"sort"
+	"time"
+)
+
+// analysedTraces is the trace source's contribution after analysis.
+type analysedTraces struct {
+	res      *traceResult
+	incident []TraceAnalysis // the sampled failing and slow traces
+	baseline []TraceAnalysis // healthy traces to compare against
+}
+
+func analysisOptions(o Options) AnalysisOptions {
+	return AnalysisOptions{UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.SlowThreshold}
+}
+
+func analyseAll(ts []*Trace, ao AnalysisOptions) []TraceAnalysis {
+	out := make([]TraceAnalysis, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, AnalyzeTrace(t, ao))
+	}
+	return out
+}
+
+// analyseTraces analyses the sample, joins traces across span links (the
+// linked traces themselves only lend context) and keeps the baseline's
+// healthy traces.
+func analyseTraces(res *traceResult, o Options) *analysedTraces {
+	ao := analysisOptions(o)
+	inc := analyseAll(res.incident, ao)
+	n := len(inc)
+	if len(res.linked) > 0 {
+		inc = append(inc, analyseAll(res.linked, ao)...)
+	}
+	JoinLinked(inc)
+	inc = inc[:n]
+	var base []TraceAnalysis
+	for _, a := range analyseAll(res.baseline, ao) {
+		if !a.Failing {
+			base = append(base, a)
+		}
+	}
+	return &analysedTraces{res: res, incident: inc, baseline: base}
+}
+
+// assemble derives every section from the sources that have answered. A
+// section stays nil (unknown) while its source is pending or failed.
+func (s *runState) assemble() {
+	r, o := s.report, s.opts
+	tr, lg, mt := s.traces, s.logs, s.metrics
+	tracesOK := tr != nil && sourceOK(r, SourceTempo)
+	logsOK := lg != nil && sourceOK(r, SourceLoki)
+	metricsOK := mt != nil && sourceOK(r, SourcePrometheus)
+
+	var red map[string]RED
+	if metricsOK {
+		red = mt.red
+	}
+	involved := map[string]bool{}
+	r.Services, r.Users, r.Differences, r.Traces = nil, nil, nil, nil
+	if tracesOK {
+		r.Services = RankServices(tr.incident, red, RankOptions{})
+		if r.Services == nil {
+			r.Services = []ServiceRank{}
+		}
+		r.Users = RankUsers(tr.incident, UserOptions{})
+		if r.Users == nil {
+			r.Users = []UserImpact{}
+		}
+		r.Differences = differencesOf(tr, o)
+		r.Traces = traceRows(tr.incident)
+		for _, sr := range r.Services {
+			involved[sr.Name] = true
+		}
+	}
+	r.LogPatterns = nil
+	if logsOK {
+		in := LogPatternInput{Lines: lg.lines, BaselineLines: lg.baseline}
+		if lg.patternsOK {
+			in.Patterns, in.BaselinePatterns = lg.patterns, lg.basePatterns
+		}
+		if len(involved) > 0 {
+			// Logs of the services the failing traces went through; the
+			// rest of the estate's errors are noise for this incident.
+			in.Lines = linesOfServices(in.Lines, involved)
+			in.BaselineLines = linesOfServices(in.BaselineLines, involved)
+		}
+		r.LogPatterns = FindLogPatterns(in, PatternOptions{Window: r.Window})
+		if r.LogPatterns == nil {
+			r.LogPatterns = []LogPattern{}
+		}
+	}
+	r.Impact = s.impact(tr, tracesOK, mt, metricsOK)
+	r.Timeline = timeline(r, tr, tracesOK, mt, metricsOK)
+	if r.Timeline != nil && r.Impact != nil {
+		t := r.Timeline.BeganAt
+		r.Impact.BeganAt = &t
+	}
+}
+
+func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, metricsOK bool) *Impact {
+	if !tracesOK && !metricsOK {
+		return nil
+	}
+	imp := &Impact{}
+	if metricsOK {
+		imp.FailingRatio = mt.failingRatio
+	}
+	if tracesOK {
+		imp.SampledTraces = len(tr.incident)
+		seen, failing, slow := 0, 0, 0
+		entries := map[string]bool{}
+		for k := range tr.incident {
+			a := &tr.incident[k]
+			if a.Failing {
+				failing++
+			}
+			if a.Slow {
+				slow++
+			}
+			if (a.Failing || a.Slow) && a.Entry != "" {
+				entries[a.Entry] = true
+			}
+		}
+		for _, u := range s.report.Users {
+			if u.Failed > 0 || u.Slow > 0 {
+				seen++
+			}
+		}
+		imp.UsersSeen = &seen
+		imp.EntryPoints = sortedSet(entries)
+		if metricsOK {
+			if detectKind(tr.incident) == KindLatency {
+				// A latency incident's affected users are the slow ones.
+				imp.UsersEstimate = EstimateSlowUsers(s.report.Users, slow, mt.scopeSlow, "Prometheus")
+			} else {
+				imp.UsersEstimate = EstimateUsers(s.report.Users, failing, mt.scopeFailures, "Prometheus")
+			}
+		}
+		for _, sr := range s.report.Services {
+			if sr.Role == RoleCulprit {
+				imp.Culprit = sr.Name
+				break
+			}
+		}
+	}
+	return imp
+}
+
+// timeline dates the incident's start: the first failing trace sampled,
+// or the error ratio's change point when that is earlier or no trace is
+// known.
+func timeline(r *Report, tr *analysedTraces, tracesOK bool, mt *metricsResult, metricsOK bool) *Timeline {
+	var tl *Timeline
+	if tracesOK {
+		for k := range tr.incident {
+			a := &tr.incident[k]
+			if !a.Failing && !a.Slow {
+				continue
+			}
+			if tl == nil || a.Start.Before(tl.BeganAt) {
+				tl = &Timeline{BeganAt: a.Start, Basis: "first failing or slow trace in the sample", FirstFailing: a.TraceID}
+			}
+		}
+	}
+	if metricsOK && mt.changePoint != nil && (tl == nil || mt.changePoint.Before(tl.BeganAt)) {
+		tl = &Timeline{BeganAt: *mt.changePoint, Basis: "error-ratio change point"}
+	}
+	if tl != nil && !r.Alert.StartsAt.IsZero() {
+		tl.BeforeAlert = r.Alert.StartsAt.Sub(tl.BeganAt).Round(time.Second).Seconds()
+	}
+	return tl
+}
+
+func traceRows(as []TraceAnalysis) []TraceRow {
+	rows := make([]TraceRow, 0, len(as))
+	for k := range as {
+		if as[k].Failing || as[k].Slow {
+			rows = append(rows, as[k].Row())
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Failing != rows[j].Failing {
+			return rows[i].Failing
+		}
+		return rows[i].Start.Before(rows[j].Start)
+	})
+	return rows
+}
+
+func linesOfServices(lines []LogLine, services map[string]bool) []LogLine {
+	if lines == nil {
+		return nil
+	}
+	out := make([]LogLine, 0, len(lines))
+	for _, l := range lines {
+		if services[l.Service] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// differencesOf compares the failing sample with the healthy baseline; the
+// user ids are skipped, being identities rather than causes.
+func differencesOf(tr *analysedTraces, o Options) []Difference {
+	return Differences(tr.incident, tr.baseline, DiffOptions{SkipKeys: o.UserAttributes})
+}
+
+// detectKind says whether the sample is a latency incident: slow traces,
+// and failing ones few against them. RankServices decides the same way.
+func detectKind(as []TraceAnalysis) IncidentKind {
+	failing, slow := 0, 0
+	for k := range as {
+		if as[k].Failing {
+			failing++
+		}
+		if as[k].Slow {
+			slow++
+		}
+	}
+	if slow > 0 && (failing*10 < slow || failing < 3 && slow > failing) {
+		return KindLatency
+	}
+	return KindErrors
+}

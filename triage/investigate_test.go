@@ -1,0 +1,503 @@
+package triage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/sim"
+	"github.com/triagectl/triage/internal/simsource"
+	"github.com/triagectl/triage/triage"
+)
+
+var simNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+var (
+	incMu    sync.Mutex
+	incCache = map[string]*simsource.Incident{}
+)
+
+func incident(t testing.TB, preset string) *simsource.Incident {
+	t.Helper()
+	incMu.Lock()
+	defer incMu.Unlock()
+	if inc, ok := incCache[preset]; ok {
+		return inc
+	}
+	sc, err := sim.PresetScenario(preset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := sim.Generate(sc, simNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := simsource.New(gen)
+	incCache[preset] = inc
+	return inc
+}
+
+func alertFor(inc *simsource.Incident) triage.Alert {
+	tr := inc.Truth
+	return triage.Alert{Name: tr.AlertName, Labels: map[string]string{"alertname": tr.AlertName, "service": tr.AlertService, "severity": "critical"},
+		StartsAt: tr.IncidentStart.Add(2 * time.Minute), Fingerprint: "sim-" + tr.Scenario.Name}
+}
+
+func options() triage.Options {
+	o := triage.DefaultOptions()
+	o.Now = func() time.Time { return simNow }
+	o.Lookback = 10 * time.Minute
+	o.SourceDeadline = 5 * time.Second
+	return o
+}
+
+func simSources(inc *simsource.Incident) triage.Sources {
+	return triage.Sources{Metrics: simsource.Metrics{I: inc}, Logs: simsource.Logs{I: inc}, Traces: simsource.Traces{I: inc}}
+}
+
+// faulty wraps a source's calls with an injected failure or delay.
+type faulty struct {
+	err   error
+	delay time.Duration
+	calls int
+	mu    sync.Mutex
+}
+
+func (f *faulty) hit(ctx context.Context) error {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return f.err
+}
+
+type faultyMetrics struct {
+	triage.MetricsSource
+	f *faulty
+}
+
+func (m faultyMetrics) Query(ctx context.Context, q string, at time.Time) ([]triage.Sample, error) {
+	if err := m.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return m.MetricsSource.Query(ctx, q, at)
+}
+
+func (m faultyMetrics) QueryRange(ctx context.Context, q string, s, e time.Time, step time.Duration) ([]triage.Series, error) {
+	if err := m.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return m.MetricsSource.QueryRange(ctx, q, s, e, step)
+}
+
+func (m faultyMetrics) Exemplars(ctx context.Context, q string, s, e time.Time) ([]triage.Exemplar, error) {
+	if err := m.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return m.MetricsSource.Exemplars(ctx, q, s, e)
+}
+
+type faultyLogs struct {
+	triage.LogsSource
+	f *faulty
+}
+
+func (l faultyLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLine, error) {
+	if err := l.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return l.LogsSource.Lines(ctx, q)
+}
+
+func (l faultyLogs) Patterns(ctx context.Context, q string, s, e time.Time, step time.Duration) ([]triage.LokiPattern, error) {
+	if err := l.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return l.LogsSource.Patterns(ctx, q, s, e, step)
+}
+
+type faultyTraces struct {
+	triage.TracesSource
+	f *faulty
+}
+
+func (t faultyTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+	if err := t.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return t.TracesSource.Search(ctx, q)
+}
+
+func (t faultyTraces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
+	if err := t.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return t.TracesSource.Trace(ctx, id)
+}
+
+func wrap(src triage.Sources, name string, f *faulty) triage.Sources {
+	switch name {
+	case triage.SourcePrometheus:
+		src.Metrics = faultyMetrics{src.Metrics, f}
+	case triage.SourceLoki:
+		src.Logs = faultyLogs{src.Logs, f}
+	case triage.SourceTempo:
+		src.Traces = faultyTraces{src.Traces, f}
+	}
+	return src
+}
+
+func statusOf(r *triage.Report, name string) triage.SourceStatus {
+	for _, s := range r.Sources {
+		if s.Name == name {
+			return s
+		}
+	}
+	return triage.SourceStatus{}
+}
+
+// Each source failing alone, whichever way, still yields a report from the
+// others; its own sections are null with its reason.
+func TestEachSourceFailsAlone(t *testing.T) {
+	inc := incident(t, "db-region")
+	faults := []struct {
+		name     string
+		f        *faulty
+		wantKind string
+		wantText string
+	}{
+		{"down", &faulty{err: simsource.Err("unreachable", "connection refused")}, "unreachable", "connection refused"},
+		{"timeout", &faulty{delay: time.Minute}, "timeout", "deadline exceeded"},
+		{"5xx", &faulty{err: simsource.Err("server", "HTTP 503: service unavailable")}, "server", "503"},
+		{"garbage", &faulty{err: simsource.Err("decode", "cannot decode response: invalid character '<'")}, "decode", "cannot decode"},
+	}
+	for _, src := range []string{triage.SourcePrometheus, triage.SourceLoki, triage.SourceTempo} {
+		for _, fc := range faults {
+			t.Run(src+"/"+fc.name, func(t *testing.T) {
+				o := options()
+				o.SourceDeadline = 300 * time.Millisecond
+				f := &faulty{err: fc.f.err, delay: fc.f.delay}
+				r, err := triage.NewInvestigation(wrap(simSources(inc), src, f), o, triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+				if err != nil {
+					t.Fatalf("run: %v", err)
+				}
+				st := statusOf(r, src)
+				if st.State != triage.StateFailed || st.ErrorKind != fc.wantKind || !strings.Contains(st.Error, fc.wantText) {
+					t.Fatalf("%s status = %+v, want failed/%s with %q", src, st, fc.wantKind, fc.wantText)
+				}
+				raw, _ := json.Marshal(r)
+				var doc map[string]json.RawMessage
+				json.Unmarshal(raw, &doc)
+				for _, sec := range sectionsOf(src) {
+					if string(doc[sec]) != "null" {
+						t.Errorf("section %s of failed %s = %s, want null", sec, src, truncate(doc[sec]))
+					}
+				}
+				for _, other := range []string{triage.SourcePrometheus, triage.SourceLoki, triage.SourceTempo} {
+					if other == src {
+						continue
+					}
+					if s := statusOf(r, other); s.State == triage.StateFailed {
+						t.Errorf("%s failed along with %s: %+v", other, src, s)
+					}
+					for _, sec := range sectionsOf(other) {
+						if string(doc[sec]) == "null" {
+							t.Errorf("section %s of healthy %s is null", sec, other)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// sectionsOf lists the report sections that only a source can fill.
+func sectionsOf(src string) []string {
+	switch src {
+	case triage.SourceLoki:
+		return []string{"log_patterns"}
+	case triage.SourceTempo:
+		return []string{"services", "users", "differences", "traces"}
+	}
+	return nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
+}
+
+func TestAllSourcesFailing(t *testing.T) {
+	inc := incident(t, "db-region")
+	src := simSources(inc)
+	for _, name := range []string{triage.SourcePrometheus, triage.SourceLoki, triage.SourceTempo} {
+		src = wrap(src, name, &faulty{err: simsource.Err("unreachable", "connection refused")})
+	}
+	r, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if !errors.Is(err, triage.ErrAllSourcesFailed) {
+		t.Fatalf("err = %v, want ErrAllSourcesFailed", err)
+	}
+	if r == nil || r.Impact != nil || r.Services != nil || r.LogPatterns != nil {
+		t.Fatalf("report claims knowledge with every source down: %+v", r)
+	}
+	for _, s := range r.Sources {
+		if s.State != triage.StateFailed || s.Error == "" {
+			t.Errorf("%s: %+v", s.Name, s)
+		}
+	}
+}
+
+func TestUnconfiguredSourcesSaySo(t *testing.T) {
+	inc := incident(t, "db-region")
+	r, err := triage.NewInvestigation(triage.Sources{Traces: simsource.Traces{I: inc}}, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := statusOf(r, triage.SourceLoki); s.State != triage.StateUnconfigured {
+		t.Errorf("loki: %+v", s)
+	}
+	if r.LogPatterns != nil {
+		t.Error("log patterns known without a log source")
+	}
+	if r.Impact == nil || r.Impact.UsersSeen == nil || r.Impact.UsersEstimate != nil || r.Impact.FailingRatio != nil {
+		t.Errorf("impact without metrics = %+v: users seen known, estimate and ratio unknown", r.Impact)
+	}
+}
+
+// Updates stream in as sources answer: every snapshot is self-consistent
+// and the last one is marked done.
+func TestUpdatesStreamProgressively(t *testing.T) {
+	inc := incident(t, "db-region")
+	src := simSources(inc)
+	src = wrap(src, triage.SourceTempo, &faulty{delay: 30 * time.Millisecond})
+	var mu sync.Mutex
+	var ups []triage.Update
+	r, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), func(u triage.Update) {
+		mu.Lock()
+		ups = append(ups, u)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) < 4 || !ups[len(ups)-1].Done {
+		t.Fatalf("%d updates, last done=%v", len(ups), ups[len(ups)-1].Done)
+	}
+	first := ups[0].Report
+	for _, s := range first.Sources {
+		if s.State != triage.StatePending {
+			t.Errorf("first snapshot: %s is %s, want pending", s.Name, s.State)
+		}
+	}
+	if first.Services != nil {
+		t.Error("services known before tempo answered")
+	}
+	var order []string
+	for _, u := range ups {
+		if u.Source != "" {
+			order = append(order, u.Source)
+		}
+	}
+	if order[len(order)-1] != triage.SourceTempo {
+		t.Errorf("slowest source did not answer last: %v", order)
+	}
+	if r.Services == nil {
+		t.Error("final report has no services")
+	}
+}
+
+type accuracy struct {
+	scenario, culprit, want  string
+	noiseOK                  bool
+	seen, truthInSample      int
+	covered                  float64
+	subset                   bool
+	diffRank                 int
+	estimate, truthAffected  float64
+	estimateErr              float64
+	failingSampled, traceCnt int
+}
+
+// The engine against the simulator's ground truth, on each scenario.
+func TestAccuracyAgainstGroundTruth(t *testing.T) {
+	var rows []accuracy
+	for _, p := range sim.Presets() {
+		t.Run(p.Name, func(t *testing.T) {
+			inc := incident(t, p.Name)
+			tr := inc.Truth
+			r, err := triage.NewInvestigation(simSources(inc), options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := accuracy{scenario: p.Name, want: tr.Culprit, truthAffected: float64(tr.AffectedUsers), noiseOK: true, subset: true}
+			if len(r.Services) > 0 {
+				a.culprit = r.Services[0].Name
+				if r.Services[0].Role != triage.RoleCulprit {
+					a.culprit += " (" + string(r.Services[0].Role) + ")"
+				}
+			}
+			noise := tr.Scenario.NoiseService
+			for _, s := range r.Services {
+				if s.Role == triage.RoleCulprit && s.Name == noise {
+					a.noiseOK = false
+				}
+			}
+			truthUsers := map[string]sim.UserTruth{}
+			for _, u := range tr.Users {
+				truthUsers[u.ID] = u
+			}
+			sampled := map[string]bool{}
+			for _, row := range r.Traces {
+				sampled[row.TraceID] = true
+			}
+			inSample := 0
+			for _, u := range tr.Users {
+				ids := u.TraceIDs
+				if tr.Kind == sim.KindLatency {
+					ids = u.SlowTraceIDs
+				}
+				if slices.ContainsFunc(ids, func(id string) bool { return sampled[id] }) {
+					inSample++
+				}
+			}
+			// The truth's affected users are those who failed, or in a latency
+			// incident those who were slow; slow-only users of an error
+			// incident are reported too, but are not its victims.
+			latency := tr.Kind == sim.KindLatency
+			seenInTruth := 0
+			for _, u := range r.Users {
+				if (latency && u.Slow == 0) || (!latency && u.Failed == 0) {
+					continue
+				}
+				a.seen++
+				if _, ok := truthUsers[u.ID]; ok {
+					seenInTruth++
+				} else {
+					a.subset = false
+					t.Errorf("user %s seen but not affected in truth", u.ID)
+				}
+			}
+			a.truthInSample = inSample
+			if inSample > 0 {
+				a.covered = float64(seenInTruth) / float64(inSample)
+			}
+			a.diffRank = -1
+			for i, d := range r.Differences {
+				if d.Attribute == tr.Difference.Attribute && d.Value == tr.Difference.Value {
+					a.diffRank = i + 1
+					break
+				}
+			}
+			if r.Impact != nil && r.Impact.UsersEstimate != nil {
+				a.estimate = r.Impact.UsersEstimate.Value
+				a.estimateErr = (a.estimate - a.truthAffected) / a.truthAffected
+			} else {
+				a.estimateErr = math.NaN()
+			}
+			a.traceCnt = len(r.Traces)
+			rows = append(rows, a)
+
+			if !strings.HasPrefix(a.culprit, tr.Culprit) || strings.Contains(a.culprit, "(") {
+				t.Errorf("top culprit = %q, want %q", a.culprit, tr.Culprit)
+			}
+			if !a.noiseOK {
+				t.Errorf("noise service %s ranked culprit", noise)
+			}
+			if a.covered < 0.99 {
+				t.Errorf("users seen cover %.1f%% of the %d truth users in the sample, want ≥ 99%%", 100*a.covered, inSample)
+			}
+			if a.diffRank < 1 || a.diffRank > 3 {
+				t.Errorf("planted difference %s=%s ranked %d, want top 3 (got %v)", tr.Difference.Attribute, tr.Difference.Value, a.diffRank, topDiffs(r))
+			}
+			if math.IsNaN(a.estimateErr) || math.Abs(a.estimateErr) > 0.15 {
+				t.Errorf("user estimate %.0f vs truth %d: error %.1f%%, want within ±15%%", a.estimate, tr.AffectedUsers, 100*a.estimateErr)
+			}
+		})
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| scenario | culprit (truth) | noise never culprit | users seen / truth in sample | coverage | planted diff rank | estimate / truth | error |\n|---|---|---|---|---|---|---|---|\n")
+	for _, a := range rows {
+		fmt.Fprintf(&b, "| %s | %s (%s) | %v | %d / %d | %.1f%% | %d | %.0f / %.0f | %+.1f%% |\n",
+			a.scenario, a.culprit, a.want, a.noiseOK, a.seen, a.truthInSample, 100*a.covered, a.diffRank, a.estimate, a.truthAffected, 100*a.estimateErr)
+	}
+	t.Log(b.String())
+}
+
+func topDiffs(r *triage.Report) []string {
+	var out []string
+	for _, d := range r.Differences[:min(5, len(r.Differences))] {
+		out = append(out, fmt.Sprintf("%s=%s %.2f/%.2f", d.Attribute, d.Value, d.FailingShare, d.BaselineShare))
+	}
+	return out
+}
+
+// The investigation takes about as long as its slowest source call: the
+// sources are asked in parallel. Fake sources answer after fixed delays;
+// this is the one place where fakes are the point. Trace fetches are many
+// (the sample, 16 at a time) and cheap, so Tempo's searches carry its cost,
+// as with a real Tempo; the uniform case shows the cost of a slow fetch.
+func BenchmarkInvestigationVsSlowestCall(b *testing.B) {
+	inc := incident(b, "db-region")
+	cases := []struct {
+		name                  string
+		prom, loki, search, f time.Duration
+	}{
+		{"typical", 300 * time.Millisecond, 1000 * time.Millisecond, 500 * time.Millisecond, 25 * time.Millisecond},
+		{"uniform", 200 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			src := simSources(inc)
+			src = wrap(src, triage.SourcePrometheus, &faulty{delay: c.prom})
+			src = wrap(src, triage.SourceLoki, &faulty{delay: c.loki})
+			src.Traces = splitDelay{src.Traces, c.search, c.f}
+			slowest := max(c.prom, c.loki, c.search, c.f)
+			o := options()
+			o.SourceDeadline = time.Minute
+			var total time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil); err != nil {
+					b.Fatal(err)
+				}
+				total += time.Since(t0)
+			}
+			b.ReportMetric(float64(total)/float64(b.N)/float64(slowest), "x_slowest_call")
+		})
+	}
+}
+
+// splitDelay delays Tempo's searches and trace fetches differently.
+type splitDelay struct {
+	triage.TracesSource
+	search, fetch time.Duration
+}
+
+func (s splitDelay) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+	if err := (&faulty{delay: s.search}).hit(ctx); err != nil {
+		return nil, err
+	}
+	return s.TracesSource.Search(ctx, q)
+}
+
+func (s splitDelay) Trace(ctx context.Context, id string) (*triage.Trace, error) {
+	if err := (&faulty{delay: s.fetch}).hit(ctx); err != nil {
+		return nil, err
+	}
+	return s.TracesSource.Trace(ctx, id)
+}

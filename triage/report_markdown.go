@@ -1,0 +1,214 @@
+package triage
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/triagectl/triage/internal/safe"
+)
+
+// MaxMarkdownLines bounds the markdown report, so it fits a chat message.
+const MaxMarkdownLines = 40
+
+// WriteMarkdown renders the report for chat and postmortems: the verdict,
+// top services, users, the difference and the log patterns, within
+// MaxMarkdownLines lines. Unknown sections say so, with the reason.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	a := r.Alert
+	sev := a.Labels["severity"]
+	head := "*" + mdText(a.Name) + "*"
+	if a.Scope.Service != "" {
+		head += " · " + mdText(a.Scope.Service)
+	}
+	if sev != "" {
+		head += " · " + mdText(sev)
+	}
+	line("%s · window %s–%s UTC", head, r.Window.Start.UTC().Format("15:04"), r.Window.End.UTC().Format("15:04"))
+	line("*Impact:* %s", mdImpact(r))
+	if v := mdVerdict(r); v != "" {
+		line("*Verdict:* %s", v)
+	}
+	if down := mdUnknown(r); down != "" {
+		line("*Unknown:* %s", down)
+	}
+
+	line("")
+	line("*Services*")
+	if r.Services == nil {
+		line("unknown — %s", mdReason(r, SourceTempo))
+	} else if len(r.Services) == 0 {
+		line("none implicated in the sampled traces")
+	} else {
+		var t strings.Builder
+		tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "service\trole\terr%\tbaseline\tfail/s\tp99")
+		for _, s := range r.Services[:min(5, len(r.Services))] {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe.Truncate(safe.Line(s.Name), 24), s.Role,
+				mdPct(s.ErrorRatio), mdPct(s.ErrorRatioBaseline), mdNum(s.FailedPerS), mdMS(s.P99MS))
+		}
+		tw.Flush()
+		line("```\n%s```", t.String())
+	}
+
+	line("*Users*")
+	switch {
+	case r.Users == nil:
+		line("unknown — %s", mdReason(r, SourceTempo))
+	case len(r.Users) == 0:
+		line("no user attribute on the sampled traces")
+	default:
+		for _, u := range r.Users[:min(5, len(r.Users))] {
+			line("• `%s` %d failed, %d slow%s", safe.Truncate(safe.Line(u.ID), 40), u.Failed, u.Slow, mdUserDetail(u))
+		}
+	}
+
+	switch {
+	case r.Differences == nil:
+		line("*Different:* unknown — %s", mdReason(r, SourceTempo))
+	case len(r.Differences) == 0:
+		line("*Different:* nothing stands out against the baseline")
+	default:
+		d := r.Differences[0]
+		line("*Different:* `%s=%s` on %.0f%% of failing vs %.0f%% of baseline", mdText(d.Attribute), mdText(d.Value), 100*d.FailingShare, 100*d.BaselineShare)
+	}
+
+	line("*Log patterns*")
+	switch {
+	case r.LogPatterns == nil:
+		line("unknown — %s", mdReason(r, SourceLoki))
+	case len(r.LogPatterns) == 0:
+		line("no error or warning lines in the window")
+	default:
+		for _, p := range r.LogPatterns[:min(3, len(r.LogPatterns))] {
+			line("• `%s` ×%d (%s)", safe.Truncate(safe.Line(strings.ReplaceAll(p.Pattern, "`", "'")), 100), p.Count, p.Tag)
+		}
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) > MaxMarkdownLines {
+		lines = append(lines[:MaxMarkdownLines-1], "…")
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
+	return err
+}
+
+// md makes an external string safe for one markdown line.
+func mdText(s string) string {
+	return strings.NewReplacer("*", "\\*", "_", "\\_", "`", "'").Replace(safe.Truncate(safe.Line(s), 80))
+}
+
+func mdImpact(r *Report) string {
+	imp := r.Impact
+	if imp == nil {
+		return "unknown — no source answered"
+	}
+	var parts []string
+	switch {
+	case imp.UsersEstimate != nil:
+		e := imp.UsersEstimate
+		s := fmt.Sprintf("≈%s users (%s–%s)", thousands(e.Value), thousands(e.Low), thousands(e.High))
+		if imp.UsersSeen != nil {
+			s += fmt.Sprintf(", %d seen in %d sampled traces", *imp.UsersSeen, imp.SampledTraces)
+		}
+		parts = append(parts, s)
+	case imp.UsersSeen != nil:
+		parts = append(parts, fmt.Sprintf("%d users seen in %d sampled traces (no estimate: %s)", *imp.UsersSeen, imp.SampledTraces, mdReason(r, SourcePrometheus)))
+	default:
+		parts = append(parts, "users unknown — "+mdReason(r, SourceTempo))
+	}
+	if imp.FailingRatio != nil {
+		parts = append(parts, fmt.Sprintf("%.1f%% of requests failing", 100**imp.FailingRatio))
+	}
+	if imp.BeganAt != nil {
+		s := "began " + imp.BeganAt.UTC().Format("15:04:05")
+		if d := r.Alert.StartsAt.Sub(*imp.BeganAt); !r.Alert.StartsAt.IsZero() && d > 0 {
+			s += fmt.Sprintf(", %s before the alert", d.Round(time.Second))
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func mdVerdict(r *Report) string {
+	for _, s := range r.Services {
+		if s.Role == RoleCulprit {
+			v := "culprit " + mdText(s.Name)
+			if r.Impact != nil && r.Impact.Culprit != "" && r.Impact.Culprit != s.Name {
+				v += " (" + mdText(r.Impact.Culprit) + ")"
+			}
+			return v + fmt.Sprintf(" — %d failing traces", s.FailingTraces)
+		}
+	}
+	return ""
+}
+
+func mdUnknown(r *Report) string {
+	var out []string
+	for _, s := range r.Sources {
+		if s.State == StateFailed {
+			out = append(out, s.Name+": "+safe.Truncate(safe.Line(s.Error), 120))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// reasonFor is why a source's sections are unknown.
+func mdReason(r *Report, name string) string {
+	for _, s := range r.Sources {
+		if s.Name == name {
+			if s.Error != "" {
+				return name + ": " + safe.Truncate(safe.Line(s.Error), 120)
+			}
+			return name + ": " + string(s.State)
+		}
+	}
+	return name + ": not queried"
+}
+
+func mdUserDetail(u UserImpact) string {
+	if len(u.Attributes) == 0 {
+		return ""
+	}
+	keys := mdSortedKeys(u.Attributes)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, safe.Truncate(safe.Line(u.Attributes[k]), 24))
+	}
+	return " · " + strings.Join(parts, " · ")
+}
+
+func mdSortedKeys(m map[string]string) []string {
+	set := make(map[string]bool, len(m))
+	for k := range m {
+		set[k] = true
+	}
+	return sortedSet(set)
+}
+
+func mdPct(v *float64) string {
+	if v == nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f", 100**v)
+}
+
+func mdNum(v *float64) string {
+	if v == nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+func mdMS(v *float64) string {
+	if v == nil {
+		return "?"
+	}
+	if *v >= 1000 {
+		return fmt.Sprintf("%.1fs", *v/1000)
+	}
+	return fmt.Sprintf("%.0fms", *v)
+}

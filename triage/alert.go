@@ -61,46 +61,32 @@ func DefaultOptions() Options {
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions()
-	if len(o.ServiceLabels) == 0 {
-		o.ServiceLabels = d.ServiceLabels
-	}
-	if len(o.UserAttributes) == 0 {
-		o.UserAttributes = d.UserAttributes
-	}
-	if o.UserDetailAttributes == nil {
+	orDefault(&o.ServiceLabels, d.ServiceLabels)
+	orDefault(&o.UserAttributes, d.UserAttributes)
+	if o.UserDetailAttributes == nil { // an empty list turns details off
 		o.UserDetailAttributes = d.UserDetailAttributes
 	}
-	if o.Lookback <= 0 {
-		o.Lookback = d.Lookback
+	for _, f := range []struct{ v, d *time.Duration }{{&o.Lookback, &d.Lookback}, {&o.BaselineOffset, &d.BaselineOffset},
+		{&o.SlowThreshold, &d.SlowThreshold}, {&o.SourceDeadline, &d.SourceDeadline}, {&o.SlowAfter, &d.SlowAfter}, {&o.MaxWindow, &d.MaxWindow}} {
+		if *f.v <= 0 {
+			*f.v = *f.d
+		}
 	}
-	if o.BaselineOffset <= 0 {
-		o.BaselineOffset = d.BaselineOffset
-	}
-	if o.TraceSample <= 0 {
-		o.TraceSample = d.TraceSample
-	}
-	if o.FetchConcurrency <= 0 {
-		o.FetchConcurrency = d.FetchConcurrency
-	}
-	if o.SlowThreshold <= 0 {
-		o.SlowThreshold = d.SlowThreshold
-	}
-	if o.SourceDeadline <= 0 {
-		o.SourceDeadline = d.SourceDeadline
-	}
-	if o.SlowAfter <= 0 {
-		o.SlowAfter = d.SlowAfter
-	}
-	if o.LogLimit <= 0 {
-		o.LogLimit = d.LogLimit
-	}
-	if o.MaxWindow <= 0 {
-		o.MaxWindow = d.MaxWindow
+	for _, f := range []struct{ v, d *int }{{&o.TraceSample, &d.TraceSample}, {&o.FetchConcurrency, &d.FetchConcurrency}, {&o.LogLimit, &d.LogLimit}} {
+		if *f.v <= 0 {
+			*f.v = *f.d
+		}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
+}
+
+func orDefault(v *[]string, d []string) {
+	if len(*v) == 0 {
+		*v = d
+	}
 }
 
 // ResolveScope finds the alert's service through the configured label

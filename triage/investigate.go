@@ -107,50 +107,45 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 
 	extra := make(chan foundIDs, 2)
 	var wg sync.WaitGroup
-	if iv.src.Metrics != nil {
+	// run gives one source its own deadline and records how it ended.
+	run := func(configured bool, step func(ctx context.Context, start time.Time) (SourceStatus, func())) {
+		if !configured {
+			return
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(ctx, o.SourceDeadline)
 			defer cancel()
-			res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, extra)
-			s := status(SourcePrometheus, start, res.calls, res.failed, false, res.firstErr, res.queries, o.SlowAfter, "")
-			st.setSource(s, func() { st.metrics = res })
+			s, store := step(ctx, start)
+			st.setSource(s, store)
 		}()
 	}
-	if iv.src.Logs != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			ctx, cancel := context.WithTimeout(ctx, o.SourceDeadline)
-			defer cancel()
-			res := runLogs(ctx, iv.src.Logs, w, o, extra)
-			note := ""
-			if res.truncated {
-				note = fmt.Sprintf("line limit %d reached: counts are a floor", o.LogLimit)
-			}
-			s := status(SourceLoki, start, res.calls, res.failed, res.truncated, res.firstErr, res.queries, o.SlowAfter, note)
-			st.setSource(s, func() { st.logs = res })
-		}()
-	}
-	if iv.src.Traces != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			ctx, cancel := context.WithTimeout(ctx, o.SourceDeadline)
-			defer cancel()
-			res := runTraces(ctx, iv.src.Traces, scope, w, o, extra)
-			note := ""
-			if res.partial > 0 || res.missing > 0 {
-				note = fmt.Sprintf("%d traces partial, %d not found", res.partial, res.missing)
-			}
-			s := status(SourceTempo, start, res.calls, res.failed, res.partial > 0, res.firstErr, res.queries, o.SlowAfter, note)
-			st.setSource(s, func() { st.traces = analyseTraces(res, o) })
-		}()
-	}
+	run(iv.src.Metrics != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
+		res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, extra)
+		return status(SourcePrometheus, start, res.calls, res.failed, false, res.firstErr, res.queries, o.SlowAfter, ""),
+			func() { st.metrics = res }
+	})
+	run(iv.src.Logs != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
+		res := runLogs(ctx, iv.src.Logs, w, o, extra)
+		note := ""
+		if res.truncated {
+			note = fmt.Sprintf("line limit %d reached: counts are a floor", o.LogLimit)
+		}
+		return status(SourceLoki, start, res.calls, res.failed, res.truncated, res.firstErr, res.queries, o.SlowAfter, note),
+			func() { st.logs = res }
+	})
+	run(iv.src.Traces != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
+		res := runTraces(ctx, iv.src.Traces, scope, w, o, extra)
+		note := ""
+		if res.partial > 0 || res.missing > 0 {
+			note = fmt.Sprintf("%d traces partial, %d not found", res.partial, res.missing)
+		}
+		analysed := analyseTraces(res, o)
+		return status(SourceTempo, start, res.calls, res.failed, res.partial > 0, res.firstErr, res.queries, o.SlowAfter, note),
+			func() { st.traces = analysed }
+	})
 	wg.Wait()
 
 	r := st.final()

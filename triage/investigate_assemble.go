@@ -88,6 +88,17 @@ func (s *runState) assemble() {
 			in.BaselineLines = linesOfServices(in.BaselineLines, involved)
 		}
 		r.LogPatterns = FindLogPatterns(in, PatternOptions{Window: r.Window})
+		if len(involved) > 0 && lg.patternsOK {
+			// Loki's patterns cover every service; keep those that matched
+			// a line of the involved services.
+			kept := r.LogPatterns[:0]
+			for _, p := range r.LogPatterns {
+				if p.Source != PatternSourceLoki || len(p.Services) > 0 {
+					kept = append(kept, p)
+				}
+			}
+			r.LogPatterns = kept
+		}
 		if r.LogPatterns == nil {
 			r.LogPatterns = []LogPattern{}
 		}

@@ -82,34 +82,15 @@ scrape_configs:
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: "prometheus", bin: os.Getenv("PROMETHEUS_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
-		args: []string{
-			"--config.file=" + cfgPath,
-			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-			"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
-			"--web.enable-lifecycle",
-			"--web.enable-remote-write-receiver",
-			"--enable-feature=exemplar-storage",
-			"--log.level=warn",
-		}}
-	b := &Backend{Name: "prometheus", URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p}
-	b.ready = b.URL + "/-/ready"
-	if err := p.start(); err != nil {
-		return nil, err
-	}
-	if err := p.waitReady(b.ready, 90*time.Second); err != nil {
-		p.stop()
-		return nil, err
-	}
-	var info struct {
-		Data struct {
-			Version string `json:"version"`
-		} `json:"data"`
-	}
-	if getJSON(b.URL+"/api/v1/status/buildinfo", &info) == nil {
-		b.Version = info.Data.Version
-	}
-	return b, nil
+	return launch("prometheus", "PROMETHEUS_BIN", dir, port, "/-/ready", 90*time.Second, []string{
+		"--config.file=" + cfgPath,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+		"--web.enable-lifecycle",
+		"--web.enable-remote-write-receiver",
+		"--enable-feature=exemplar-storage",
+		"--log.level=warn",
+	}, "/api/v1/status/buildinfo", "data", "version")
 }
 
 func startLoki(e *env) (*Backend, error) {
@@ -176,24 +157,7 @@ analytics:
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: "loki", bin: os.Getenv("LOKI_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
-		args: []string{"-config.file=" + cfgPath}}
-	b := &Backend{Name: "loki", URL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), proc: p}
-	b.ready = b.URL + "/ready"
-	if err := p.start(); err != nil {
-		return nil, err
-	}
-	if err := p.waitReady(b.ready, 120*time.Second); err != nil {
-		p.stop()
-		return nil, err
-	}
-	var info struct {
-		Version string `json:"version"`
-	}
-	if getJSON(b.URL+"/loki/api/v1/status/buildinfo", &info) == nil {
-		b.Version = info.Version
-	}
-	return b, nil
+	return launch("loki", "LOKI_BIN", dir, ports[0], "/ready", 120*time.Second, []string{"-config.file=" + cfgPath}, "/loki/api/v1/status/buildinfo", "version")
 }
 
 func startAlertmanager(e *env) (*Backend, error) {
@@ -221,32 +185,13 @@ receivers:
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: "alertmanager", bin: os.Getenv("ALERTMANAGER_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
-		args: []string{
-			"--config.file=" + cfgPath,
-			"--storage.path=" + filepath.Join(dir, "data"),
-			"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
-			"--cluster.listen-address=",
-			"--log.level=warn",
-		}}
-	b := &Backend{Name: "alertmanager", URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p}
-	b.ready = b.URL + "/-/ready"
-	if err := p.start(); err != nil {
-		return nil, err
-	}
-	if err := p.waitReady(b.ready, 60*time.Second); err != nil {
-		p.stop()
-		return nil, err
-	}
-	var st struct {
-		VersionInfo struct {
-			Version string `json:"version"`
-		} `json:"versionInfo"`
-	}
-	if getJSON(b.URL+"/api/v2/status", &st) == nil {
-		b.Version = st.VersionInfo.Version
-	}
-	return b, nil
+	return launch("alertmanager", "ALERTMANAGER_BIN", dir, port, "/-/ready", 60*time.Second, []string{
+		"--config.file=" + cfgPath,
+		"--storage.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+		"--cluster.listen-address=",
+		"--log.level=warn",
+	}, "/api/v2/status", "versionInfo", "version")
 }
 
 // remoteTempo is a Tempo given by TEMPO_URL (and TEMPO_OTLP for its OTLP/HTTP
@@ -284,24 +229,12 @@ func startTempo(e *env) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: "tempo", bin: os.Getenv("TEMPO_BIN"), dir: dir, logPath: filepath.Join(dir, "log"),
-		args: []string{"-config.file=" + cfgPath}}
-	b := &Backend{Name: "tempo", URL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
-		OTLP: fmt.Sprintf("http://127.0.0.1:%d", ports[2]), proc: p}
-	b.ready = b.URL + "/ready"
-	if err := p.start(); err != nil {
+	b, err := launch("tempo", "TEMPO_BIN", dir, ports[0], "/ready", 120*time.Second,
+		[]string{"-config.file=" + cfgPath}, "/api/status/buildinfo", "version")
+	if err != nil {
 		return nil, err
 	}
-	if err := p.waitReady(b.ready, 120*time.Second); err != nil {
-		p.stop()
-		return nil, err
-	}
-	var info struct {
-		Version string `json:"version"`
-	}
-	if getJSON(b.URL+"/api/status/buildinfo", &info) == nil {
-		b.Version = info.Version
-	}
+	b.OTLP = fmt.Sprintf("http://127.0.0.1:%d", ports[2])
 	return b, nil
 }
 
@@ -349,4 +282,27 @@ func getJSON(url string, v any) error {
 		return fmt.Errorf("GET %s: HTTP %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return json.Unmarshal(body, v)
+}
+
+// launch starts a backend's process, waits for its ready endpoint and reads
+// its version from the JSON at versionPath, following keys.
+func launch(name, binEnv, dir string, port int, readyPath string, timeout time.Duration, args []string, versionPath string, keys ...string) (*Backend, error) {
+	p := &proc{name: name, bin: os.Getenv(binEnv), dir: dir, logPath: filepath.Join(dir, "log"), args: args}
+	b := &Backend{Name: name, URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p, ready: fmt.Sprintf("http://127.0.0.1:%d%s", port, readyPath)}
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(b.ready, timeout); err != nil {
+		p.stop()
+		return nil, err
+	}
+	var doc any
+	if getJSON(b.URL+versionPath, &doc) == nil {
+		for _, k := range keys {
+			m, _ := doc.(map[string]any)
+			doc = m[k]
+		}
+		b.Version, _ = doc.(string)
+	}
+	return b, nil
 }

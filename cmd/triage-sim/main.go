@@ -172,6 +172,7 @@ func newRulesCmd() *cobra.Command {
 
 type runOptions struct {
 	loki, tempo, listen, truth, rules string
+	prometheus, promTarget            string
 }
 
 func newRunCmd() *cobra.Command {
@@ -183,7 +184,10 @@ func newRunCmd() *cobra.Command {
 		Long: "run generates the incident (--scenario NAME picks a preset, see `triage-sim scenarios`),\n" +
 			"writes --truth and --rules, serves /metrics (and /truth, /rules)\n" +
 			"on --metrics-listen, exports the traces to --tempo-otlp and pushes the logs to --loki.\n" +
-			"It prints key=value lines (metrics_addr, traces, logs) and then \"ready\"; with\n" +
+			"With --prometheus it remote-writes the metrics' history up to now, so increase() over\n" +
+			"the window and a baseline an hour back see the whole incident; that Prometheus needs\n" +
+			"--web.enable-remote-write-receiver and storage.tsdb.out_of_order_time_window: 3h.\n" +
+			"It prints key=value lines (metrics_addr, traces, logs, backfill) and then \"ready\"; with\n" +
 			"--metrics-listen it keeps serving until interrupted.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -200,6 +204,8 @@ func newRunCmd() *cobra.Command {
 	fs.StringVar(&o.listen, "metrics-listen", "", "address to serve /metrics on, e.g. 127.0.0.1:0")
 	fs.StringVar(&o.truth, "truth", "", "write the ground truth JSON to this file")
 	fs.StringVar(&o.rules, "rules", "", "write the Prometheus rules YAML to this file")
+	fs.StringVar(&o.prometheus, "prometheus", "", "Prometheus base URL to remote-write the metrics' history to, e.g. http://127.0.0.1:9090")
+	fs.StringVar(&o.promTarget, "prometheus-target", "", "host:port that Prometheus scrapes /metrics on, to label the history like its scrapes (default: its only active target)")
 	f.register(fs)
 	return cmd
 }
@@ -255,6 +261,13 @@ func run(ctx context.Context, out io.Writer, inc *sim.Incident, o runOptions) er
 			return err
 		}
 		fmt.Fprintf(out, "logs=%d\n", truth.LogLines)
+	}
+	if o.prometheus != "" {
+		err := inc.Backfill(ctx, o.prometheus, sim.BackfillOptions{Target: o.promTarget})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backfill=%s\n", truth.Start.Add(-sim.DefaultBackfillBefore).UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintln(out, "ready")
 	if srv == nil {

@@ -210,3 +210,47 @@ func TestRunServesMetricsUntilCancelled(t *testing.T) {
 		t.Fatal("run did not stop after cancel")
 	}
 }
+
+func TestRunBackfillsPrometheus(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		wantErr string
+	}{
+		{"accepted", http.StatusNoContent, ""},
+		{"rejected", http.StatusBadRequest, "400"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var writes atomic.Int64
+			mux := http.NewServeMux()
+			mux.HandleFunc("/api/v1/targets", func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = io.WriteString(w, `{"status":"success","data":{"activeTargets":[{"labels":{"job":"sim","instance":"127.0.0.1:9464"},"scrapeUrl":"http://127.0.0.1:9464/metrics"}]}}`)
+			})
+			mux.HandleFunc("/api/v1/write", func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Content-Encoding") != "snappy" {
+					http.Error(w, "not snappy", http.StatusUnsupportedMediaType)
+					return
+				}
+				writes.Add(1)
+				w.WriteHeader(tc.status)
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			var out bytes.Buffer
+			err := execute(context.Background(), &out, "run", "--now", fixedNow, "--prometheus", srv.URL, "--prometheus-target", "127.0.0.1:9464")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if writes.Load() < 2 || !strings.Contains(out.String(), "backfill=2026-03-01T10:30:00Z\n") {
+				t.Fatalf("%d writes, output:\n%s", writes.Load(), out.String())
+			}
+		})
+	}
+}

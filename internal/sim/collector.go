@@ -43,18 +43,18 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ms := c.inc.metrics
 	e := max(c.clock().Sub(c.inc.born).Seconds(), 0)
-	grow := func(total, recent float64) float64 { return total + recent/ms.recentSecs*e }
+	grow := func(g *growing) float64 { _, n, _ := g.liveAt(ms.recentSecs, e); return n }
 	for _, s := range ms.spans {
 		ex, ok := pickExemplar(s.exemplars, e)
-		ch <- withExemplar(prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, grow(s.lat.total.n, s.lat.recent.n), s.labels...), ex, ok, 1)
+		ch <- withExemplar(prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, grow(&s.lat), s.labels...), ex, ok, 1)
 		ch <- withExemplar(c.histogram(c.latency, s.lat, e, s.labels), ex, ok, ex.value)
 	}
 	for _, s := range ms.edges {
 		ex, ok := pickExemplar(s.exemplars, e)
-		ch <- withExemplar(prometheus.MustNewConstMetric(c.graphTotal, prometheus.CounterValue, grow(s.lat.total.n, s.lat.recent.n), s.labels...), ex, ok, 1)
+		ch <- withExemplar(prometheus.MustNewConstMetric(c.graphTotal, prometheus.CounterValue, grow(&s.lat), s.labels...), ex, ok, 1)
 		if s.failed.total.n > 0 {
 			fex, fok := pickExemplar(s.failedEx, e)
-			ch <- withExemplar(prometheus.MustNewConstMetric(c.graphFailed, prometheus.CounterValue, grow(s.failed.total.n, s.failed.recent.n), s.labels...), fex, fok, 1)
+			ch <- withExemplar(prometheus.MustNewConstMetric(c.graphFailed, prometheus.CounterValue, grow(&s.failed), s.labels...), fex, fok, 1)
 		}
 		ch <- withExemplar(c.histogram(c.graphClient, s.lat, e, s.labels), ex, ok, ex.value)
 		ch <- withExemplar(c.histogram(c.graphServer, s.srv, e, s.labels), ex, ok, ex.value)
@@ -62,17 +62,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *collector) histogram(desc *prometheus.Desc, g growing, e float64, labels []string) prometheus.Metric {
-	rs := c.inc.metrics.recentSecs
+	cum, count, sum := g.liveAt(c.inc.metrics.recentSecs, e)
 	buckets := make(map[float64]uint64, len(g.total.bounds))
-	var cum, cumRecent float64
 	for b, ub := range g.total.bounds {
-		cum += g.total.counts[b]
-		cumRecent += g.recent.counts[b]
-		buckets[ub] = uint64(cum + cumRecent/rs*e)
+		buckets[ub] = uint64(cum[b])
 	}
-	count := uint64(g.total.n + g.recent.n/rs*e)
-	sum := g.total.sum + g.recent.sum/rs*e
-	return prometheus.MustNewConstHistogram(desc, count, sum, buckets, labels...)
+	return prometheus.MustNewConstHistogram(desc, uint64(count), sum, buckets, labels...)
 }
 
 func pickExemplar(refs []exemplarRef, elapsed float64) (exemplarRef, bool) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -245,4 +246,127 @@ func TestLiveTempoServesGeneratedTrace(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// promValue evaluates a scalar-valued query at a time; an empty result is an error.
+func promValue(base, query string, at time.Time) (float64, error) {
+	q := url.Values{"query": {query}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}
+	var resp struct {
+		Data struct {
+			Result []struct {
+				Value [2]json.RawMessage `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := getJSON(base+"/api/v1/query?"+q.Encode(), nil, &resp); err != nil {
+		return 0, err
+	}
+	if len(resp.Data.Result) != 1 {
+		return 0, fmt.Errorf("%s at %s: %d results", query, at, len(resp.Data.Result))
+	}
+	var s string
+	if err := json.Unmarshal(resp.Data.Result[0].Value[1], &s); err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+// serverSpans counts a service's SERVER spans started in [from, to), and the failed ones.
+func serverSpans(td ptrace.Traces, service string, from, to time.Time) (all, failed int) {
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		rs := td.ResourceSpans().At(i)
+		if v, _ := rs.Resource().Attributes().Get("service.name"); v.Str() != service {
+			continue
+		}
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j).Spans()
+			for k := 0; k < ss.Len(); k++ {
+				s := ss.At(k)
+				at := s.StartTimestamp().AsTime()
+				if s.Kind() != ptrace.SpanKindServer || at.Before(from) || !at.Before(to) {
+					continue
+				}
+				all++
+				if s.Status().Code() == ptrace.StatusCodeError {
+					failed++
+				}
+			}
+		}
+	}
+	return all, failed
+}
+
+// TestLivePrometheusHoldsBackfilledHistory checks the window's increase()
+// against the generated spans, a healthy baseline an hour earlier, and that
+// the live scrape joined the history without new series or counter resets.
+func TestLivePrometheusHoldsBackfilledHistory(t *testing.T) {
+	si := testenv.Incident(t)
+	if si.Prometheus == nil {
+		t.Skip("prometheus not live")
+	}
+	gt, base := si.Truth, si.Prometheus.URL
+	svc := gt.EntryService
+	sel := fmt.Sprintf(`traces_spanmetrics_calls_total{service=%q,span_kind="SPAN_KIND_SERVER"`, svc)
+	errSel := sel + `,status_code="STATUS_CODE_ERROR"}`
+	td := si.Incident.PTraces()
+
+	window := 15 * time.Minute
+	_, wantFailed := serverSpans(td, svc, si.Now.Add(-window), si.Now)
+	got, err := promValue(base, fmt.Sprintf(`sum(increase(%s[15m]))`, errSel), si.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("increase of %s failing server calls over 15m: %.1f, generated %d", svc, got, wantFailed)
+	if wantFailed == 0 || math.Abs(got-float64(wantFailed)) > 0.1*float64(wantFailed) {
+		t.Errorf("increase over the window %.1f, want %d ±10%%", got, wantFailed)
+	}
+
+	incidentAt := gt.Start.Add(gt.Scenario.IncidentAfter)
+	baseAll, baseFailed := serverSpans(td, svc, gt.Start, incidentAt)
+	healthy := float64(baseFailed) / float64(baseAll)
+	ratio, err := promValue(base, fmt.Sprintf(`sum(increase(%s[15m] offset 1h)) / sum(increase(%s}[15m] offset 1h))`, errSel, sel), si.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := promValue(base, fmt.Sprintf(`sum(increase(%s}[15m] offset 1h))`, sel), si.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTotal := float64(baseAll) / incidentAt.Sub(gt.Start).Seconds() * window.Seconds()
+	t.Logf("an hour earlier: error ratio %.4f (healthy %.4f), %.0f calls (baseline rate gives %.0f)", ratio, healthy, total, wantTotal)
+	if math.Abs(ratio-healthy) > 0.01 {
+		t.Errorf("error ratio an hour earlier %.4f, want the healthy %.4f", ratio, healthy)
+	}
+	if math.Abs(total-wantTotal) > 0.1*wantTotal {
+		t.Errorf("calls an hour earlier %.0f, want about %.0f", total, wantTotal)
+	}
+
+	// After live scrapes the series are still the backfilled ones, unbroken.
+	for _, q := range []string{
+		fmt.Sprintf(`count(%s})`, sel),
+		fmt.Sprintf(`count(traces_spanmetrics_latency_bucket{service=%q})`, svc),
+		`count(traces_service_graph_request_server_seconds_bucket)`,
+	} {
+		then, err := promValue(base, q, si.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pollUntil(t, 30*time.Second, func() error {
+			now, err := promValue(base, q, time.Now())
+			if err != nil {
+				return err
+			}
+			if now != then {
+				return fmt.Errorf("%s: %v series backfilled, %v after scraping", q, then, now)
+			}
+			return nil
+		})
+	}
+	resets, err := promValue(base, `sum(resets(traces_spanmetrics_calls_total[10m])) + sum(resets(traces_spanmetrics_latency_bucket[10m])) + sum(resets(traces_service_graph_request_client_seconds_sum[10m]))`, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resets != 0 {
+		t.Errorf("%v counter resets where the backfill meets the scrape", resets)
+	}
 }

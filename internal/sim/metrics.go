@@ -37,15 +37,21 @@ func (h *hist) observe(v float64) {
 }
 
 // growing is a series' value over the window plus its rate during the
-// incident phase, so live scrapes keep moving at incident rates.
-type growing struct{ total, recent hist }
-
-func newGrowing(bounds []float64) growing {
-	return growing{total: newHist(bounds), recent: newHist(bounds)}
+// incident phase, so live scrapes keep moving at incident rates. prior is the
+// baseline-rate traffic before the window that Backfill writes as history;
+// obs keeps each observation's time for it.
+type growing struct {
+	total, recent, prior hist
+	obs                  []timedObs
 }
 
-func (g *growing) observe(v float64, recent bool) {
+func newGrowing(bounds []float64) growing {
+	return growing{total: newHist(bounds), recent: newHist(bounds), prior: newHist(bounds)}
+}
+
+func (g *growing) observe(v float64, at int64, recent bool) {
 	g.total.observe(v)
+	g.obs = append(g.obs, timedObs{at: at, v: v})
 	if recent {
 		g.recent.observe(v)
 	}
@@ -120,7 +126,7 @@ func (i *Incident) buildMetrics() *metricState {
 				status = "STATUS_CODE_ERROR"
 			}
 			ss := get(spanIdx, false, svc, s.name, s.kind.metricLabel(), status)
-			ss.lat.observe(d, recent)
+			ss.lat.observe(d, s.start, recent)
 			ss.exemplars = append(ss.exemplars, exemplarRef{id, d, s.start})
 			if svc == alertSvc && s.kind == i.alertKind {
 				alertAll[b2i(recent)]++
@@ -149,12 +155,12 @@ func (i *Incident) buildMetrics() *metricState {
 			if es == nil {
 				continue
 			}
-			es.lat.observe(clientDur, recent)
-			es.srv.observe(serverDur, recent)
+			es.lat.observe(clientDur, s.start, recent)
+			es.srv.observe(serverDur, s.start, recent)
 			ref := exemplarRef{id, clientDur, s.start}
 			es.exemplars = append(es.exemplars, ref)
 			if failed {
-				es.failed.observe(clientDur, recent)
+				es.failed.observe(clientDur, s.start, recent)
 				es.failedEx = append(es.failedEx, ref)
 			}
 		}
@@ -164,6 +170,7 @@ func (i *Incident) buildMetrics() *metricState {
 			s.exemplars, s.failedEx = thinExemplars(s.exemplars, i.incidentAt), thinExemplars(s.failedEx, i.incidentAt)
 		}
 	}
+	i.setPriors(spanIdx, edgeIdx)
 	for _, k := range sortedKeys(spanIdx) {
 		ms.spans = append(ms.spans, spanIdx[k])
 	}

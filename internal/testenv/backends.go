@@ -68,6 +68,9 @@ func startPrometheus(e *env) (*Backend, error) {
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s
+storage:
+  tsdb:
+    out_of_order_time_window: 3h
 rule_files: [%q]
 alerting:
   alertmanagers:

@@ -27,25 +27,38 @@ type SimIncident struct {
 // once per test binary, and waits until each answers with the data.
 func Incident(t testing.TB) *SimIncident {
 	t.Helper()
-	state.mu.Lock()
-	inc, err := state.incident, state.incErr
-	state.mu.Unlock()
+	return state.incidentFor(t, "")
+}
+
+// IncidentFor loads one of the simulator's named scenarios into a set of
+// backends of its own (Prometheus, Loki, and Tempo when present), started
+// for it, so scenarios do not mix. StopScenario frees them.
+func IncidentFor(t testing.TB, preset string) *SimIncident {
+	t.Helper()
+	return scenarioEnv(preset).incidentFor(t, preset)
+}
+
+func (e *env) incidentFor(t testing.TB, preset string) *SimIncident {
+	t.Helper()
+	e.mu.Lock()
+	inc, err := e.incident, e.incErr
+	e.mu.Unlock()
 	if inc == nil && err == nil {
-		inc, err = loadIncident()
-		state.mu.Lock()
-		state.incident, state.incErr = inc, err
-		state.mu.Unlock()
+		inc, err = e.loadIncident(preset)
+		e.mu.Lock()
+		e.incident, e.incErr = inc, err
+		e.mu.Unlock()
 	}
 	if err != nil {
-		t.Fatalf("simulator incident: %v", err)
+		t.Fatalf("simulator incident %s: %v", preset, err)
 	}
 	return inc
 }
 
 // optional returns the backend if it is live, nil if its binary is absent,
 // and an error if it is present but would not start.
-func optional(name string) (*Backend, error) {
-	b, err := state.get(name)
+func (e *env) optional(name string) (*Backend, error) {
+	b, err := e.get(name)
 	if _, ok := err.(errNotAvailable); ok {
 		if required(name) {
 			return nil, err
@@ -55,16 +68,26 @@ func optional(name string) (*Backend, error) {
 	return b, err
 }
 
-func loadIncident() (*SimIncident, error) {
+func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	now := time.Now().Truncate(time.Second)
-	in, err := sim.Generate(sim.DefaultScenario(), now)
+	sc := sim.DefaultScenario()
+	if preset != "" {
+		var err error
+		if sc, err = sim.PresetScenario(preset); err != nil {
+			return nil, err
+		}
+	}
+	in, err := sim.Generate(sc, now)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	si := &SimIncident{Truth: in.Truth(), Incident: in, Now: now}
 	for name, dst := range map[string]**Backend{"prometheus": &si.Prometheus, "loki": &si.Loki,
 		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo} {
-		b, err := optional(name)
+		if name == "alertmanager" && preset != "" {
+			continue // scenarios share nothing that alerts
+		}
+		b, err := e.optional(name)
 		if err != nil {
 			return nil, err
 		}
@@ -73,11 +96,11 @@ func loadIncident() (*SimIncident, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	state.mu.Lock()
-	if state.metrics != nil {
-		state.metrics.set(in.MetricsHandler())
+	e.mu.Lock()
+	if e.metrics != nil {
+		e.metrics.set(in.MetricsHandler())
 	}
-	state.mu.Unlock()
+	e.mu.Unlock()
 
 	if si.Loki != nil {
 		if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
@@ -92,6 +115,9 @@ func loadIncident() (*SimIncident, error) {
 	if si.Prometheus != nil {
 		if err := installRules(si.Prometheus, in.RuleFile()); err != nil {
 			return nil, err
+		}
+		if err := in.Backfill(ctx, si.Prometheus.URL, sim.BackfillOptions{}); err != nil {
+			return nil, fmt.Errorf("backfill prometheus with the incident's metric history: %w", err)
 		}
 		err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
 			return promHasData(si.Prometheus.URL, `sum(traces_spanmetrics_calls_total)`)
@@ -152,18 +178,33 @@ func loadIncident() (*SimIncident, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tempo never returned trace %s: %w", id, err)
 		}
-		// Search lags trace-by-id while the live store indexes the spans.
-		sq := url.Values{"q": {`{ status = error }`}, "limit": {"1"},
+		// Search lags trace-by-id while the live store indexes the spans:
+		// wait until a search over the alerted service finds nearly all of
+		// its traces (up to the limit).
+		const limit = 1000
+		svc := si.Truth.AlertService
+		if svc == "" {
+			svc = si.Truth.EntryService
+		}
+		// Wait on the kind of trace the scenario is about: the live store
+		// answers some conditions (span duration) later than others.
+		q, pool := fmt.Sprintf(`{ resource.service.name = %q && status = error }`, svc), len(si.Truth.FailingTraceIDs)
+		if si.Truth.Kind == sim.KindLatency {
+			q, pool = fmt.Sprintf(`{ resource.service.name = %q && duration > 1s }`, svc), len(si.Truth.SlowTraceIDs)
+		}
+		want := min(limit, pool) * 9 / 10
+		sq := url.Values{"q": {q}, "limit": {fmt.Sprint(limit)},
 			"start": {fmt.Sprint(si.Truth.Start.Unix())}, "end": {fmt.Sprint(now.Add(time.Minute).Unix())}}
-		err = poll(ctx, 90*time.Second, func(ctx context.Context) error {
+		last := 0
+		err = poll(ctx, 120*time.Second, func(ctx context.Context) error {
 			var v struct {
 				Traces []any `json:"traces"`
 			}
 			if err := getJSON(si.Tempo.URL+"/api/search?"+sq.Encode(), &v); err != nil {
 				return err
 			}
-			if len(v.Traces) == 0 {
-				return fmt.Errorf("search finds no failing trace yet")
+			if last = len(v.Traces); last < want {
+				return fmt.Errorf("search %s finds %d traces, want %d", q, last, want)
 			}
 			return nil
 		})

@@ -60,6 +60,7 @@ func (b *Backend) Start(t testing.TB) {
 // env holds what this test binary started. It is per process by nature:
 // the backends are shared by every test of the package.
 type env struct {
+	ns       string // "" for the default set, else the scenario's name
 	mu       sync.Mutex
 	backends map[string]*Backend
 	failed   map[string]error
@@ -70,12 +71,50 @@ type env struct {
 	ports    map[string]int
 }
 
-var state = &env{backends: map[string]*Backend{}, failed: map[string]error{}}
+var state = newEnv("")
+
+// scenarios holds the backend sets started for named scenarios.
+var scenarios = struct {
+	sync.Mutex
+	envs map[string]*env
+}{envs: map[string]*env{}}
+
+func newEnv(ns string) *env {
+	return &env{ns: ns, backends: map[string]*Backend{}, failed: map[string]error{}}
+}
+
+// scenarioEnv returns the backend set of a named scenario.
+func scenarioEnv(preset string) *env {
+	scenarios.Lock()
+	defer scenarios.Unlock()
+	e, ok := scenarios.envs[preset]
+	if !ok {
+		e = newEnv(preset)
+		scenarios.envs[preset] = e
+	}
+	return e
+}
+
+// StopScenario stops the backends started for a named scenario.
+func StopScenario(preset string) {
+	scenarios.Lock()
+	e := scenarios.envs[preset]
+	delete(scenarios.envs, preset)
+	scenarios.Unlock()
+	if e != nil {
+		e.shutdown()
+	}
+}
 
 // Main runs the tests, then stops every backend that was started.
 func Main(m *testing.M) {
 	code := m.Run()
 	state.shutdown()
+	scenarios.Lock()
+	for _, e := range scenarios.envs {
+		e.shutdown()
+	}
+	scenarios.Unlock()
 	os.Exit(code)
 }
 
@@ -95,7 +134,7 @@ func (e *env) shutdown() {
 
 func (e *env) dir(name string) (string, error) {
 	if e.root == "" {
-		root, err := os.MkdirTemp("", "triage-testenv-")
+		root, err := os.MkdirTemp("", "triage-testenv-"+e.ns)
 		if err != nil {
 			return "", err
 		}
@@ -148,7 +187,7 @@ func (e *env) get(name string) (*Backend, error) {
 	if name == "tempo" && os.Getenv("TEMPO_URL") != "" {
 		b := remoteTempo()
 		e.backends[name] = b
-		report("live", name, b.URL+" (TEMPO_URL)")
+		report("live", e.label(name), b.URL+" (TEMPO_URL)")
 		return b, nil
 	}
 	if os.Getenv(s.envVar) == "" {
@@ -157,22 +196,30 @@ func (e *env) get(name string) (*Backend, error) {
 			err = errNotAvailable{"tempo not live: no tempo binary on PATH and TEMPO_URL unset; Tempo is covered by recorded responses"}
 		}
 		e.failed[name] = err
-		report("skip", name, err.reason)
+		report("skip", e.label(name), err.reason)
 		return nil, err
 	}
 	t0 := time.Now()
 	b, err := s.start(e)
 	if err != nil {
 		e.failed[name] = err
-		report("fail", name, err.Error())
+		report("fail", e.label(name), err.Error())
 		return nil, err
 	}
 	e.backends[name] = b
 	if b.Version == "" {
 		b.Version = "version unknown"
 	}
-	report("live", name, fmt.Sprintf("%s %s (ready in %s)", b.URL, b.Version, time.Since(t0).Round(100*time.Millisecond)))
+	report("live", e.label(name), fmt.Sprintf("%s %s (ready in %s)", b.URL, b.Version, time.Since(t0).Round(100*time.Millisecond)))
 	return b, nil
+}
+
+// label names a backend in reports: "loki", or "loki@cache-tier".
+func (e *env) label(name string) string {
+	if e.ns == "" {
+		return name
+	}
+	return name + "@" + e.ns
 }
 
 func need(t testing.TB, name string) *Backend {

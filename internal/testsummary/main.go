@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,12 +167,23 @@ func printLive(out io.Writer, path string) {
 		return
 	}
 	fmt.Fprintln(out, "Backends:")
-	for _, name := range []string{"prometheus", "loki", "alertmanager", "tempo"} {
+	main := []string{"prometheus", "loki", "alertmanager", "tempo"}
+	for _, name := range main {
 		if s, ok := seen[name]; ok {
 			fmt.Fprintf(out, "  %-12s %s\n", name, s)
 		} else {
 			fmt.Fprintf(out, "  %-12s not used by any test\n", name)
 		}
+	}
+	var extra []string
+	for name := range seen {
+		if !slices.Contains(main, name) {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	for _, name := range extra {
+		fmt.Fprintf(out, "  %-12s %s\n", name, seen[name])
 	}
 }
 

@@ -1,0 +1,125 @@
+package simsource
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/triagectl/triage/internal/sim"
+	"github.com/triagectl/triage/triage"
+)
+
+// Accuracy scores one report against the simulator's ground truth, by the
+// engine's acceptance bar.
+type Accuracy struct {
+	Scenario      string
+	Culprit       string // the top-ranked service, with its role when not culprit
+	Want          string
+	NoiseCulprit  bool // the noise service was ranked culprit
+	Seen          int  // affected users the report names
+	NotInTruth    []string
+	TruthInSample int     // truth users with a trace in the report's sample
+	Coverage      float64 // share of those the report names
+	DiffRank      int     // rank of the planted difference, 0 when absent
+	Estimate      float64 // NaN when the report has none
+	Truth         int
+	EstimateErr   float64
+}
+
+// Score compares r with the truth. In an error incident the affected users
+// are those who failed; in a latency incident those who were slow.
+func Score(r *triage.Report, tr sim.GroundTruth) Accuracy {
+	a := Accuracy{Scenario: tr.Scenario.Name, Want: tr.Culprit, Truth: tr.AffectedUsers, Estimate: math.NaN(), EstimateErr: math.NaN()}
+	if len(r.Services) > 0 {
+		a.Culprit = r.Services[0].Name
+		if r.Services[0].Role != triage.RoleCulprit {
+			a.Culprit += " (" + string(r.Services[0].Role) + ")"
+		}
+	}
+	for _, s := range r.Services {
+		if s.Role == triage.RoleCulprit && s.Name == tr.Scenario.NoiseService {
+			a.NoiseCulprit = true
+		}
+	}
+	latency := tr.Kind == sim.KindLatency
+	truthUsers := map[string]bool{}
+	for _, u := range tr.Users {
+		truthUsers[u.ID] = true
+	}
+	sampled := map[string]bool{}
+	for _, row := range r.Traces {
+		sampled[row.TraceID] = true
+	}
+	for _, u := range tr.Users {
+		ids := u.TraceIDs
+		if latency {
+			ids = u.SlowTraceIDs
+		}
+		if slices.ContainsFunc(ids, func(id string) bool { return sampled[id] }) {
+			a.TruthInSample++
+		}
+	}
+	named := 0
+	for _, u := range r.Users {
+		if (latency && u.Slow == 0) || (!latency && u.Failed == 0) {
+			continue
+		}
+		a.Seen++
+		if truthUsers[u.ID] {
+			named++
+		} else {
+			a.NotInTruth = append(a.NotInTruth, u.ID)
+		}
+	}
+	if a.TruthInSample > 0 {
+		a.Coverage = float64(named) / float64(a.TruthInSample)
+	}
+	for i, d := range r.Differences {
+		if d.Attribute == tr.Difference.Attribute && d.Value == tr.Difference.Value {
+			a.DiffRank = i + 1
+			break
+		}
+	}
+	if r.Impact != nil && r.Impact.UsersEstimate != nil && tr.AffectedUsers > 0 {
+		a.Estimate = r.Impact.UsersEstimate.Value
+		a.EstimateErr = (a.Estimate - float64(tr.AffectedUsers)) / float64(tr.AffectedUsers)
+	}
+	return a
+}
+
+// Problems lists where the report misses the acceptance bar.
+func (a Accuracy) Problems() []string {
+	var out []string
+	if a.Culprit != a.Want {
+		out = append(out, fmt.Sprintf("top culprit %q, want %q", a.Culprit, a.Want))
+	}
+	if a.NoiseCulprit {
+		out = append(out, "the noise service is ranked culprit")
+	}
+	if len(a.NotInTruth) > 0 {
+		out = append(out, fmt.Sprintf("%d users named are not affected in the truth: %v", len(a.NotInTruth), a.NotInTruth[:min(5, len(a.NotInTruth))]))
+	}
+	if a.TruthInSample > 0 && a.Coverage < 0.99 {
+		out = append(out, fmt.Sprintf("users named cover %.1f%% of the %d truth users in the sample, want ≥ 99%%", 100*a.Coverage, a.TruthInSample))
+	}
+	if a.DiffRank < 1 || a.DiffRank > 3 {
+		out = append(out, fmt.Sprintf("planted difference ranked %d, want top 3", a.DiffRank))
+	}
+	if math.IsNaN(a.EstimateErr) || math.Abs(a.EstimateErr) > 0.15 {
+		out = append(out, fmt.Sprintf("user estimate %.0f vs truth %d (%+.1f%%), want within ±15%%", a.Estimate, a.Truth, 100*a.EstimateErr))
+	}
+	return out
+}
+
+// Table renders rows as a markdown table.
+func Table(rows []Accuracy) string {
+	var b strings.Builder
+	b.WriteString("| scenario | top culprit (truth) | noise never culprit | users named ⊆ truth | coverage of truth users in sample | planted difference rank | estimate / truth | error |\n|---|---|---|---|---|---|---|---|\n")
+	for _, a := range rows {
+		fmt.Fprintf(&b, "| %s | %s (%s) | %v | %d, %d outside | %.1f%% of %d | %d | %.0f / %d | %+.1f%% |\n",
+			a.Scenario, a.Culprit, a.Want, !a.NoiseCulprit, a.Seen, len(a.NotInTruth), 100*a.Coverage, a.TruthInSample,
+			a.DiffRank, a.Estimate, a.Truth, 100*a.EstimateErr)
+	}
+	return b.String()
+}

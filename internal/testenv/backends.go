@@ -233,7 +233,11 @@ func startTempo(e *env) (*Backend, error) {
 		return nil, err
 	}
 	b, err := launch("tempo", "TEMPO_BIN", dir, ports[0], "/ready", 120*time.Second,
-		[]string{"-config.file=" + cfgPath}, "/api/status/buildinfo", "version")
+		// The simulator sends the whole incident at once: lift the per-tenant
+		// ingestion limits so none of it is refused.
+		[]string{"-config.file=" + cfgPath, "-distributor.ingestion-rate-limit-bytes=1000000000",
+			"-distributor.ingestion-burst-size-bytes=1000000000", "-ingester.max-traces-per-user=0"},
+		"/api/status/buildinfo", "version")
 	if err != nil {
 		return nil, err
 	}

@@ -30,9 +30,9 @@ func Incident(t testing.TB) *SimIncident {
 	return state.incidentFor(t, "")
 }
 
-// IncidentFor loads one of the simulator's named scenarios into a set of
-// backends of its own (Prometheus, Loki, and Tempo when present), started
-// for it, so scenarios do not mix. StopScenario frees them.
+// IncidentFor loads one of the simulator's named scenarios into a
+// Prometheus and a Loki of its own, started for it, so scenarios do not
+// mix. StopScenario frees them.
 func IncidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
 	return scenarioEnv(preset).incidentFor(t, preset)
@@ -84,8 +84,12 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	si := &SimIncident{Truth: in.Truth(), Incident: in, Now: now}
 	for name, dst := range map[string]**Backend{"prometheus": &si.Prometheus, "loki": &si.Loki,
 		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo} {
-		if name == "alertmanager" && preset != "" {
-			continue // scenarios share nothing that alerts
+		if (name == "alertmanager" || name == "tempo") && preset != "" {
+			// Scenarios need no alerting; and Tempo 3 does not make a
+			// quarter hour of back-dated traces, sent at once, searchable
+			// before it flushes them, so scenarios serve traces from the
+			// generated incident (simsource) with metrics and logs live.
+			continue
 		}
 		b, err := e.optional(name)
 		if err != nil {
@@ -158,8 +162,8 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 			_ = poll(ctx, 30*time.Second, patterns)
 		}
 	}
-	if si.Tempo != nil && len(si.Truth.FailingTraceIDs) > 0 {
-		id := si.Truth.FailingTraceIDs[0]
+	if affected := append(append([]string{}, si.Truth.FailingTraceIDs...), si.Truth.SlowTraceIDs...); si.Tempo != nil && len(affected) > 0 {
+		id := affected[0]
 		// v2 answers a missing trace with 200 and an empty trace: wait for spans.
 		err := poll(ctx, 90*time.Second, func(ctx context.Context) error {
 			var v struct {

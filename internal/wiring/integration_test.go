@@ -45,7 +45,7 @@ func liveSources(t *testing.T, si *testenv.SimIncident) (triage.Sources, string)
 		src.Traces = wiring.Traces{C: tc}
 	} else {
 		src.Traces = simsource.Traces{I: simsource.New(si.Incident)}
-		mode = "tempo from the generated incident (no tempo binary)"
+		mode = "traces from the generated incident"
 	}
 	return src, mode
 }

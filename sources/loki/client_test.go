@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,15 +13,12 @@ import (
 
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/loki"
+	"github.com/triagectl/triage/sources/sourcestest"
 )
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sourcestest.Fixture(t, name)
 }
 
 // recorder is a loopback Loki that answers every request with one canned

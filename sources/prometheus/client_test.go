@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -17,15 +15,12 @@ import (
 
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/prometheus"
+	"github.com/triagectl/triage/sources/sourcestest"
 )
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sourcestest.Fixture(t, name)
 }
 
 // answer is what the test server sends for one path.

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,14 @@ func Check(t testing.TB, f Fault, err error) {
 	if f.Status >= 400 && f.Body != "" && se.Body == "" {
 		t.Fatalf("%s: server body dropped", f.Name)
 	}
+}
+
+// Fixture reads a file from the calling package's testdata folder.
+func Fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/triagectl/triage/sources"
+	"github.com/triagectl/triage/sources/sourcestest"
 )
 
 // recording is one line of testdata/MANIFEST.tsv: a real Tempo 3.1 answer
@@ -64,11 +65,7 @@ func loadManifest(t testing.TB) []recording {
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sourcestest.Fixture(t, name)
 }
 
 // replay serves the recordings with their recorded status and content

@@ -14,20 +14,31 @@ import (
 )
 
 // reservePort returns a port kept for name, so that configs written before
-// a backend starts (Prometheus naming Alertmanager) agree with it.
+// a backend starts (Prometheus naming Alertmanager) agree with it. The port
+// stays bound until release, just before the backend starts, so no other
+// process takes it meanwhile.
 func (e *env) reservePort(name string) (int, error) {
 	if e.ports == nil {
-		e.ports = map[string]int{}
+		e.ports, e.held = map[string]int{}, map[string]net.Listener{}
 	}
 	if p, ok := e.ports[name]; ok {
 		return p, nil
 	}
-	p, err := freePort()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	e.ports[name] = p
+	p := l.Addr().(*net.TCPAddr).Port
+	e.ports[name], e.held[name] = p, l
 	return p, nil
+}
+
+// release frees a reserved port for its backend to bind.
+func (e *env) release(name string) {
+	if l := e.held[name]; l != nil {
+		l.Close()
+		delete(e.held, name)
+	}
 }
 
 func (e *env) metricsAddr() (string, error) {
@@ -188,6 +199,7 @@ receivers:
 	if err != nil {
 		return nil, err
 	}
+	e.release("alertmanager")
 	return launch("alertmanager", "ALERTMANAGER_BIN", dir, port, "/-/ready", 60*time.Second, []string{
 		"--config.file=" + cfgPath,
 		"--storage.path=" + filepath.Join(dir, "data"),

@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,6 +70,7 @@ type env struct {
 	incident *SimIncident
 	incErr   error
 	ports    map[string]int
+	held     map[string]net.Listener
 }
 
 var state = newEnv("")
@@ -126,6 +128,9 @@ func (e *env) shutdown() {
 	}
 	if e.metrics != nil {
 		e.metrics.close()
+	}
+	for name := range e.held {
+		e.release(name)
 	}
 	if e.root != "" && os.Getenv("TRIAGE_KEEP_TESTENV") == "" {
 		os.RemoveAll(e.root)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triagectl/triage/internal/testenv"
+	"github.com/triagectl/triage/sources/alertmanager"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -56,4 +60,63 @@ func rowOf(t *testing.T, out, name string) string {
 	}
 	t.Fatalf("no %s row in:\n%s", name, out)
 	return ""
+}
+
+// `triage report --fingerprint` finds the alert in the real Alertmanager and
+// investigates it against the live backends.
+func TestReportByFingerprintLive(t *testing.T) {
+	am := testenv.Alertmanager(t)
+	si := testenv.Incident(t)
+	c, err := alertmanager.New(am.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	labels := map[string]string{"alertname": "HighErrorRate", "service": si.Truth.EntryService, "severity": "critical", "test": "fingerprint"}
+	if err := c.PostAlerts(ctx, []alertmanager.PostableAlert{{Labels: labels, StartsAt: si.Truth.IncidentStart.Add(time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	var fp string
+	deadline := time.Now().Add(30 * time.Second)
+	for fp == "" && time.Now().Before(deadline) {
+		alerts, err := c.Alerts(ctx, alertmanager.AlertsFilter{Filter: []string{`test="fingerprint"`}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(alerts) > 0 {
+			fp = alerts[0].Fingerprint
+		} else {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if fp == "" {
+		t.Fatal("alert never listed by Alertmanager")
+	}
+	args := []string{"report", "--fingerprint", fp, "--alertmanager-url", am.URL,
+		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--lookback", "30m"}
+	out, errOut, code := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Alert   struct{ Name, Fingerprint string }
+		Sources []struct{ Name, State string }
+		Impact  *struct {
+			FailingRatio *float64 `json:"failing_ratio"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if r.Alert.Name != "HighErrorRate" || r.Alert.Fingerprint != fp {
+		t.Fatalf("alert = %+v, want HighErrorRate %s", r.Alert, fp)
+	}
+	for _, s := range r.Sources {
+		if s.Name != "tempo" && s.State != "ok" && s.State != "slow" {
+			t.Errorf("source %s: %s", s.Name, s.State)
+		}
+	}
+	if r.Impact == nil || r.Impact.FailingRatio == nil {
+		t.Error("failing ratio unknown with Prometheus live")
+	}
 }

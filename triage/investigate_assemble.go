@@ -221,7 +221,7 @@ func differencesOf(tr *analysedTraces, o Options) []Difference {
 }
 
 // detectKind says whether the sample is a latency incident: slow traces,
-// and failing ones few against them. RankServices decides the same way.
+// and failing ones few against them (fewer than a tenth, or under three).
 func detectKind(as []TraceAnalysis) IncidentKind {
 	failing, slow := 0, 0
 	for k := range as {

@@ -57,7 +57,7 @@ func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<-
 			seen := map[string]bool{}
 			var tids []string
 			for _, l := range lines {
-				if l.TraceID != "" && lineLevel(l.Level, l.Line) == "error" && !seen[l.TraceID] {
+				if l.TraceID != "" && logLevelOf(l) == "error" && !seen[l.TraceID] {
 					seen[l.TraceID] = true
 					tids = append(tids, l.TraceID)
 				}
@@ -116,94 +116,10 @@ func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<-
 func keepErrorsAndWarnings(lines []LogLine) []LogLine {
 	out := lines[:0]
 	for _, l := range lines {
-		if lv := lineLevel(l.Level, l.Line); lv == "error" || lv == "warn" {
+		if lv := logLevelOf(l); lv == "error" || lv == "warn" {
 			l.Level = lv
 			out = append(out, l)
 		}
 	}
 	return out
-}
-
-// lineLevel normalises a line's level to error, warn, info, debug or "":
-// from the level the source gave, else from a level field in the line.
-func lineLevel(level, line string) string {
-	if lv := levelName(level); lv != "" {
-		return lv
-	}
-	lower := line
-	if len(lower) > 512 {
-		lower = lower[:512]
-	}
-	for _, key := range []string{"level=", `"level":"`, "level: ", "lvl="} {
-		if i := foldIndex(lower, key); i >= 0 {
-			rest := lower[i+len(key):]
-			end := 0
-			for end < len(rest) && rest[end] != ' ' && rest[end] != '"' && rest[end] != ',' {
-				end++
-			}
-			if lv := levelName(rest[:end]); lv != "" {
-				return lv
-			}
-		}
-	}
-	for _, w := range []struct{ word, level string }{{"ERROR", "error"}, {"FATAL", "error"}, {"WARN", "warn"}} {
-		if wordIndex(lower, w.word) >= 0 {
-			return w.level
-		}
-	}
-	return ""
-}
-
-func levelName(s string) string {
-	switch asciiLower(s) {
-	case "error", "err", "fatal", "critical", "crit", "panic", "emerg", "alert":
-		return "error"
-	case "warn", "warning":
-		return "warn"
-	case "info", "notice", "information":
-		return "info"
-	case "debug", "trace":
-		return "debug"
-	}
-	return ""
-}
-
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
-}
-
-// foldIndex finds key in s, ignoring ASCII case.
-func foldIndex(s, key string) int {
-	ls, lk := asciiLower(s), asciiLower(key)
-	for i := 0; i+len(lk) <= len(ls); i++ {
-		if ls[i:i+len(lk)] == lk {
-			return i
-		}
-	}
-	return -1
-}
-
-// wordIndex finds an upper-case word standing alone in s.
-func wordIndex(s, w string) int {
-	for i := 0; i+len(w) <= len(s); i++ {
-		if s[i:i+len(w)] != w {
-			continue
-		}
-		before := i == 0 || !wordByte(s[i-1])
-		after := i+len(w) == len(s) || !wordByte(s[i+len(w)])
-		if before && after {
-			return i
-		}
-	}
-	return -1
-}
-
-func wordByte(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }

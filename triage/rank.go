@@ -103,12 +103,7 @@ func RankServices(analyses []TraceAnalysis, red map[string]RED, opts RankOptions
 	r := &ranker{opts: opts, byName: map[string]*serviceTally{}, instrumented: map[string]bool{}, cur: -1}
 	latency := opts.Kind == KindLatency
 	if opts.Kind == KindAuto {
-		failing, slow := 0, 0
-		for k := range analyses {
-			failing += b2i(analyses[k].Failing)
-			slow += b2i(analyses[k].Slow)
-		}
-		latency = slow > 0 && (failing*10 < slow || failing < 3 && slow > failing)
+		latency = detectKind(analyses) == KindLatency
 	}
 	for k := range analyses {
 		a := &analyses[k]
@@ -124,13 +119,6 @@ func RankServices(analyses []TraceAnalysis, red map[string]RED, opts RankOptions
 		r.close(a)
 	}
 	return r.result(red)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func (r *ranker) tally(name string) *serviceTally {

@@ -281,6 +281,17 @@ live_store:
   shutdown_marker_dir: %[4]s/live-store/shutdown-marker
 backend_scheduler:
   local_work_path: %[4]s/scheduler
+# The simulator back-dates its incident by up to two hours; searches over
+# that range must reach the live store, which by default answers only the
+# last quarter hour while older data waits for a backend block.
+query_frontend:
+  search:
+    query_backend_after: 3h
+    # With the live store split in shards by time, a search over back-dated
+    # traces loses the older shards' hits; one shard answers them all.
+    ingester_shards: 1
+  metrics:
+    query_backend_after: 3h
 usage_report:
   reporting_enabled: false
 `, httpPort, grpcPort, otlpPort, dir)

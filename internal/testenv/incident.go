@@ -31,8 +31,8 @@ func Incident(t testing.TB) *SimIncident {
 }
 
 // IncidentFor loads one of the simulator's named scenarios into a
-// Prometheus and a Loki of its own, started for it, so scenarios do not
-// mix. StopScenario frees them.
+// Prometheus, a Loki and (when present) a Tempo of its own, started for it,
+// so scenarios do not mix. StopScenario frees them.
 func IncidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
 	return scenarioEnv(preset).incidentFor(t, preset)
@@ -84,12 +84,8 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	si := &SimIncident{Truth: in.Truth(), Incident: in, Now: now}
 	for name, dst := range map[string]**Backend{"prometheus": &si.Prometheus, "loki": &si.Loki,
 		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo} {
-		if (name == "alertmanager" || name == "tempo") && preset != "" {
-			// Scenarios need no alerting; and Tempo 3 does not make a
-			// quarter hour of back-dated traces, sent at once, searchable
-			// before it flushes them, so scenarios serve traces from the
-			// generated incident (simsource) with metrics and logs live.
-			continue
+		if name == "alertmanager" && preset != "" {
+			continue // scenarios need no alerting
 		}
 		b, err := e.optional(name)
 		if err != nil {

@@ -10,10 +10,10 @@ import (
 	"github.com/triagectl/triage/triage"
 )
 
-// The engine against each scenario's ground truth with the metrics and
-// logs paths live: every scenario gets its own Prometheus (holding the
-// incident's metric history) and Loki; traces come from the generated
-// incident. TestLiveInvestigation covers live Tempo on the default one.
+// The engine against each scenario's ground truth in the real backends:
+// every scenario gets its own Prometheus (holding the incident's metric
+// history), Loki and, when a tempo binary is present, Tempo. Without Tempo
+// the traces come from the generated incident, with metrics and logs live.
 func TestLiveAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a set of backends per scenario")

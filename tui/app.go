@@ -1,0 +1,314 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// App is the program's root model: the page stack, the breadcrumbs, the
+// footer, and the overlays every page shares (help, command palette,
+// sources panel, silence prompt).
+type App struct {
+	c       *Common
+	stack   []Page
+	cancels []context.CancelFunc
+
+	status    StatusMsg
+	help      bool
+	palette   *palette
+	sources   bool
+	silence   *silencePrompt
+	quitting  bool
+	rootTitle string
+}
+
+// NewApp builds the program's root model with the first page.
+func NewApp(c *Common, root PageFunc) *App {
+	a := &App{c: c}
+	a.push(root)
+	return a
+}
+
+// Common returns the program's shared state.
+func (a *App) Common() *Common { return a.c }
+
+// Top is the page that has the keys.
+func (a *App) Top() Page { return a.stack[len(a.stack)-1] }
+
+// Depth is the number of stacked pages.
+func (a *App) Depth() int { return len(a.stack) }
+
+func (a *App) push(f PageFunc) tea.Cmd {
+	ctx, cancel := context.WithCancel(a.c.Ctx)
+	p := f(ctx)
+	p.SetSize(a.pageSize())
+	a.stack = append(a.stack, p)
+	a.cancels = append(a.cancels, cancel)
+	return p.Init()
+}
+
+func (a *App) pop() {
+	if len(a.stack) <= 1 {
+		return
+	}
+	n := len(a.stack) - 1
+	a.cancels[n]()
+	a.stack, a.cancels = a.stack[:n], a.cancels[:n]
+	a.Top().SetSize(a.pageSize())
+}
+
+// pageSize is the room left for a page: the breadcrumb row and the footer
+// row belong to the app.
+func (a *App) pageSize() (int, int) { return a.c.Width, max(a.c.Height-2, 1) }
+
+// Init starts the root page.
+func (a *App) Init() tea.Cmd { return a.Top().Init() }
+
+// nearestIncident finds the incident page closest to the top.
+func (a *App) nearestIncident() (Incident, int) {
+	for i := len(a.stack) - 1; i >= 0; i-- {
+		if inc, ok := a.stack[i].(Incident); ok {
+			return inc, i
+		}
+	}
+	return nil, -1
+}
+
+// Update routes a message: app keys first, then the overlays, then the top
+// page. Results of async work go to every page: each drops what is not its
+// own (stale request ids).
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.c.Width, a.c.Height = msg.Width, msg.Height
+		w, h := a.pageSize()
+		for _, p := range a.stack {
+			p.SetSize(w, h)
+		}
+		return a, nil
+	case PushMsg:
+		a.closeOverlays()
+		return a, a.push(msg.New)
+	case PopMsg:
+		a.pop()
+		return a, nil
+	case StatusMsg:
+		a.status = msg
+		return a, nil
+	case silenceDoneMsg:
+		return a, a.silenceDone(msg)
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	}
+	// Anything else is a page's async result: every page sees it, so a
+	// page below the top still completes its load.
+	var cmds []tea.Cmd
+	for i, p := range a.stack {
+		np, cmd := p.Update(msg)
+		a.stack[i] = np
+		cmds = append(cmds, cmd)
+	}
+	return a, tea.Batch(cmds...)
+}
+
+func (a *App) closeOverlays() {
+	a.help, a.sources, a.palette, a.silence = false, false, nil, nil
+}
+
+func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
+	keys := a.c.Keys
+	if key.Matches(k, keys.ForceQuit) {
+		a.quitting = true
+		return tea.Quit
+	}
+	a.status = StatusMsg{}
+	switch {
+	case a.silence != nil:
+		return a.silenceKey(k)
+	case a.palette != nil:
+		return a.paletteKey(k)
+	case a.help || a.sources:
+		if key.Matches(k, keys.Back, keys.Help, keys.Quit) || (a.sources && key.Matches(k, keys.Sources)) {
+			a.help, a.sources = false, false
+		}
+		return nil
+	}
+	top := a.Top()
+	if f, ok := top.(Filterer); ok && f.Filtering() {
+		return a.toTop(k)
+	}
+	switch {
+	case key.Matches(k, keys.Back):
+		if f, ok := top.(Filterer); ok && f.ClearFilter() {
+			return nil
+		}
+		a.pop()
+		return nil
+	case key.Matches(k, keys.Quit):
+		if len(a.stack) == 1 {
+			a.quitting = true
+			return tea.Quit
+		}
+		a.pop()
+		return nil
+	case key.Matches(k, keys.Help):
+		a.help = true
+		return nil
+	case key.Matches(k, keys.Command):
+		a.palette = newPalette(a.c, a.commands())
+		return nil
+	case key.Matches(k, keys.Sources):
+		if inc, _ := a.nearestIncident(); inc != nil {
+			a.sources = true
+			return nil
+		}
+	case key.Matches(k, keys.Silence):
+		if inc, _ := a.nearestIncident(); inc != nil {
+			return a.startSilence(inc)
+		}
+	case key.Matches(k, keys.Copy):
+		if cp, ok := top.(Copier); ok {
+			if label, text, ok := cp.CopyTarget(); ok {
+				return copyCmd(label, text)
+			}
+		}
+	case key.Matches(k, keys.Open):
+		if ln, ok := top.(Linker); ok {
+			if link, ok := ln.ExploreLink(); ok {
+				return openLinkCmd(link)
+			}
+			return Status("no Grafana link: set grafana.url in the config", true)
+		}
+	}
+	return a.toTop(k)
+}
+
+func (a *App) toTop(msg tea.Msg) tea.Cmd {
+	n := len(a.stack) - 1
+	p, cmd := a.stack[n].Update(msg)
+	a.stack[n] = p
+	return cmd
+}
+
+// copyCmd copies through OSC 52, which reaches the local clipboard over
+// SSH too.
+func copyCmd(label, text string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(text), Status("copied "+label+": "+Fit(text, 60), false))
+}
+
+// openLinkCmd copies a Grafana link and shows it as an OSC 8 hyperlink.
+func openLinkCmd(link string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(link), func() tea.Msg {
+		return StatusMsg{Text: "copied Grafana link: " + ansi.SetHyperlink(link) + Fit(link, 60) + ansi.ResetHyperlink()}
+	})
+}
+
+// View draws breadcrumbs, the top page (or an overlay), and the footer.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "triage"
+	return v
+}
+
+func (a *App) render() string {
+	if a.quitting {
+		return ""
+	}
+	w, h := a.pageSize()
+	var body string
+	switch {
+	case a.help:
+		body = a.helpView(w, h)
+	case a.sources:
+		body = a.sourcesView(w, h)
+	default:
+		body = a.Top().View()
+	}
+	body = fitBlock(body, w, h)
+	if a.palette != nil {
+		body = overlayBottom(body, a.palette.View(w), h)
+	}
+	if a.silence != nil {
+		body = overlayBottom(body, a.silence.View(w), h)
+	}
+	return a.breadcrumbs() + "\n" + body + "\n" + a.footer()
+}
+
+func (a *App) breadcrumbs() string {
+	s := a.c.Styles
+	var parts []string
+	for _, p := range a.stack {
+		parts = append(parts, safeTitle(p.Title()))
+	}
+	line := " " + strings.Join(parts, " › ")
+	if a.c.Demo {
+		line = " " + s.Selected.Render(" DEMO ") + line
+	}
+	return ansi.Truncate(s.Breadcrumb.Render(line), a.c.Width, "…")
+}
+
+func safeTitle(t string) string { return Fit(t, 40) }
+
+func (a *App) footer() string {
+	s := a.c.Styles
+	if a.status.Text != "" {
+		st := s.Accent
+		if a.status.Err {
+			st = s.Unknown
+		}
+		return ansi.Truncate(" "+st.Render(a.status.Text), a.c.Width, "…")
+	}
+	binds := append([]key.Binding{}, a.Top().ShortHelp()...)
+	binds = append(binds, a.c.Keys.Help)
+	if len(a.stack) == 1 {
+		binds = append(binds, a.c.Keys.Quit)
+	} else {
+		binds = append(binds, a.c.Keys.Back)
+	}
+	return ansi.Truncate(" "+renderBindings(s, binds), a.c.Width, "…")
+}
+
+func renderBindings(s *Styles, binds []key.Binding) string {
+	var parts []string
+	for _, b := range binds {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		parts = append(parts, s.FooterKey.Render(b.Help().Key)+" "+s.FooterDesc.Render(b.Help().Desc))
+	}
+	return strings.Join(parts, s.FooterDesc.Render(" · "))
+}
+
+// fitBlock pads or cuts s to exactly w×h cells, so a page that draws too
+// much never pushes the footer off screen.
+func fitBlock(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "…")
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overlayBottom replaces the last rows of body with the overlay's rows.
+func overlayBottom(body, overlay string, h int) string {
+	lines := strings.Split(body, "\n")
+	ol := strings.Split(overlay, "\n")
+	start := max(h-len(ol), 0)
+	for i, l := range ol {
+		if start+i < len(lines) {
+			lines[start+i] = l
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,73 @@
+package tui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/triagectl/triage/themes"
+	"github.com/triagectl/triage/triage"
+)
+
+// Common is what every page of one program shares: one per program, so
+// several SSH sessions can run in one process without sharing state.
+type Common struct {
+	Ctx           context.Context
+	Width, Height int
+	Styles        *Styles
+	Keys          *KeyMap
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	Log *slog.Logger
+	// Data is where pages get their data from.
+	Data Data
+	// Grafana builds Explore links; its zero value has no URL and pages
+	// then offer no link.
+	Grafana Grafana
+	// Demo marks the header: the data is a recorded demo incident.
+	Demo bool
+	// SourceURLs are shown in the sources panel.
+	SourceURLs map[string]string
+}
+
+// Data is the console's view of the backends: the engine's source
+// interfaces (live clients, or a bundle's replay), plus the alert source.
+type Data struct {
+	Sources triage.Sources
+	Options triage.Options
+	RED     triage.REDQueries
+	// Alerts lists and silences alerts; nil without Alertmanager.
+	Alerts AlertSource
+}
+
+// AlertSource is Alertmanager as the console needs it.
+type AlertSource interface {
+	Firing(ctx context.Context) ([]triage.Alert, error)
+	// Silence silences the alert's labels for d and returns the silence id.
+	Silence(ctx context.Context, a triage.Alert, d time.Duration, comment string) (string, error)
+}
+
+// Grafana is the Grafana instance Explore links point at.
+type Grafana struct {
+	URL string
+	// Datasources maps a source name (prometheus, loki, tempo) to its
+	// datasource uid.
+	Datasources map[string]string
+}
+
+// NewCommon builds a program's Common with the defaults for anything
+// unset.
+func NewCommon(ctx context.Context, theme themes.Theme, data Data) *Common {
+	return &Common{
+		Ctx: ctx, Width: 80, Height: 24,
+		Styles: NewStyles(theme), Keys: DefaultKeyMap(),
+		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Data: data,
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func safeLine(s string) string { return Fit(s, 1<<20) }

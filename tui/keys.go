@@ -1,0 +1,107 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap holds every key of the console. Pages show the bindings they use
+// in the footer and in help; config can remap any of them by action name.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Left, Right                             key.Binding
+	Enter, Back, Quit, ForceQuit            key.Binding
+	Help, Filter, Command, Sources          key.Binding
+	Traces, Logs, Users, Services           key.Binding
+	Silence, Copy, Open, Refresh, Export    key.Binding
+	Tab, Wrap, Toggle                       key.Binding
+}
+
+// DefaultKeyMap follows k9s habits.
+func DefaultKeyMap() *KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return &KeyMap{
+		Up:        b("↑/k", "up", "up", "k"),
+		Down:      b("↓/j", "down", "down", "j"),
+		PageUp:    b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Top:       b("g", "top", "g", "home"),
+		Bottom:    b("G", "bottom", "G", "end"),
+		Left:      b("←/h", "collapse", "left", "h"),
+		Right:     b("→/l", "expand", "right"),
+		Enter:     b("enter", "drill", "enter"),
+		Back:      b("esc", "back", "esc"),
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit", "ctrl+c"),
+		Help:      b("?", "help", "?"),
+		Filter:    b("/", "filter", "/"),
+		Command:   b(":", "command", ":"),
+		Sources:   b("S", "sources", "S"),
+		Traces:    b("t", "traces", "t"),
+		Logs:      b("l", "logs", "l"),
+		Users:     b("u", "users", "u"),
+		Services:  b("v", "services", "v"),
+		Silence:   b("s", "silence", "s"),
+		Copy:      b("y", "copy", "y"),
+		Open:      b("o", "grafana link", "o"),
+		Refresh:   b("r", "refresh", "r"),
+		Export:    b("e", "export report", "e"),
+		Tab:       b("tab", "next section", "tab"),
+		Wrap:      b("w", "wrap", "w"),
+		Toggle:    b("space", "fold", "space"),
+	}
+}
+
+// bindings names each binding for config remapping.
+func (k *KeyMap) bindings() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "top": &k.Top, "bottom": &k.Bottom,
+		"left": &k.Left, "right": &k.Right, "enter": &k.Enter, "back": &k.Back, "quit": &k.Quit,
+		"help": &k.Help, "filter": &k.Filter, "command": &k.Command, "sources": &k.Sources,
+		"traces": &k.Traces, "logs": &k.Logs, "users": &k.Users, "services": &k.Services,
+		"silence": &k.Silence, "copy": &k.Copy, "open": &k.Open, "refresh": &k.Refresh, "export": &k.Export,
+		"tab": &k.Tab, "wrap": &k.Wrap, "toggle": &k.Toggle,
+	}
+}
+
+// Actions lists the names config can remap.
+func (k *KeyMap) Actions() []string {
+	var out []string
+	for n := range k.bindings() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Remap applies config's `keys:` section: action name to a comma-separated
+// list of keys. ctrl+c is not remappable: it must always quit.
+func (k *KeyMap) Remap(m map[string]string) error {
+	all := k.bindings()
+	for action, keys := range m {
+		b, ok := all[strings.ToLower(action)]
+		if !ok {
+			return fmt.Errorf("keys.%s: unknown action; want one of %s", action, strings.Join(k.Actions(), ", "))
+		}
+		var ks []string
+		for _, s := range strings.Split(keys, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				if s == "ctrl+c" {
+					return fmt.Errorf("keys.%s: %q is reserved for quitting", action, s)
+				}
+				ks = append(ks, s)
+			}
+		}
+		if len(ks) == 0 {
+			return fmt.Errorf("keys.%s: %q names no key", action, keys)
+		}
+		b.SetKeys(ks...)
+		b.SetHelp(strings.Join(ks, "/"), b.Help().Desc)
+	}
+	return nil
+}

@@ -28,6 +28,8 @@ type Common struct {
 	Grafana Grafana
 	// Demo marks the header: the data is a recorded demo incident.
 	Demo bool
+	// Nav builds the drill-down pages.
+	Nav Nav
 	// SourceURLs are shown in the sources panel.
 	SourceURLs map[string]string
 }

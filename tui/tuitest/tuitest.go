@@ -1,4 +1,7 @@
-package tui
+// Package tuitest holds what the console's tests share: a fixed clock, the
+// simulated incident and its report, golden files, key presses, and a
+// driver that runs a model's commands as a program would.
+package tuitest
 
 import (
 	"context"
@@ -17,21 +20,25 @@ import (
 	"github.com/triagectl/triage/internal/simsource"
 	"github.com/triagectl/triage/themes"
 	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// fixedNow is the clock of every console test: golden files never depend
+// Now is the clock of every console test: golden files never depend
 // on the day they run.
-var fixedNow = time.Date(2026, 11, 25, 3, 18, 40, 0, time.UTC)
+var Now = time.Date(2026, 11, 25, 3, 18, 40, 0, time.UTC)
 
-// golden compares a page's View, without its colours, with
+// Golden compares a page's View, without its colours, with
 // testdata/golden/name.golden; -update rewrites it.
-func golden(t *testing.T, name, view string) {
+func Golden(t *testing.T, name, view string) {
 	t.Helper()
 	got := ansi.Strip(view)
 	path := filepath.Join("testdata", "golden", name+".golden")
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +53,8 @@ func golden(t *testing.T, name, view string) {
 	}
 }
 
-// checkSize asserts that a view is exactly w×h cells at most.
-func checkSize(t *testing.T, view string, w, h int) {
+// CheckSize asserts that a view fits in w×h cells.
+func CheckSize(t *testing.T, view string, w, h int) {
 	t.Helper()
 	lines := strings.Split(view, "\n")
 	if len(lines) > h {
@@ -60,39 +67,46 @@ func checkSize(t *testing.T, view string, w, h int) {
 	}
 }
 
-// testCommon is a program's Common at a fixed size and clock, on the
+// Common is a program's Common at a fixed size and clock, on the
 // generated incident's data.
-func testCommon(t testing.TB, w, h int) *Common {
+func Common(t testing.TB, w, h int) *tui.Common {
 	t.Helper()
-	inc := fixture(t)
-	c := NewCommon(context.Background(), themes.Dark(), Data{
-		Sources: triage.Sources{Metrics: simsource.Metrics{I: inc.src}, Logs: simsource.Logs{I: inc.src}, Traces: simsource.Traces{I: inc.src}},
-		Options: inc.opts,
+	inc := Fixture(t)
+	c := tui.NewCommon(context.Background(), themes.Dark(), tui.Data{
+		Sources: inc.Sources(),
+		Options: inc.Options,
 	})
 	c.Width, c.Height = w, h
-	c.Now = func() time.Time { return fixedNow }
+	c.Now = func() time.Time { return Now }
 	return c
 }
 
-type fixtureData struct {
-	src    *simsource.Incident
-	opts   triage.Options
-	alert  triage.Alert
-	report *triage.Report
+// Data is the simulated incident (the simulator's default scenario,
+// generated at Now), the alert that fired for it, and its finished report.
+type Data struct {
+	Incident *simsource.Incident
+	Options  triage.Options
+	Alert    triage.Alert
+	Report   *triage.Report
+}
+
+// Sources serves the incident through the engine's source interfaces.
+func (d *Data) Sources() triage.Sources {
+	return triage.Sources{Metrics: simsource.Metrics{I: d.Incident}, Logs: simsource.Logs{I: d.Incident}, Traces: simsource.Traces{I: d.Incident}}
 }
 
 var fixtureOnce = struct {
 	sync.Once
-	d   *fixtureData
+	d   *Data
 	err error
 }{}
 
-// fixture is the default simulated incident and its finished report,
+// Fixture is the default simulated incident and its finished report,
 // computed once per test binary.
-func fixture(t testing.TB) *fixtureData {
+func Fixture(t testing.TB) *Data {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		gen, err := sim.Generate(sim.DefaultScenario(), fixedNow)
+		gen, err := sim.Generate(sim.DefaultScenario(), Now)
 		if err != nil {
 			fixtureOnce.err = err
 			return
@@ -100,14 +114,14 @@ func fixture(t testing.TB) *fixtureData {
 		src := simsource.New(gen)
 		tr := gen.Truth()
 		o := triage.DefaultOptions()
-		o.Now = func() time.Time { return fixedNow }
+		o.Now = func() time.Time { return Now }
 		o.Lookback = 10 * time.Minute
 		a := triage.Alert{Name: tr.AlertName, Labels: map[string]string{"alertname": tr.AlertName, "service": tr.AlertService, "severity": "critical"},
 			Annotations: map[string]string{"summary": "error ratio above 5% on " + tr.AlertService},
 			StartsAt:    tr.IncidentStart.Add(2 * time.Minute), Fingerprint: "4bf92f3577b34da6"}
-		r, err := triage.NewInvestigation(triage.Sources{Metrics: simsource.Metrics{I: src}, Logs: simsource.Logs{I: src}, Traces: simsource.Traces{I: src}},
-			o, triage.REDQueries{}).Run(context.Background(), a, nil)
-		fixtureOnce.d, fixtureOnce.err = &fixtureData{src: src, opts: o, alert: a, report: r}, err
+		d := &Data{Incident: src, Options: o, Alert: a}
+		d.Report, err = triage.NewInvestigation(d.Sources(), o, triage.REDQueries{}).Run(context.Background(), a, nil)
+		fixtureOnce.d, fixtureOnce.err = d, err
 	})
 	if fixtureOnce.err != nil {
 		t.Fatal(fixtureOnce.err)
@@ -115,9 +129,9 @@ func fixture(t testing.TB) *fixtureData {
 	return fixtureOnce.d
 }
 
-// press builds a key press as the terminal sends it: "enter", "esc",
+// Press builds a key press as the terminal sends it: "enter", "esc",
 // "ctrl+c", or a printable key such as "j" or "/".
-func press(k string) tea.KeyPressMsg {
+func Press(k string) tea.KeyPressMsg {
 	switch k {
 	case "enter":
 		return tea.KeyPressMsg{Code: tea.KeyEnter}
@@ -144,18 +158,21 @@ func press(k string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
 
-// drive feeds keys to a model and runs the commands they return (and the
+// Drive feeds keys to a model and runs the commands they return (and the
 // commands those return), so async results arrive as they would in a
 // program. Commands that block (ticks) are skipped after a short wait.
-func drive(t testing.TB, m tea.Model, keys ...string) tea.Model {
+func Drive(t testing.TB, m tea.Model, keys ...string) tea.Model {
 	t.Helper()
 	for _, k := range keys {
 		var cmd tea.Cmd
-		m, cmd = m.Update(press(k))
-		m = runCmds(m, cmd, 0)
+		m, cmd = m.Update(Press(k))
+		m = Run(m, cmd)
 	}
 	return m
 }
+
+// Run executes cmd and feeds its messages back to m, as a program would.
+func Run(m tea.Model, cmd tea.Cmd) tea.Model { return runCmds(m, cmd, 0) }
 
 // runCmds executes cmd and feeds its messages back, depth-first, up to a
 // bound; a command that does not answer within a second is dropped.

@@ -1,0 +1,346 @@
+package explore
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
+)
+
+// The Service page's sections, switched with tab.
+const (
+	secTraces = iota
+	secLogs
+	secEdges
+	nSections
+)
+
+func sectionName(i int) string { return [...]string{"TRACES", "LOGS", "EDGES"}[i] }
+
+// servicePage is one service of an incident: its RED series against the
+// baseline, and three sections (its traces, its log patterns, its edges).
+type servicePage struct {
+	c    *tui.Common
+	ctx  context.Context
+	in   tui.IncidentRef
+	svc  string
+	rank *triage.ServiceRank
+
+	w, h    int
+	section int
+	lists   [nSections]*tui.List
+	traces  []triage.TraceRow
+	withID  bool
+	logs    []triage.LogPattern
+
+	// metricsWhy, when set, is why no query can run (no source, no window).
+	metricsWhy string
+	seq        int
+	loading    bool
+	showSpin   bool
+	spin       spinner.Model
+	metrics    *metricsResult
+}
+
+// Service is the Service page of svc in the incident in.
+func Service(c *tui.Common, in tui.IncidentRef, service string) tui.PageFunc {
+	return func(ctx context.Context) tui.Page { return newServicePage(ctx, c, in, service) }
+}
+
+func newServicePage(ctx context.Context, c *tui.Common, in tui.IncidentRef, svc string) *servicePage {
+	p := &servicePage{c: c, ctx: ctx, in: in, svc: svc, rank: rankOf(in.Report, svc),
+		spin: spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))}
+	p.lists[secTraces] = tui.NewList(c, traceColumns(c.Width)...)
+	p.lists[secLogs] = tui.NewList(c,
+		tui.Column{Title: "LEVEL", Width: 5}, tui.Column{Title: "COUNT", Width: 7, Right: true},
+		tui.Column{Title: "VS BASE", Width: 7, Right: true}, tui.Column{Title: "PATTERN"})
+	p.lists[secEdges] = tui.NewList(c,
+		tui.Column{Title: "EDGE", Width: 9}, tui.Column{Title: "SERVICE"},
+		tui.Column{Title: "REQ/S", Width: 8, Right: true}, tui.Column{Title: "ERR%", Width: 7, Right: true})
+	if rep := in.Report; rep != nil {
+		ev := evidenceOf(rep, svc)
+		for _, t := range rep.Traces {
+			if involves(t, svc, ev) {
+				p.traces = append(p.traces, t)
+			}
+		}
+		for _, lp := range rep.LogPatterns {
+			for _, s := range lp.Services {
+				if s == svc {
+					p.logs = append(p.logs, lp)
+					break
+				}
+			}
+		}
+	}
+	p.setTraceRows()
+	p.setLogRows()
+	switch {
+	case c.Data.Sources.Metrics == nil:
+		p.metricsWhy = "not configured"
+	case in.Report == nil || in.Report.Window.End.IsZero():
+		p.metricsWhy = "no incident window: the investigation has not finished"
+	}
+	return p
+}
+
+func (p *servicePage) setTraceRows() {
+	rows := make([]tui.Row, 0, len(p.traces))
+	for _, t := range p.traces {
+		rows = append(rows, traceRow(p.c, t, p.withID))
+	}
+	p.lists[secTraces].SetRows(rows)
+}
+
+func (p *servicePage) setLogRows() {
+	s := p.c.Styles
+	rows := make([]tui.Row, 0, len(p.logs))
+	for i, lp := range p.logs {
+		lvl := lp.Level
+		if lvl == "" {
+			lvl = "?"
+		}
+		rows = append(rows, tui.Row{
+			Cells:  []string{lvl, fmtCount(float64(lp.Count)), vsBaseline(lp), lp.Pattern},
+			Styled: map[int]string{0: s.Level(lp.Level).Render(tui.Fit(lvl, 5))},
+			Key:    strconv.Itoa(i),
+		})
+	}
+	p.lists[secLogs].SetRows(rows)
+}
+
+// vsBaseline is the pattern's tag, or the same rule the engine tags with
+// when a report carries none.
+func vsBaseline(lp triage.LogPattern) string {
+	switch {
+	case lp.Tag != "":
+		return lp.Tag
+	case lp.BaselineCount == 0:
+		return "new"
+	}
+	return "×" + strconv.FormatFloat(float64(lp.Count)/float64(lp.BaselineCount), 'f', 1, 64)
+}
+
+func (p *servicePage) setEdgeRows() {
+	if p.metrics == nil {
+		return
+	}
+	s := p.c.Styles
+	rows := make([]tui.Row, 0, len(p.metrics.edges))
+	for i, e := range p.metrics.edges {
+		dir := "↓ callee"
+		if e.upstream {
+			dir = "↑ caller"
+		}
+		errTxt := "—"
+		r := tui.Row{Key: strconv.Itoa(i)}
+		if e.errRatio != nil {
+			errTxt = fmtPct(*e.errRatio)
+			if *e.errRatio > 0 {
+				r.Styled = map[int]string{3: s.ErrorPath.Render(errTxt)}
+			}
+		}
+		r.Cells = []string{dir, e.peer, fmtRate(e.reqPerS), errTxt}
+		rows = append(rows, r)
+	}
+	p.lists[secEdges].SetRows(rows)
+}
+
+func (p *servicePage) Init() tea.Cmd { return p.load() }
+
+// load (re)asks Prometheus; a newer request makes older answers stale.
+func (p *servicePage) load() tea.Cmd {
+	if p.metricsWhy != "" {
+		return nil
+	}
+	p.seq++
+	p.loading, p.showSpin = true, false
+	q := p.c.Data.RED
+	if q == (triage.REDQueries{}) {
+		q = triage.DefaultREDQueries()
+	}
+	deadline := p.c.Data.Options.SourceDeadline
+	if deadline <= 0 {
+		deadline = triage.DefaultOptions().SourceDeadline
+	}
+	seq := p.seq
+	return tea.Batch(
+		fetchMetrics(p.ctx, p, seq, p.c.Data.Sources.Metrics, q, p.svc, p.in.Report.Window, deadline),
+		tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return spinnerDueMsg{page: p, seq: seq} }),
+	)
+}
+
+func (p *servicePage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case metricsMsg:
+		if msg.page == p && msg.seq == p.seq {
+			p.loading, p.showSpin = false, false
+			p.metrics = &msg.res
+			p.setEdgeRows()
+		}
+	case spinnerDueMsg:
+		if msg.page == p && msg.seq == p.seq && p.loading {
+			p.showSpin = true
+			return p, p.spin.Tick
+		}
+	case spinner.TickMsg:
+		// Ticks stop once loaded; the spinner drops other spinners' ticks.
+		if p.loading && p.showSpin {
+			var cmd tea.Cmd
+			p.spin, cmd = p.spin.Update(msg)
+			return p, cmd
+		}
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *servicePage) key(k tea.KeyPressMsg) tea.Cmd {
+	l := p.lists[p.section]
+	if l.Filtering() {
+		l.Update(k)
+		return nil
+	}
+	keys, nav := p.c.Keys, p.c.Nav
+	switch {
+	case key.Matches(k, keys.Tab):
+		p.section = (p.section + 1) % nSections
+	case key.Matches(k, keys.Enter):
+		return p.drill()
+	case key.Matches(k, keys.Traces):
+		if nav.Traces == nil {
+			return unavailable("the traces page")
+		}
+		return tui.Push(nav.Traces(p.in, tui.TraceFilter{Service: p.svc}))
+	case key.Matches(k, keys.Logs) && p.section != secEdges:
+		return p.openLogs()
+	case key.Matches(k, keys.Refresh):
+		return p.load()
+	default:
+		l.Update(k)
+	}
+	return nil
+}
+
+// drill opens what the selected row stands for: a trace, a pattern's
+// sample trace's logs, or the service at the other end of an edge.
+func (p *servicePage) drill() tea.Cmd {
+	row, ok := p.lists[p.section].Selected()
+	if !ok {
+		return nil
+	}
+	nav := p.c.Nav
+	switch p.section {
+	case secTraces:
+		if nav.Trace == nil {
+			return unavailable("the trace page")
+		}
+		return tui.Push(nav.Trace(p.in, row.Key))
+	case secLogs:
+		return p.openLogs()
+	}
+	e, ok := p.selectedEdge()
+	if !ok {
+		return nil
+	}
+	if nav.Service == nil {
+		return unavailable("the service page")
+	}
+	return tui.Push(nav.Service(p.in, e.peer))
+}
+
+// openLogs opens the logs of the selected trace, or of the selected
+// pattern's first sample trace.
+func (p *servicePage) openLogs() tea.Cmd {
+	row, ok := p.lists[p.section].Selected()
+	if !ok {
+		return nil
+	}
+	id := row.Key
+	if p.section == secLogs {
+		lp, ok := p.selectedPattern()
+		if !ok || len(lp.SampleTraceIDs) == 0 {
+			return tui.Status("this pattern has no sample trace to open logs from", true)
+		}
+		id = lp.SampleTraceIDs[0]
+	}
+	if p.c.Nav.Logs == nil {
+		return unavailable("the logs page")
+	}
+	return tui.Push(p.c.Nav.Logs(p.in, id, "", nil))
+}
+
+func (p *servicePage) selectedPattern() (triage.LogPattern, bool) {
+	row, ok := p.lists[secLogs].Selected()
+	if i, err := strconv.Atoi(row.Key); ok && err == nil && i < len(p.logs) {
+		return p.logs[i], true
+	}
+	return triage.LogPattern{}, false
+}
+
+func (p *servicePage) selectedEdge() (edge, bool) {
+	row, ok := p.lists[secEdges].Selected()
+	if i, err := strconv.Atoi(row.Key); ok && err == nil && p.metrics != nil && i < len(p.metrics.edges) {
+		return p.metrics.edges[i], true
+	}
+	return edge{}, false
+}
+
+// CopyTarget is the id or query behind the selected row.
+func (p *servicePage) CopyTarget() (string, string, bool) {
+	switch p.section {
+	case secTraces:
+		if row, ok := p.lists[secTraces].Selected(); ok {
+			return "trace id", row.Key, true
+		}
+	case secLogs:
+		if lp, ok := p.selectedPattern(); ok {
+			return "log pattern", lp.Pattern, true
+		}
+	case secEdges:
+		if e, ok := p.selectedEdge(); ok {
+			return "query", e.query, true
+		}
+	}
+	return "", "", false
+}
+
+func (p *servicePage) Filtering() bool   { return p.lists[p.section].Filtering() }
+func (p *servicePage) ClearFilter() bool { return p.lists[p.section].ClearFilter() }
+
+func (p *servicePage) Title() string { return p.svc }
+
+func (p *servicePage) SetSize(w, h int) {
+	p.w, p.h = w, h
+	if withID := w >= 110; withID != p.withID {
+		p.withID = withID
+		p.setTraceRows()
+	}
+	p.lists[secTraces].Columns = traceColumns(w)
+	for _, l := range p.lists {
+		l.SetSize(w, max(h-p.topRows(), 2))
+	}
+}
+
+func (p *servicePage) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	enter := [...]string{"trace", "logs", "service"}[p.section]
+	return []key.Binding{relabel(k.Enter, enter), relabel(k.Tab, "section"), k.Filter, k.Copy, relabel(k.Traces, "traces")}
+}
+
+func (p *servicePage) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	enter := [...]string{"open the trace", "open the logs of the pattern's sample trace", "open the service at the other end"}[p.section]
+	return [][]key.Binding{navHelp(k), {
+		relabel(k.Enter, enter), relabel(k.Tab, "next section: traces, logs, edges"), k.Filter,
+		relabel(k.Copy, "copy the trace id, pattern or query"), relabel(k.Traces, "all traces of the service"),
+		relabel(k.Logs, "logs of the selected trace or pattern"), relabel(k.Refresh, "re-query prometheus"),
+	}}
+}

@@ -1,0 +1,195 @@
+package explore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
+	"github.com/triagectl/triage/tui/tuitest"
+)
+
+// blockingMetrics answers nothing until its request's context ends, like
+// a Prometheus that hangs.
+type blockingMetrics struct{ asked chan string }
+
+func (m blockingMetrics) Query(ctx context.Context, q string, _ time.Time) ([]triage.Sample, error) {
+	m.asked <- q
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+func (m blockingMetrics) QueryRange(ctx context.Context, q string, _, _ time.Time, _ time.Duration) ([]triage.Series, error) {
+	m.asked <- q
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+func (m blockingMetrics) Exemplars(ctx context.Context, _ string, _, _ time.Time) ([]triage.Exemplar, error) {
+	return nil, nil
+}
+
+func newTestPage(t *testing.T, ctx context.Context, m triage.MetricsSource) *servicePage {
+	c := tuitest.Common(t, 80, 24)
+	c.Data.Sources.Metrics = m
+	f := tuitest.Fixture(t)
+	p := newServicePage(ctx, c, tui.IncidentRef{Alert: f.Alert, Report: f.Report}, "payments")
+	p.SetSize(80, 22)
+	return p
+}
+
+// TestStaleResults: an answer to an older request, or to another page of
+// the same kind, changes nothing.
+func TestStaleResults(t *testing.T) {
+	p := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
+	other := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
+	p.load()
+	p.load()
+	res := metricsResult{edges: []edge{{peer: "checkout", reqPerS: 1}}}
+	for _, msg := range []tea.Msg{metricsMsg{page: p, seq: 1, res: res}, metricsMsg{page: other, seq: 2, res: res}} {
+		p.Update(msg)
+		if p.metrics != nil || !p.loading {
+			t.Fatalf("%T with a stale id was taken", msg)
+		}
+	}
+	p.Update(metricsMsg{page: p, seq: 2, res: res})
+	if p.metrics == nil || p.loading || p.lists[secEdges].Len() != 1 {
+		t.Fatal("the current answer was dropped")
+	}
+}
+
+// TestSpinner: no spinner before 100 ms, a spinner after, and no ticks
+// once loaded.
+func TestSpinner(t *testing.T) {
+	p := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
+	if p.Init() == nil {
+		t.Fatal("Init asked nothing")
+	}
+	if v := ansi.Strip(p.View()); strings.Contains(v, "querying") {
+		t.Errorf("spinner before 100ms:\n%s", v)
+	}
+	p.Update(spinnerDueMsg{page: p, seq: p.seq - 1})
+	if p.showSpin {
+		t.Error("a stale spinner tick showed the spinner")
+	}
+	_, cmd := p.Update(spinnerDueMsg{page: p, seq: p.seq})
+	if !p.showSpin || cmd == nil {
+		t.Fatal("the spinner did not start after 100ms")
+	}
+	mustHave(t, ansi.Strip(p.View()), "querying prometheus")
+	tick := cmd()
+	if _, cmd = p.Update(tick); cmd == nil {
+		t.Error("the spinner stopped while loading")
+	}
+	p.Update(metricsMsg{page: p, seq: p.seq})
+	if _, cmd = p.Update(tick); cmd != nil {
+		t.Error("the spinner still ticks after loading")
+	}
+	if _, cmd = p.Update(spinner.TickMsg{ID: -1}); cmd != nil {
+		t.Error("another spinner's tick started ours")
+	}
+	seq := p.seq
+	if _, cmd = p.Update(tuitest.Press("r")); cmd == nil || !p.loading || p.seq != seq+1 {
+		t.Error("r did not ask Prometheus again")
+	}
+}
+
+func mustHave(t *testing.T, view, want string) {
+	t.Helper()
+	if !strings.Contains(view, want) {
+		t.Errorf("view lacks %q:\n%s", want, view)
+	}
+}
+
+// TestPopCancels: popping the page (its context ends) ends its requests.
+func TestPopCancels(t *testing.T) {
+	m := blockingMetrics{asked: make(chan string, 16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := newTestPage(t, ctx, m)
+	fetch := fetchMetrics(ctx, p, 1, m, triage.DefaultREDQueries(), "payments", p.in.Report.Window, time.Hour)
+	done := make(chan tea.Msg, 1)
+	go func() { done <- fetch() }()
+	<-m.asked // a request is in flight
+	cancel()
+	select {
+	case msg := <-done:
+		res := msg.(metricsMsg).res
+		if res.edgesErr == nil || res.red[0].err == nil {
+			t.Errorf("a cancelled request reported success: %+v", res)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the requests outlived the page")
+	}
+}
+
+func TestQueries(t *testing.T) {
+	q := triage.DefaultREDQueries()
+	lines := redQueries(q, "payments", 15*time.Second)
+	if !strings.Contains(lines[0].query, "traces_spanmetrics_calls_total") || !strings.Contains(lines[0].query, "[60s]") {
+		t.Errorf("requests query %q", lines[0].query)
+	}
+	if !strings.HasPrefix(lines[1].query, "(sum by (service) (rate(traces_spanmetrics_calls_total{") || !strings.Contains(lines[1].query, ") / (") {
+		t.Errorf("error ratio query %q", lines[1].query)
+	}
+	if !strings.HasPrefix(lines[2].query, "histogram_quantile(0.99") {
+		t.Errorf("p99 query %q", lines[2].query)
+	}
+	custom := redQueries(triage.REDQueries{ServiceLabel: "job", Requests: `sum(rate(http_requests_total{job="$service"}[$range]))`}, `a"b\c`, 5*time.Minute)
+	if custom[0].query != `sum(rate(http_requests_total{job="a\"b\\c"}[300s]))` || custom[1].query != "" || custom[2].query != "" {
+		t.Errorf("custom templates: %+v", custom)
+	}
+	total, failed := edgeQueries(`a"b`, "600s")
+	for _, s := range []string{total, failed} {
+		if !strings.Contains(s, `{server="a\"b"}[600s]`) || !strings.Contains(s, `{client="a\"b"}[600s]`) {
+			t.Errorf("edge query %q", s)
+		}
+	}
+	if !strings.Contains(failed, graphFailed) || strings.Contains(total, graphFailed) {
+		t.Error("edge queries mix their metrics")
+	}
+}
+
+func TestBuildEdges(t *testing.T) {
+	s := func(cl, sv string, v float64) triage.Sample {
+		return triage.Sample{Labels: map[string]string{"client": cl, "server": sv}, Value: v}
+	}
+	total := []triage.Sample{s("checkout", "payments", 10), s("payments", "db", 4), s("payments", "payments", 1), s("payments", "idle", 0), s("x", "y", 5)}
+	failed := []triage.Sample{s("checkout", "payments", 1), s("payments", "db", 4)}
+	got := buildEdges("payments", "60s", total, failed)
+	want := []struct {
+		up    bool
+		peer  string
+		ratio float64 // -1: unknown
+	}{{true, "checkout", 0.1}, {false, "db", 1}, {false, "payments", 0}, {false, "idle", -1}}
+	if len(got) != len(want) {
+		t.Fatalf("%d edges, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		e := got[i]
+		if e.upstream != w.up || e.peer != w.peer || (w.ratio < 0) != (e.errRatio == nil) || (e.errRatio != nil && *e.errRatio != w.ratio) {
+			t.Errorf("edge %d = %+v (ratio %v), want %+v", i, e, e.errRatio, w)
+		}
+	}
+	if got[0].query != `sum(rate(traces_service_graph_request_failed_total{client="checkout",server="payments"}[60s])) / sum(rate(traces_service_graph_request_total{client="checkout",server="payments"}[60s]))` {
+		t.Errorf("edge query %q", got[0].query)
+	}
+}
+
+func TestPickSeries(t *testing.T) {
+	a := triage.Series{Labels: map[string]string{"service": "a"}, Points: []triage.Point{{Value: 1}}}
+	b := triage.Series{Labels: map[string]string{"service": "b"}, Points: []triage.Point{{Value: 2}}}
+	if p, ok := pickSeries([]triage.Series{a, b}, "service", "b", false); !ok || p[0].Value != 2 {
+		t.Error("did not pick by label")
+	}
+	if _, ok := pickSeries([]triage.Series{a}, "service", "b", false); ok {
+		t.Error("took another service's series")
+	}
+	unlabelled := triage.Series{Labels: map[string]string{}, Points: []triage.Point{{Value: 3}}}
+	if p, ok := pickSeries([]triage.Series{unlabelled}, "service", "b", true); !ok || p[0].Value != 3 {
+		t.Error("did not take the only series of a query naming the service")
+	}
+}

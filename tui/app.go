@@ -17,19 +17,19 @@ type App struct {
 	stack   []Page
 	cancels []context.CancelFunc
 
-	status    StatusMsg
-	help      bool
-	palette   *palette
-	sources   bool
-	silence   *silencePrompt
-	quitting  bool
-	rootTitle string
+	status   StatusMsg
+	help     bool
+	palette  *palette
+	sources  bool
+	silence  *silencePrompt
+	quitting bool
+	initCmd  tea.Cmd
 }
 
 // NewApp builds the program's root model with the first page.
 func NewApp(c *Common, root PageFunc) *App {
 	a := &App{c: c}
-	a.push(root)
+	a.initCmd = a.push(root)
 	return a
 }
 
@@ -66,7 +66,7 @@ func (a *App) pop() {
 func (a *App) pageSize() (int, int) { return a.c.Width, max(a.c.Height-2, 1) }
 
 // Init starts the root page.
-func (a *App) Init() tea.Cmd { return a.Top().Init() }
+func (a *App) Init() tea.Cmd { return a.initCmd }
 
 // nearestIncident finds the incident page closest to the top.
 func (a *App) nearestIncident() (Incident, int) {

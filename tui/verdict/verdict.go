@@ -1,0 +1,205 @@
+// Package verdict is the console's first screens: the incident list and an
+// incident's verdict (impact, culprit, services, users, what is different,
+// log patterns), streamed in as the investigation's sources answer.
+package verdict
+
+import (
+	"context"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
+)
+
+// Page is an incident's verdict.
+type Page struct {
+	c     *tui.Common
+	ctx   context.Context
+	alert triage.Alert
+	scope triage.Scope
+
+	rep     *triage.Report
+	culprit culprit
+	running bool
+	runErr  error // the run's own failure, not a source's
+	gen     int
+	cancel  context.CancelFunc
+
+	spin        spinner.Model
+	showSpinner bool
+
+	width, height int
+	focus         int // a section, or focusImpact
+	secs          [numSections]*section
+}
+
+// New builds the Verdict page of alert. rep, when not nil, is a finished
+// report (pre-warmed or replayed) and no investigation runs until `r`;
+// otherwise the page runs one and renders its results as they stream in.
+func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
+	return func(ctx context.Context) tui.Page {
+		p := &Page{c: c, ctx: ctx, alert: alert, focus: secServices}
+		labels := c.Data.Options.ServiceLabels
+		if len(labels) == 0 {
+			labels = triage.DefaultOptions().ServiceLabels
+		}
+		p.scope = triage.ResolveScope(alert, labels)
+		p.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accent))
+		p.secs = [numSections]*section{
+			newSection(c, secServices, "SERVICES", triage.SourceTempo, "no service implicated in the sampled traces"),
+			newSection(c, secUsers, "USERS", triage.SourceTempo, "no failing users in the sample"),
+			newSection(c, secDifferent, "DIFFERENT", triage.SourceTempo, "nothing stands out against the baseline"),
+			newSection(c, secLogs, "LOGS", triage.SourceLoki, "no error or warning lines in the window"),
+		}
+		if rep != nil {
+			p.setReport(rep)
+		}
+		p.setFocus(secServices)
+		p.SetSize(c.Width, max(c.Height-2, 1))
+		return p
+	}
+}
+
+// Init starts the investigation unless the page was given its report.
+func (p *Page) Init() tea.Cmd {
+	if p.rep != nil {
+		return nil
+	}
+	return p.start()
+}
+
+// Update handles keys, the streamed results and the spinner.
+func (p *Page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
+	var cmd tea.Cmd
+	switch m := msg.(type) {
+	case tea.KeyPressMsg:
+		cmd = p.key(m)
+	case streamMsg:
+		cmd = p.onStream(m)
+	case spinnerDelayMsg, spinner.TickMsg:
+		return p, p.onSpinner(msg)
+	default:
+		return p, nil
+	}
+	p.relayout()
+	return p, cmd
+}
+
+func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
+	keys := p.c.Keys
+	if s := p.focused(); s != nil && s.list.Filtering() {
+		s.list.Update(k)
+		return nil
+	}
+	switch {
+	case key.Matches(k, keys.Tab):
+		p.cycleFocus()
+	case key.Matches(k, keys.Enter):
+		return p.drill()
+	case key.Matches(k, keys.Traces):
+		return p.traces()
+	case key.Matches(k, keys.Logs):
+		return p.logs()
+	case key.Matches(k, keys.Users):
+		return p.users()
+	case key.Matches(k, keys.Services):
+		p.setFocus(secServices)
+	case key.Matches(k, keys.Refresh):
+		return p.start()
+	default:
+		if s := p.focused(); s != nil && s.state == stateRows {
+			s.list.Update(k)
+		}
+	}
+	return nil
+}
+
+// focused is the section with the keys, nil when the impact block has them.
+func (p *Page) focused() *section {
+	if p.focus == focusImpact {
+		return nil
+	}
+	return p.secs[p.focus]
+}
+
+func (p *Page) setFocus(f int) {
+	p.focus = f
+	for i, s := range p.secs {
+		s.setFocus(p.c.Styles, i == f)
+	}
+}
+
+// cycleFocus moves to the next section that has rows to select, then the
+// impact block, and round again.
+func (p *Page) cycleFocus() {
+	for step := 1; step <= numSections+1; step++ {
+		f := (p.focus + step) % (numSections + 1)
+		if f == focusImpact && p.rep != nil && p.rep.Impact != nil || f != focusImpact && p.secs[f].state == stateRows {
+			p.setFocus(f)
+			return
+		}
+	}
+}
+
+// SetSize sets the page's area.
+func (p *Page) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.relayout()
+}
+
+// Title is the breadcrumb: the alert's name.
+func (p *Page) Title() string { return p.alert.Name }
+
+// ShortHelp is the footer's keys.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Enter, k.Traces, k.Logs, k.Users, k.Copy}
+}
+
+// FullHelp is every key of the page, for help.
+func (p *Page) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Tab, k.Filter},
+		{k.Enter, k.Traces, k.Logs, k.Users, k.Services},
+		{k.Refresh, k.Copy, k.Open, k.Silence, k.Sources},
+	}
+}
+
+// Report is the current snapshot of the investigation, nil before the
+// first.
+func (p *Page) Report() *triage.Report { return p.rep }
+
+// Alert is the incident's alert.
+func (p *Page) Alert() triage.Alert { return p.alert }
+
+// Filtering reports whether the focused section's filter has the keys.
+func (p *Page) Filtering() bool {
+	s := p.focused()
+	return s != nil && s.list.Filtering()
+}
+
+// ClearFilter clears every section's filter; esc goes back only when there
+// was none.
+func (p *Page) ClearFilter() bool {
+	had := false
+	for _, s := range p.secs {
+		if s.list.ClearFilter() {
+			had = true
+		}
+	}
+	p.relayout()
+	return had
+}
+
+var (
+	_ tui.Page      = (*Page)(nil)
+	_ tui.Incident  = (*Page)(nil)
+	_ tui.Commander = (*Page)(nil)
+	_ tui.Copier    = (*Page)(nil)
+	_ tui.Linker    = (*Page)(nil)
+	_ tui.Filterer  = (*Page)(nil)
+)

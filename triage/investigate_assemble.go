@@ -135,15 +135,19 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 				entries[a.Entry] = true
 			}
 		}
+		// Seen counts the users the estimate scales: failing users in an
+		// error incident, slow ones in a latency incident. Counting both
+		// would set "112 seen" beside an estimate of 47.
+		latency := detectKind(tr.incident) == KindLatency
 		for _, u := range s.report.Users {
-			if u.Failed > 0 || u.Slow > 0 {
+			if (!latency && u.Failed > 0) || (latency && u.Slow > 0) {
 				seen++
 			}
 		}
 		imp.UsersSeen = &seen
 		imp.EntryPoints = sortedSet(entries)
 		if metricsOK {
-			if detectKind(tr.incident) == KindLatency {
+			if latency {
 				// A latency incident's affected users are the slow ones.
 				imp.UsersEstimate = EstimateSlowUsers(s.report.Users, slow, mt.scopeSlow, "Prometheus")
 			} else {

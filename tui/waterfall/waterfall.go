@@ -1,0 +1,290 @@
+// Package waterfall is the console's Trace page: one trace's span tree as a
+// waterfall, with the error path and the critical path marked, span details
+// beside or below it, and drill-downs to the trace's logs and linked traces.
+package waterfall
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
+)
+
+// Where the details panel is: beside or below the waterfall (unfocused),
+// taking the movement keys, or hidden. Tab cycles in this order.
+const (
+	detailsShown = iota
+	detailsFocused
+	detailsHidden
+)
+
+// fetchDeadline bounds the fetch when the options set no source deadline.
+const fetchDeadline = 30 * time.Second
+
+// page is the Trace page.
+type page struct {
+	c    *tui.Common
+	ctx  context.Context
+	in   tui.IncidentRef
+	id   string
+	keys pageKeys
+	w, h int
+
+	req       int
+	loading   bool
+	showSpin  bool
+	spin      spinner.Model
+	loadErr   string // the reason the trace cannot be shown
+	d         *traceData
+	f         *fold
+	cursor    int // index into f.rows
+	offset    int
+	filter    string
+	filtering bool
+	details   int
+	dOffset   int // the details panel's scroll
+}
+
+// pageKeys are the console's bindings with this page's descriptions.
+type pageKeys struct {
+	enter, toggle, tab, link, refresh key.Binding
+}
+
+func newKeys(k *tui.KeyMap) pageKeys {
+	with := func(b key.Binding, desc string) key.Binding {
+		b.SetHelp(b.Help().Key, desc)
+		return b
+	}
+	return pageKeys{
+		enter:   with(k.Enter, "span logs"),
+		toggle:  with(k.Toggle, "fold"),
+		tab:     with(k.Tab, "details"),
+		link:    with(k.Traces, "linked trace"),
+		refresh: with(k.Refresh, "refetch"),
+	}
+}
+
+// New builds the Trace page of traceID, fetched from the trace source.
+func New(c *tui.Common, in tui.IncidentRef, traceID string) tui.PageFunc {
+	return func(ctx context.Context) tui.Page {
+		p := &page{c: c, ctx: ctx, in: in, id: traceID, keys: newKeys(c.Keys), w: c.Width, h: max(c.Height-2, 1)}
+		p.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))
+		if c.Data.Sources.Traces == nil {
+			p.loadErr = "unknown — tempo: not configured (set sources.tempo.url to see traces)"
+		} else {
+			p.loading = true
+		}
+		return p
+	}
+}
+
+// Messages carry their page, so a page below the top (which also receives
+// them) keeps only its own, and a request id, so a refetch drops the
+// answer of the fetch it replaced.
+type (
+	loadedMsg struct {
+		owner *page
+		req   int
+		d     *traceData
+		err   error
+	}
+	spinnerDueMsg struct {
+		owner *page
+		req   int
+	}
+)
+
+func (p *page) Init() tea.Cmd {
+	if !p.loading {
+		return nil
+	}
+	return p.fetch()
+}
+
+// fetch asks for the trace and builds its tree in the command, off the UI
+// goroutine: a 5,000-span trace takes a few milliseconds to read.
+func (p *page) fetch() tea.Cmd {
+	p.req++
+	p.loading, p.showSpin = true, false
+	owner, req, ctx, src, id, opts := p, p.req, p.ctx, p.c.Data.Sources.Traces, p.id, p.c.Data.Options
+	deadline := opts.SourceDeadline
+	if deadline <= 0 {
+		deadline = fetchDeadline
+	}
+	load := func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		tr, err := src.Trace(ctx, id)
+		if err != nil {
+			return loadedMsg{owner: owner, req: req, err: explain(err, deadline)}
+		}
+		if tr == nil {
+			return loadedMsg{owner: owner, req: req, err: errNotFound}
+		}
+		return loadedMsg{owner: owner, req: req, d: newTraceData(tr, opts)}
+	}
+	due := tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return spinnerDueMsg{owner: owner, req: req} })
+	return tea.Batch(load, due)
+}
+
+var errNotFound = errors.New("trace not found in tempo")
+
+// explain turns a source error into the sentence the page shows: not found
+// is a plain fact; anything else is unknown, with the source's reason.
+func explain(err error, deadline time.Duration) error {
+	var typed interface {
+		Reason() string
+		ErrorKind() string
+	}
+	switch {
+	case errors.As(err, &typed) && typed.ErrorKind() == "not_found":
+		return errNotFound
+	case errors.As(err, &typed):
+		return errors.New("unknown — tempo: " + typed.Reason())
+	case errors.Is(err, context.DeadlineExceeded):
+		return errors.New("unknown — tempo: context deadline exceeded after " + deadline.String())
+	}
+	return errors.New("unknown — tempo: " + err.Error())
+}
+
+func (p *page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.owner == p && msg.req == p.req {
+			p.loaded(msg)
+		}
+		return p, nil
+	case spinnerDueMsg:
+		if msg.owner == p && msg.req == p.req && p.loading {
+			p.showSpin = true
+			return p, p.spin.Tick
+		}
+		return p, nil
+	case spinner.TickMsg:
+		if !p.loading || !p.showSpin || msg.ID != p.spin.ID() {
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.spin, cmd = p.spin.Update(msg)
+		return p, cmd
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *page) loaded(m loadedMsg) {
+	p.loading, p.showSpin = false, false
+	if m.err != nil {
+		p.loadErr, p.d, p.f = m.err.Error(), nil, nil
+		return
+	}
+	p.loadErr = ""
+	if m.d.Len() == 0 {
+		p.loadErr = "trace has no spans in tempo"
+		return
+	}
+	p.d, p.f = m.d, newFold(m.d)
+	p.f.setFilter(p.d, p.filter)
+	p.f.rebuild(p.d)
+	p.cursor = 0
+	// Start on the culprit: at 3 AM the proof is what matters.
+	if c := p.d.an.Culprit(); c != nil {
+		if i, ok := p.d.byID[c.SpanID]; ok {
+			p.cursor = p.f.find(p.d, i)
+		}
+	}
+	p.clamp()
+}
+
+// selected is the span under the cursor.
+func (p *page) selected() (int32, bool) {
+	if p.f == nil || p.cursor < 0 || p.cursor >= len(p.f.rows) {
+		return 0, false
+	}
+	return p.f.rows[p.cursor], true
+}
+
+// Filterer
+
+func (p *page) Filtering() bool { return p.filtering }
+
+func (p *page) ClearFilter() bool {
+	had := p.filter != "" || p.filtering
+	p.filtering = false
+	p.setFilter("")
+	return had
+}
+
+func (p *page) setFilter(q string) {
+	p.filter = q
+	if p.d == nil {
+		return
+	}
+	cur, ok := p.selected()
+	p.f.setFilter(p.d, q)
+	p.f.rebuild(p.d)
+	if ok {
+		p.cursor = p.f.find(p.d, cur)
+	}
+	p.clamp()
+}
+
+// Copier: the trace id, or the span id when the details have the focus.
+
+func (p *page) CopyTarget() (label, text string, ok bool) {
+	if i, ok := p.selected(); ok && p.details == detailsFocused {
+		if id := p.d.span(i).SpanID; id != "" {
+			return "span id", id, true
+		}
+	}
+	return "trace id", p.id, p.id != ""
+}
+
+func (p *page) Title() string { return "trace " + tui.Fit(p.id, 8) }
+
+func (p *page) SetSize(w, h int) {
+	p.w, p.h = max(w, 1), max(h, 1)
+	p.clamp()
+}
+
+func (p *page) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	if p.d == nil {
+		if p.c.Data.Sources.Traces == nil {
+			return []key.Binding{k.Copy}
+		}
+		return []key.Binding{p.keys.refresh, k.Copy}
+	}
+	return []key.Binding{p.keys.enter, p.keys.toggle, p.keys.tab, k.Filter, k.Copy, p.keys.link}
+}
+
+func (p *page) FullHelp() [][]key.Binding {
+	k := p.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{p.keys.toggle, k.Left, k.Right, p.keys.tab, k.Filter},
+		{p.keys.enter, p.keys.link, k.Copy, p.keys.refresh},
+	}
+}
+
+// Compile-time checks of the abilities the app looks for.
+var (
+	_ tui.Filterer = (*page)(nil)
+	_ tui.Copier   = (*page)(nil)
+)
+
+// spanRef names the selected span for drill-downs.
+func (p *page) spanRef() (*triage.Span, bool) {
+	i, ok := p.selected()
+	if !ok {
+		return nil, false
+	}
+	return p.d.span(i), true
+}

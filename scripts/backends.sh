@@ -5,6 +5,7 @@
 #   Prometheus   built from the Go module proxy (Debian's package as fallback)
 #   Loki         built from the Go module proxy, pkg/push taken from its published module
 #   Alertmanager Debian's prometheus-alertmanager (the proxy's build lacks its UI assets)
+#   tmux         Debian's package, for the console's end-to-end tests
 #
 # Prints KEY=PATH lines on stdout for the test harness; progress goes to stderr.
 set -euo pipefail
@@ -105,7 +106,16 @@ get_tempo() {
 	fi
 }
 
-want="${*:-prometheus alertmanager loki tempo}"
+# tmux drives the built console in the end-to-end tests.
+get_tmux() {
+	if command -v tmux >/dev/null || apt_install tmux; then
+		echo "TMUX_BIN=$(command -v tmux)"
+	else
+		log "cannot install tmux: the console's end-to-end tests will be skipped"
+	fi
+}
+
+want="${*:-prometheus alertmanager loki tempo tmux}"
 for b in $want; do
 	"get_$b"
 done

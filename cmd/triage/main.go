@@ -77,6 +77,8 @@ and shows the verdict first with the evidence one key away.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.setup(cmd)
 		},
+		Args: cobra.NoArgs,
+		RunE: a.listConsole,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/triage/config.yaml)")
@@ -89,7 +91,7 @@ and shows the verdict first with the evidence one key away.`,
 	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
 	pf.String("lookback", "", "how long before the alert's start the window begins (default 15m)")
 	pf.String("trace-sample", "", "traces analysed per investigation (default 200)")
-	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.versionCommand())
+	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.versionCommand(), a.openCommand())
 	return root
 }
 

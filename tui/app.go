@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -229,7 +231,7 @@ func (a *App) render() string {
 	default:
 		body = a.Top().View()
 	}
-	body = fitBlock(body, w, h)
+	body = FitBlock(body, w, h)
 	if a.palette != nil {
 		body = overlayBottom(body, a.palette.View(w), h)
 	}
@@ -245,11 +247,41 @@ func (a *App) breadcrumbs() string {
 	for _, p := range a.stack {
 		parts = append(parts, safeTitle(p.Title()))
 	}
-	line := " " + strings.Join(parts, " › ")
+	line := s.Breadcrumb.Render(" " + strings.Join(parts, " › "))
 	if a.c.Demo {
 		line = " " + s.Selected.Render(" DEMO ") + line
 	}
-	return ansi.Truncate(s.Breadcrumb.Render(line), a.c.Width, "…")
+	if a.c.Pipeline != nil {
+		line = a.pipeline(a.c.Pipeline()) + " " + line
+	}
+	return ansi.Truncate(line, a.c.Width, "…")
+}
+
+// pipeline is the dead man's switch: quiet when the Watchdog beats, loud
+// (symbol, words and colour) when it has gone silent.
+func (a *App) pipeline(h PipelineHealth) string {
+	s := a.c.Styles
+	now := a.c.Now()
+	switch {
+	case h.Silent && h.LastBeat.IsZero():
+		return s.StateStyle("failed").Render(" ✖ ALERT PIPELINE SILENT: no heartbeat yet")
+	case h.Silent:
+		return s.StateStyle("failed").Render(" ✖ ALERT PIPELINE SILENT " + shortAge(now.Sub(h.LastBeat)))
+	case h.LastBeat.IsZero():
+		return s.Faint.Render(" ○ alert pipeline: waiting for a heartbeat")
+	}
+	return s.StateStyle("ok").Render(" ●") + s.Faint.Render(" alert pipeline ok · heartbeat "+shortAge(now.Sub(h.LastBeat))+" ago ·")
+}
+
+// shortAge renders an age as 40s, 12m or 3h5m.
+func shortAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(max(d, 0)/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(int(d/time.Hour)) + "h" + strconv.Itoa(int(d%time.Hour/time.Minute)) + "m"
 }
 
 func safeTitle(t string) string { return Fit(t, 40) }
@@ -284,9 +316,9 @@ func renderBindings(s *Styles, binds []key.Binding) string {
 	return strings.Join(parts, s.FooterDesc.Render(" · "))
 }
 
-// fitBlock pads or cuts s to exactly w×h cells, so a page that draws too
-// much never pushes the footer off screen.
-func fitBlock(s string, w, h int) string {
+// FitBlock pads or cuts s to exactly h rows of at most w cells, so a page
+// that draws too much never pushes the footer off screen.
+func FitBlock(s string, w, h int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
 		lines = lines[:h]
@@ -311,4 +343,13 @@ func overlayBottom(body, overlay string, h int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// FitLines is FitBlock over rows already split.
+func FitLines(lines []string, w, h int) string { return FitBlock(strings.Join(lines, "\n"), w, h) }
+
+// Unknown draws a section whose source failed: "unknown — <source>:
+// <reason>", never a 0 or an empty "all good".
+func Unknown(c *Common, source, reason string, w int) string {
+	return c.Styles.Unknown.Render(Fit("unknown — "+source+": "+reason, w))
 }

@@ -30,6 +30,10 @@ type Common struct {
 	Demo bool
 	// Nav builds the drill-down pages.
 	Nav Nav
+	// Pipeline, when set, reports the alert pipeline's heartbeat (the
+	// Watchdog alert's last arrival): the header then shows it, loudly
+	// when it has gone silent.
+	Pipeline func() PipelineHealth
 	// SourceURLs are shown in the sources panel.
 	SourceURLs map[string]string
 }
@@ -73,3 +77,11 @@ func NewCommon(ctx context.Context, theme themes.Theme, data Data) *Common {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func safeLine(s string) string { return Fit(s, 1<<20) }
+
+// PipelineHealth is the dead man's switch as the header shows it.
+type PipelineHealth struct {
+	// LastBeat is the Watchdog's last arrival; zero when it never came.
+	LastBeat time.Time
+	// Silent is set once no beat came for longer than the allowed gap.
+	Silent bool
+}

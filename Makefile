@@ -10,11 +10,9 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/triage ./cmd/triage
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/triage-sim ./cmd/triage-sim
 
-# The embedded demo incident lands with incident bundles; until then this
-# says so instead of failing.
+# The console on the embedded demo incident: no backend needed.
 demo: build
-	@echo "make demo: the embedded demo incident is coming with incident bundles."
-	@echo "Meanwhile: bin/triage check --prometheus-url ... --loki-url ... --tempo-url ..."
+	bin/triage demo
 
 # Everything: lint, real backends (built once, cached under ~/.cache/triage),
 # every test, and a summary of live backends and skipped tests.

@@ -94,7 +94,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	est.Low = math.Min(math.Max(math.Floor(est.Low), seen), est.Value)
 	est.High = math.Max(math.Min(math.Ceil(est.High), math.Ceil(withUser)), est.Value)
 	est.Basis = fmt.Sprintf("%s users seen in %s sampled %s traces, scaled to ≈%s %s requests (%s); %s",
-		thousands(seen), thousands(float64(sampled)), what, thousands(total), what, source, method)
+		Thousands(seen), Thousands(float64(sampled)), what, Thousands(total), what, source, method)
 	return est
 }
 
@@ -352,8 +352,8 @@ func poissonDraw(rng *rand.Rand, mean float64) int {
 	return k
 }
 
-// thousands renders a count with thousands separators: 3100 → "3,100".
-func thousands(v float64) string {
+// Thousands renders a count with thousands separators: 3100 → "3,100".
+func Thousands(v float64) string {
 	s := strconv.FormatInt(int64(math.Round(v)), 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

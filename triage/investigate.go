@@ -65,9 +65,12 @@ func status(name string, start time.Time, calls, failed int, partial bool, first
 	if st.Queries == nil {
 		st.Queries = []string{}
 	}
+	// Calls finish in whatever order the backend answers: sorted, the
+	// list, and so the report, is the same for the same answers.
+	sort.Strings(st.Queries)
 	st.State = sourceState(calls, failed, partial, lat, slowAfter)
 	if firstErr != nil {
-		st.Error, st.ErrorKind = errorInfo(firstErr)
+		st.Error, st.ErrorKind = ErrorInfo(firstErr)
 		if st.ErrorKind == "timeout" && !strings.Contains(st.Error, "after") {
 			st.Error += fmt.Sprintf(" after %s", lat.Round(100*time.Millisecond))
 		}

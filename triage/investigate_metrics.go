@@ -79,8 +79,10 @@ func fill(q, rng, service string) string {
 	return strings.NewReplacer("$range", rng, "$service", escapePromValue(service)).Replace(q)
 }
 
+// escapePromValue quotes s for a PromQL double-quoted label value, where a
+// raw newline is not allowed either.
 func escapePromValue(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
 }
 
 func promRange(d time.Duration) string {

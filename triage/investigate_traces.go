@@ -224,7 +224,7 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 			res.calls++
 			if err != nil || t == nil {
 				res.missing++
-				if _, kind := errorInfo(err); kind != "not_found" {
+				if _, kind := ErrorInfo(err); kind != "not_found" {
 					res.failed++
 					if res.firstErr == nil {
 						res.firstErr = err

@@ -13,10 +13,22 @@ import (
 // MaxMarkdownLines bounds the markdown report, so it fits a chat message.
 const MaxMarkdownLines = 40
 
+// MarkdownOptions add what the report alone does not know.
+type MarkdownOptions struct {
+	// Grafana, when configured, adds Explore links to the evidence.
+	Grafana Grafana
+}
+
 // WriteMarkdown renders the report for chat and postmortems: the verdict,
 // top services, users, the difference and the log patterns, within
 // MaxMarkdownLines lines. Unknown sections say so, with the reason.
 func WriteMarkdown(w io.Writer, r *Report) error {
+	return WriteMarkdownWith(w, r, MarkdownOptions{})
+}
+
+// WriteMarkdownWith is WriteMarkdown with options: Slack's markup (*bold*,
+// `code`, <url|text> links), so it pastes into a channel as it is.
+func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	a := r.Alert
@@ -88,6 +100,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			line("• `%s` ×%d (%s)", safe.Truncate(safe.Line(strings.ReplaceAll(p.Pattern, "`", "'")), 100), p.Count, p.Tag)
 		}
 	}
+	if links := mdLinks(r, o.Grafana); links != "" {
+		line("*Explore:* %s", links)
+	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) > MaxMarkdownLines {
 		lines = append(lines[:MaxMarkdownLines-1], "…")
@@ -110,7 +125,7 @@ func mdImpact(r *Report) string {
 	switch {
 	case imp.UsersEstimate != nil:
 		e := imp.UsersEstimate
-		s := fmt.Sprintf("≈%s users (%s–%s)", thousands(e.Value), thousands(e.Low), thousands(e.High))
+		s := fmt.Sprintf("≈%s users (%s–%s)", Thousands(e.Value), Thousands(e.Low), Thousands(e.High))
 		if imp.UsersSeen != nil {
 			s += fmt.Sprintf(", %d seen in %d sampled traces", *imp.UsersSeen, imp.SampledTraces)
 		}
@@ -211,4 +226,61 @@ func mdMS(v *float64) string {
 		return fmt.Sprintf("%.1fs", *v/1000)
 	}
 	return fmt.Sprintf("%.0fms", *v)
+}
+
+// mdLinks are Explore links to the evidence behind the verdict: the
+// culprit's example trace, the failing-trace search, the error lines and
+// the error-ratio series, each only when its source answered and has a
+// datasource in the config.
+func mdLinks(r *Report, g Grafana) string {
+	if g.URL == "" {
+		return ""
+	}
+	from, to := r.Window.Start, r.Window.End
+	var out []string
+	add := func(source, query, text string) {
+		if query == "" || !sourceOK(r, source) {
+			return
+		}
+		if u := g.ExploreLink(source, query, from, to); u != "" {
+			out = append(out, "<"+u+"|"+text+">")
+		}
+	}
+	for _, s := range r.Services {
+		if s.Role == RoleCulprit && len(s.Evidence) > 0 && isTraceID(s.Evidence[0]) {
+			add(SourceTempo, s.Evidence[0], "example trace "+safe.Truncate(s.Evidence[0], 8))
+			break
+		}
+	}
+	add(SourceTempo, mdQuery(r, SourceTempo, func(q string) bool { return strings.Contains(q, "status = error") }), "failing traces")
+	add(SourceLoki, mdQuery(r, SourceLoki, func(q string) bool { return strings.HasPrefix(q, "{") }), "error logs")
+	add(SourcePrometheus, mdQuery(r, SourcePrometheus, func(q string) bool { return strings.Contains(q, ") / (") }), "error ratio")
+	return strings.Join(out, " · ")
+}
+
+// mdQuery is the first incident-window query of a source that ok accepts.
+func mdQuery(r *Report, source string, ok func(string) bool) string {
+	for _, s := range r.Sources {
+		if s.Name != source {
+			continue
+		}
+		for _, q := range s.Queries {
+			if !strings.HasSuffix(q, " (baseline)") && ok(q) {
+				return q
+			}
+		}
+	}
+	return ""
+}
+
+func isTraceID(s string) bool {
+	if len(s) != 16 && len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
 }

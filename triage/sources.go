@@ -95,18 +95,20 @@ type Sources struct {
 	Traces  TracesSource
 }
 
-// errorInfo extracts the reason and kind a source error carries, without
-// importing the sources package.
-func errorInfo(err error) (reason, kind string) {
+// ErrorInfo extracts the reason and kind a source error carries (a
+// sources.Error's Reason and Kind), without importing the sources package;
+// deadlines and cancellations get their own words.
+func ErrorInfo(err error) (reason, kind string) {
 	if err == nil {
 		return "", ""
 	}
-	var r interface {
-		Reason() string
-		ErrorKind() string
-	}
+	var r interface{ Reason() string }
 	if errors.As(err, &r) {
-		return r.Reason(), r.ErrorKind()
+		var k interface{ ErrorKind() string }
+		if errors.As(err, &k) {
+			kind = k.ErrorKind()
+		}
+		return r.Reason(), kind
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

@@ -41,6 +41,9 @@ func (a *App) Common() *Common { return a.c }
 // Top is the page that has the keys.
 func (a *App) Top() Page { return a.stack[len(a.stack)-1] }
 
+// Root is the bottom page of the stack.
+func (a *App) Root() Page { return a.stack[0] }
+
 // Depth is the number of stacked pages.
 func (a *App) Depth() int { return len(a.stack) }
 

@@ -4,54 +4,47 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/triagectl/triage/internal/wiring"
-	"github.com/triagectl/triage/sources/alertmanager"
 	"github.com/triagectl/triage/triage"
 )
 
 func (a *app) reportCommand() *cobra.Command {
-	var alertFile, fingerprint, format string
+	var alertFile, fingerprint, format, bundlePath string
+	var demoFlag, recorded bool
 	cmd := &cobra.Command{
-		Use:   "report (--alert-file F | --fingerprint ID) [--format json|markdown]",
+		Use:   "report (--alert-file F | --fingerprint ID | --bundle F | --demo) [--format json|markdown]",
 		Short: "Investigate an alert and print the report",
 		Long: `Investigate an alert against the configured sources and print the report:
 JSON (version 1, stable for scripts) or markdown for chat and postmortems.
 
 The alert comes from a file (an Alertmanager or Grafana webhook payload, or
 Alertmanager API alerts) or from Alertmanager by fingerprint. The command
-exits 1 when no source answered; the report then says why.`,
+exits 1 when no source answered; the report then says why.
+
+With --bundle the investigation is replayed offline from an incident bundle
+(see triage record), answered as the backends answered then; --demo does
+the same with the embedded demo incident. --recorded prints the report the
+bundle recorded instead of replaying it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (alertFile == "") == (fingerprint == "") {
-				return errors.New("give exactly one of --alert-file and --fingerprint")
-			}
 			if format != "json" && format != "markdown" {
 				return fmt.Errorf("--format %q: expected json or markdown", format)
 			}
-			var alert triage.Alert
-			if alertFile != "" {
-				body, err := os.ReadFile(alertFile)
-				if err != nil {
-					return err
+			if bundlePath != "" || demoFlag {
+				if alertFile != "" || fingerprint != "" || (bundlePath != "" && demoFlag) {
+					return errors.New("give exactly one of --alert-file, --fingerprint, --bundle and --demo")
 				}
-				if alert, err = wiring.ParseAlertFile(body); err != nil {
-					return fmt.Errorf("%s: %w", alertFile, err)
-				}
-			} else {
-				if !a.cfg.Sources.Alertmanager.Configured() {
-					return errors.New("--fingerprint needs sources.alertmanager.url")
-				}
-				am, err := alertmanager.New(a.cfg.Sources.Alertmanager)
-				if err != nil {
-					return err
-				}
-				if alert, err = wiring.AlertByFingerprint(cmd.Context(), am, fingerprint); err != nil {
-					return err
-				}
+				return a.reportFromBundle(cmd.Context(), bundlePath, demoFlag, recorded, format)
+			}
+			if recorded {
+				return errors.New("--recorded needs --bundle or --demo")
+			}
+			alert, err := a.resolveAlert(cmd.Context(), alertFile, fingerprint)
+			if err != nil {
+				return err
 			}
 			srcs, err := wiring.EngineSources(a.cfg.Config)
 			if err != nil {
@@ -76,12 +69,16 @@ exits 1 when no source answered; the report then says why.`,
 	cmd.Flags().StringVar(&alertFile, "alert-file", "", "alert JSON: a webhook payload or Alertmanager API alerts")
 	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "fingerprint of an alert in Alertmanager")
 	cmd.Flags().StringVar(&format, "format", "json", "json or markdown")
+	cmd.Flags().StringVar(&bundlePath, "bundle", "", "replay the investigation of an incident bundle, offline")
+	cmd.Flags().BoolVar(&demoFlag, "demo", false, "replay the embedded demo incident")
+	cmd.Flags().BoolVar(&recorded, "recorded", false, "with --bundle or --demo: print the recorded report, without replaying")
 	return cmd
 }
 
 func writeReport(a *app, r *triage.Report, format string) error {
 	if format == "markdown" {
-		return triage.WriteMarkdown(a.stdout, r)
+		g := triage.Grafana{URL: a.cfg.Grafana.URL, Datasources: a.cfg.Grafana.Datasources}
+		return triage.WriteMarkdownWith(a.stdout, r, triage.MarkdownOptions{Grafana: g})
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetEscapeHTML(false)

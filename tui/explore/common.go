@@ -4,11 +4,8 @@
 package explore
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -51,26 +48,6 @@ func sourceFailed(rep *triage.Report, name string) bool {
 		}
 	}
 	return true
-}
-
-// unknownLine draws an unknown section: never a 0 or an empty "all good".
-func unknownLine(c *tui.Common, source, reason string, w int) string {
-	return c.Styles.Unknown.Render(tui.Fit("unknown — "+source+": "+reason, w))
-}
-
-// errReason is the short text of a source error: the client's own reason
-// when it has one (sources.Error), else the error text.
-func errReason(err error) string {
-	var r interface{ Reason() string }
-	switch {
-	case errors.As(err, &r):
-		return r.Reason()
-	case errors.Is(err, context.DeadlineExceeded):
-		return "context deadline exceeded"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	return err.Error()
 }
 
 // evidenceOf is the set of trace ids the report cites for svc.
@@ -186,27 +163,6 @@ func fmtRate(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// fmtCount groups thousands: ≈1,240 reads at a glance.
-func fmtCount(v float64) string {
-	n := int64(math.Round(v))
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 // clock is a time in the console's zone; zero times are absent.
 func clock(c *tui.Common, t time.Time) string {
 	if t.IsZero() {
@@ -231,3 +187,9 @@ func unavailable(what string) tea.Cmd { return tui.Status(what+" is not availabl
 
 // fitLine cuts a drawn (possibly styled) line to w cells.
 func fitLine(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+// errReason is the short text of a source error.
+func errReason(err error) string {
+	r, _ := triage.ErrorInfo(err)
+	return r
+}

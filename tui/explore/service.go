@@ -107,7 +107,7 @@ func (p *servicePage) setLogRows() {
 			lvl = "?"
 		}
 		rows = append(rows, tui.Row{
-			Cells:  []string{lvl, fmtCount(float64(lp.Count)), vsBaseline(lp), lp.Pattern},
+			Cells:  []string{lvl, triage.Thousands(float64(lp.Count)), vsBaseline(lp), lp.Pattern},
 			Styled: map[int]string{0: s.Level(lp.Level).Render(tui.Fit(lvl, 5))},
 			Key:    strconv.Itoa(i),
 		})

@@ -126,33 +126,6 @@ func TestPopCancels(t *testing.T) {
 	}
 }
 
-func TestQueries(t *testing.T) {
-	q := triage.DefaultREDQueries()
-	lines := redQueries(q, "payments", 15*time.Second)
-	if !strings.Contains(lines[0].query, "traces_spanmetrics_calls_total") || !strings.Contains(lines[0].query, "[60s]") {
-		t.Errorf("requests query %q", lines[0].query)
-	}
-	if !strings.HasPrefix(lines[1].query, "(sum by (service) (rate(traces_spanmetrics_calls_total{") || !strings.Contains(lines[1].query, ") / (") {
-		t.Errorf("error ratio query %q", lines[1].query)
-	}
-	if !strings.HasPrefix(lines[2].query, "histogram_quantile(0.99") {
-		t.Errorf("p99 query %q", lines[2].query)
-	}
-	custom := redQueries(triage.REDQueries{ServiceLabel: "job", Requests: `sum(rate(http_requests_total{job="$service"}[$range]))`}, `a"b\c`, 5*time.Minute)
-	if custom[0].query != `sum(rate(http_requests_total{job="a\"b\\c"}[300s]))` || custom[1].query != "" || custom[2].query != "" {
-		t.Errorf("custom templates: %+v", custom)
-	}
-	total, failed := edgeQueries(`a"b`, "600s")
-	for _, s := range []string{total, failed} {
-		if !strings.Contains(s, `{server="a\"b"}[600s]`) || !strings.Contains(s, `{client="a\"b"}[600s]`) {
-			t.Errorf("edge query %q", s)
-		}
-	}
-	if !strings.Contains(failed, graphFailed) || strings.Contains(total, graphFailed) {
-		t.Error("edge queries mix their metrics")
-	}
-}
-
 func TestBuildEdges(t *testing.T) {
 	s := func(cl, sv string, v float64) triage.Sample {
 		return triage.Sample{Labels: map[string]string{"client": cl, "server": sv}, Value: v}

@@ -15,13 +15,6 @@ import (
 	"github.com/triagectl/triage/triage"
 )
 
-// The service-graph series Tempo's metrics-generator writes: one per
-// client→server edge.
-const (
-	graphTotal  = "traces_service_graph_request_total"
-	graphFailed = "traces_service_graph_request_failed_total"
-)
-
 // redLine is one RED series of the service, in the incident window and in
 // the baseline window.
 type redLine struct {
@@ -61,47 +54,6 @@ type spinnerDueMsg struct {
 	seq  int
 }
 
-func fill(tmpl, rng, svc string) string {
-	return strings.NewReplacer("$range", rng, "$service", promEscape(svc)).Replace(tmpl)
-}
-
-func promEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
-
-// promRange is a PromQL range of at least a minute, in whole seconds.
-func promRange(d time.Duration) string {
-	return fmt.Sprintf("%ds", int64(math.Max(60, math.Round(d.Seconds()))))
-}
-
-// seriesStep keeps about 120 points per window, as the engine's own range
-// query does, which is more cells than any sparkline on screen.
-func seriesStep(w triage.Window) time.Duration {
-	return max(15*time.Second, w.End.Sub(w.Start)/120).Truncate(time.Second)
-}
-
-// redQueries are the Service page's range queries, built from the engine's
-// RED templates; the rate range follows the step so no sample is skipped.
-func redQueries(q triage.REDQueries, svc string, step time.Duration) [3]redLine {
-	rng := promRange(step)
-	var ratio string
-	if q.Errors != "" && q.Requests != "" {
-		ratio = "(" + fill(q.Errors, rng, svc) + ") / (" + fill(q.Requests, rng, svc) + ")"
-	}
-	return [3]redLine{
-		{name: "req/s", query: fillIf(q.Requests, rng, svc)},
-		{name: "err%", query: ratio},
-		{name: "p99", query: fillIf(q.P99Seconds, rng, svc)},
-	}
-}
-
-func fillIf(tmpl, rng, svc string) string {
-	if tmpl == "" {
-		return ""
-	}
-	return fill(tmpl, rng, svc)
-}
-
 // pickSeries finds the service's series: by its label, or the only series
 // of a query that already names the service.
 func pickSeries(ss []triage.Series, label, svc string, named bool) ([]triage.Point, bool) {
@@ -114,23 +66,6 @@ func pickSeries(ss []triage.Series, label, svc string, named bool) ([]triage.Poi
 		return ss[0].Points, true
 	}
 	return nil, false
-}
-
-// edgeQueries ask for every edge where the service is the server
-// (upstream callers) or the client (downstream callees).
-func edgeQueries(svc, rng string) (total, failed string) {
-	q := func(metric string) string {
-		e := promEscape(svc)
-		return fmt.Sprintf(`sum by (client, server) (rate(%s{server="%s"}[%s])) or sum by (client, server) (rate(%s{client="%s"}[%s]))`,
-			metric, e, rng, metric, e, rng)
-	}
-	return q(graphTotal), q(graphFailed)
-}
-
-// edgeRatioQuery is the query behind one edge's error rate, for `y`.
-func edgeRatioQuery(client, server, rng string) string {
-	sel := fmt.Sprintf(`{client="%s",server="%s"}[%s]`, promEscape(client), promEscape(server), rng)
-	return "sum(rate(" + graphFailed + sel + ")) / sum(rate(" + graphTotal + sel + "))"
 }
 
 // buildEdges joins the request and failure rates by edge.
@@ -164,9 +99,9 @@ func buildEdges(svc, rng string, total, failed []triage.Sample) []edge {
 			e.errRatio = &v
 		}
 		if key.up {
-			e.query = edgeRatioQuery(key.peer, svc, rng)
+			e.query = triage.EdgeRatioQuery(key.peer, svc, rng)
 		} else {
-			e.query = edgeRatioQuery(svc, key.peer, rng)
+			e.query = triage.EdgeRatioQuery(svc, key.peer, rng)
 		}
 		out = append(out, e)
 	}
@@ -205,8 +140,9 @@ func fetchMetrics(ctx context.Context, p *servicePage, seq int, m triage.Metrics
 			}
 			return err
 		}
-		step := seriesStep(w)
-		res := metricsResult{red: redQueries(q, svc, step)}
+		sq := triage.ServiceSeries(q, svc, w)
+		step := sq.Step
+		res := metricsResult{red: redLines(sq)}
 		var wg sync.WaitGroup
 		var errs [3][2]error // one slot per line and window: no goroutine shares one
 		named := strings.Contains(q.Requests+q.Errors+q.P99Seconds, "$service")
@@ -228,8 +164,8 @@ func fetchMetrics(ctx context.Context, p *servicePage, seq int, m triage.Metrics
 				}
 			})
 		}
-		rng := promRange(w.End.Sub(w.Start))
-		totalQ, failedQ := edgeQueries(svc, rng)
+		rng := sq.EdgeRange
+		totalQ, failedQ := sq.Edges[0], sq.Edges[1]
 		var total, failed []triage.Sample
 		var errT, errF error
 		wg.Go(func() { total, errT = m.Query(ctx, totalQ, w.End) })
@@ -256,4 +192,14 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// redLines are the Service page's three RED rows, on the engine's queries
+// (so a recorded bundle answers them).
+func redLines(sq triage.ServiceQueries) [3]redLine {
+	return [3]redLine{
+		{name: "req/s", query: sq.RED[0]},
+		{name: "err%", query: sq.RED[1]},
+		{name: "p99", query: sq.RED[2]},
+	}
 }

@@ -55,7 +55,7 @@ func (p *servicePage) headerLine() string {
 	case rep == nil:
 		return line + s.Faint.Render("the investigation has not finished")
 	case rep.Services == nil:
-		return line + unknownLine(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w)
+		return line + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w)
 	case p.rank == nil:
 		return line + s.Faint.Render("not among the incident's ranked services")
 	}
@@ -79,7 +79,7 @@ func (p *servicePage) numbersLine() string {
 	}
 	if r.ErrorRatio == nil && r.ErrorRatioBaseline == nil && r.FailedPerS == nil && r.P99MS == nil {
 		if sourceFailed(p.in.Report, triage.SourcePrometheus) {
-			return " " + unknownLine(p.c, triage.SourcePrometheus, sourceReason(p.in.Report, triage.SourcePrometheus), p.w-1)
+			return " " + tui.Unknown(p.c, triage.SourcePrometheus, sourceReason(p.in.Report, triage.SourcePrometheus), p.w-1)
 		}
 		return " " + s.Faint.Render("err% — · fail/s — · p99 — (prometheus has no RED series for it)")
 	}
@@ -131,7 +131,7 @@ func (p *servicePage) redLine(i, sw int) string {
 		if i > 0 {
 			return ""
 		}
-		return label + unknownLine(p.c, triage.SourcePrometheus, p.metricsWhy, rest)
+		return label + tui.Unknown(p.c, triage.SourcePrometheus, p.metricsWhy, rest)
 	case p.loading || p.metrics == nil:
 		if i > 0 || !p.showSpin {
 			return label
@@ -143,12 +143,12 @@ func (p *servicePage) redLine(i, sw int) string {
 	case l.query == "":
 		return label + s.Faint.Render("no template for it in the RED queries")
 	case l.err != nil:
-		return label + unknownLine(p.c, triage.SourcePrometheus, errReason(l.err), rest)
+		return label + tui.Unknown(p.c, triage.SourcePrometheus, errReason(l.err), rest)
 	case !l.found:
 		return label + s.Faint.Render(tui.Fit("no series for "+p.svc+" in the incident window", rest))
 	}
 	win := p.in.Report.Window
-	cells := min(sw, int(win.End.Sub(win.Start)/seriesStep(win))+1)
+	cells := min(sw, int(win.End.Sub(win.Start)/triage.ServiceSeries(triage.REDQueries{}, "", win).Step)+1)
 	inc := Resample(l.incident, win.Start, win.End, cells)
 	base := Resample(l.baseline, win.BaselineStart, win.BaselineEnd, cells)
 	top := peak(inc, base)
@@ -207,30 +207,30 @@ func (p *servicePage) sectionView() string {
 	case secTraces:
 		switch {
 		case rep == nil || rep.Traces == nil:
-			return " " + unknownLine(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-1)
+			return " " + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-1)
 		case len(p.traces) == 0:
 			return note("no sampled failing or slow trace involves " + p.svc)
 		}
 	case secLogs:
 		switch {
 		case rep == nil || rep.LogPatterns == nil:
-			return " " + unknownLine(p.c, triage.SourceLoki, sourceReason(rep, triage.SourceLoki), p.w-1)
+			return " " + tui.Unknown(p.c, triage.SourceLoki, sourceReason(rep, triage.SourceLoki), p.w-1)
 		case len(p.logs) == 0:
 			return note("no error or warning log pattern from " + p.svc)
 		}
 	case secEdges:
 		switch {
 		case p.metricsWhy != "":
-			return " " + unknownLine(p.c, triage.SourcePrometheus, p.metricsWhy, p.w-1)
+			return " " + tui.Unknown(p.c, triage.SourcePrometheus, p.metricsWhy, p.w-1)
 		case p.loading || p.metrics == nil:
 			if p.showSpin {
 				return " " + p.spin.View() + s.Faint.Render(" querying the service graph")
 			}
 			return ""
 		case p.metrics.edgesErr != nil:
-			return " " + unknownLine(p.c, triage.SourcePrometheus, errReason(p.metrics.edgesErr), p.w-1)
+			return " " + tui.Unknown(p.c, triage.SourcePrometheus, errReason(p.metrics.edgesErr), p.w-1)
 		case len(p.metrics.edges) == 0:
-			return note("no service-graph edges touch " + p.svc + " (" + graphTotal + ")")
+			return note("no service-graph edges touch " + p.svc + " (" + triage.GraphRequestTotal + ")")
 		}
 	}
 	return l.View()

@@ -85,7 +85,7 @@ func TestFormats(t *testing.T) {
 	cases := []struct{ got, want string }{
 		{fmtMS(12.4), "12ms"}, {fmtMS(2037.7), "2.04s"}, {fmtMS(12_500), "12.5s"}, {fmtMS(65_000), "1m05s"},
 		{fmtMS(math.NaN()), "?"}, {fmtPct(0.4204), "42.0%"}, {fmtRate(3), "3.00"}, {fmtRate(12.44), "12.4"},
-		{fmtCount(1240), "1,240"}, {fmtCount(1234567.4), "1,234,567"}, {fmtCount(12), "12"}, {fmtCount(-1240), "-1,240"},
+		{triage.Thousands(1240), "1,240"}, {triage.Thousands(1234567.4), "1,234,567"}, {triage.Thousands(12), "12"}, {triage.Thousands(-1240), "-1,240"},
 		{attrLabel("user.tier"), "tier"}, {attrLabel("tier"), "tier"}, {attrLabel("odd."), "odd."},
 		{vsBaseline(triage.LogPattern{Count: 9}), "new"}, {vsBaseline(triage.LogPattern{Count: 9, BaselineCount: 3}), "×3.0"},
 		{vsBaseline(triage.LogPattern{Tag: "×12"}), "×12"},

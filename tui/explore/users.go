@@ -92,7 +92,7 @@ func (p *usersPage) View() string {
 	case rep == nil:
 		lines = []string{title + s.Faint.Render("the investigation has not finished")}
 	case rep.Users == nil:
-		lines = []string{title + unknownLine(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-8)}
+		lines = []string{title + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-8)}
 	case len(rep.Users) == 0:
 		lines = append(p.estimateLines(title), " "+s.Faint.Render(tui.Fit("no user attribute on any sampled failing or slow trace", p.w-1)))
 	default:
@@ -107,11 +107,11 @@ func (p *usersPage) estimateLines(title string) []string {
 	s := p.c.Styles
 	imp := p.in.Report.Impact
 	if imp == nil {
-		return []string{title + unknownLine(p.c, triage.SourceTempo, sourceReason(p.in.Report, triage.SourceTempo), p.w-8), ""}
+		return []string{title + tui.Unknown(p.c, triage.SourceTempo, sourceReason(p.in.Report, triage.SourceTempo), p.w-8), ""}
 	}
 	seen := ""
 	if imp.UsersSeen != nil {
-		seen = fmt.Sprintf(" · %s seen", fmtCount(float64(*imp.UsersSeen)))
+		seen = fmt.Sprintf(" · %s seen", triage.Thousands(float64(*imp.UsersSeen)))
 		if imp.SampledTraces > 0 {
 			seen += fmt.Sprintf(" in %d sampled traces", imp.SampledTraces)
 		}
@@ -124,7 +124,7 @@ func (p *usersPage) estimateLines(title string) []string {
 		}
 		return []string{title + s.Unknown.Render(tui.Fit("estimate unknown — "+src+": "+sourceReason(p.in.Report, src), p.w/2)) + seen, ""}
 	}
-	est := fmt.Sprintf("≈%s affected (estimate, interval %s–%s)", fmtCount(e.Value), fmtCount(e.Low), fmtCount(e.High))
+	est := fmt.Sprintf("≈%s affected (estimate, interval %s–%s)", triage.Thousands(e.Value), triage.Thousands(e.Low), triage.Thousands(e.High))
 	return append([]string{title + s.Estimate.Render(est) + seen}, p.basisLines(e.Basis)...)
 }
 

@@ -4,9 +4,10 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/internal/safe"
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
 )
 
 // View draws the header row and the lines, or the state of the query.
@@ -28,9 +29,9 @@ func (p *Page) View() string {
 		body = p.note(s.Text, "no log lines for trace "+p.traceID+" in "+timeSpan(p.plan.start, p.plan.end))
 		body = append(body, p.note(s.Faint, "query: "+p.query)...)
 	default:
-		return fitBlock(p.header()+"\n"+p.v.View(), p.w, p.h)
+		return tui.FitBlock(p.header()+"\n"+p.v.View(), p.w, p.h)
 	}
-	return fitBlock(p.header()+"\n"+strings.Join(body, "\n"), p.w, p.h)
+	return tui.FitBlock(p.header()+"\n"+strings.Join(body, "\n"), p.w, p.h)
 }
 
 // note sanitises a message and wraps it to the page's width, indented, in
@@ -68,7 +69,7 @@ func (p *Page) header() string {
 			}
 		}
 		if p.truncated {
-			parts = append(parts, s.Estimate.Render("limit "+thousands(lineLimit)+" reached: older lines missing"))
+			parts = append(parts, s.Estimate.Render("limit "+thousands(triage.TraceLogLimit)+" reached: older lines missing"))
 		}
 		first, last := v.Range()
 		parts = append(parts, s.Faint.Render(first.Format(timeLayout)+"–"+last.Format(timeLayout)))
@@ -84,19 +85,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// fitBlock cuts or pads s to exactly h rows of at most w cells.
-func fitBlock(s string, w, h int) string {
-	rows := strings.Split(s, "\n")
-	if len(rows) > h {
-		rows = rows[:h]
-	}
-	for i, r := range rows {
-		rows[i] = ansi.Truncate(r, w, "…")
-	}
-	for len(rows) < h {
-		rows = append(rows, "")
-	}
-	return strings.Join(rows, "\n")
 }

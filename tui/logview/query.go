@@ -2,24 +2,13 @@ package logview
 
 import (
 	"context"
-	"errors"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
-
-// lineLimit is generous for one trace: its lines number in the tens, but a
-// retry loop can log thousands.
-const lineLimit = 5000
-
-// pad widens the trace's own span so that lines logged just before the
-// first span starts or after the last ends (clock skew, batching) count.
-const rangePad = time.Minute
 
 // plan is what the page asks the log source, fixed when the page is built.
 type plan struct {
@@ -32,96 +21,45 @@ type plan struct {
 }
 
 func newPlan(c *tui.Common, in tui.IncidentRef, traceID string, tr *triage.Trace) plan {
-	var p plan
-	p.services = traceServices(tr)
-	if p.services == nil && in.Report != nil {
-		for _, s := range in.Report.Services {
-			p.services = append(p.services, s.Name)
-		}
-	}
-	p.start, p.end = timeRange(c, in, traceID, tr)
 	label := "service_name"
 	if ls := c.Data.Sources.Logs; ls != nil && ls.ServiceLabel() != "" {
 		label = ls.ServiceLabel()
 	}
-	sel := serviceSelector(label, p.services)
-	p.queries = []string{
-		sel + " | trace_id=" + strconv.Quote(traceID),
-		sel + " |= " + strconv.Quote(traceID),
+	// The engine builds the queries, so a bundle recorded by the engine's
+	// recorder answers them offline.
+	qs := triage.TraceLogQueries(label, traceID, tr, in.Report)
+	p := plan{start: qs[0].Start, end: qs[0].End}
+	if p.start.IsZero() {
+		now := c.Now()
+		p.start, p.end = now.Add(-time.Hour), now
 	}
+	for _, q := range qs {
+		p.queries = append(p.queries, q.Query)
+	}
+	p.services = traceServicesOf(tr, in.Report)
 	return p
 }
 
-// traceServices are the services with spans in tr, sorted; nil without
-// any.
-func traceServices(tr *triage.Trace) []string {
-	if tr == nil {
-		return nil
-	}
+// traceServicesOf are the services the page asks about: the trace's, else
+// the report's ranked services.
+func traceServicesOf(tr *triage.Trace, r *triage.Report) []string {
 	seen := map[string]bool{}
 	var out []string
-	for i := range tr.Spans {
-		if s := tr.Spans[i].Service(); s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// timeRange is the trace's own time, padded: from its spans, else from the
-// report's row for it, else the incident window, else the last hour.
-func timeRange(c *tui.Common, in tui.IncidentRef, traceID string, tr *triage.Trace) (time.Time, time.Time) {
-	var start, end time.Time
 	if tr != nil {
 		for i := range tr.Spans {
-			sp := &tr.Spans[i]
-			if !sp.Start.IsZero() && (start.IsZero() || sp.Start.Before(start)) {
-				start = sp.Start
-			}
-			if sp.End.After(end) {
-				end = sp.End
+			if s := tr.Spans[i].Service(); s != "" && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
 			}
 		}
+		sort.Strings(out)
 	}
-	if start.IsZero() && in.Report != nil {
-		for _, row := range in.Report.Traces {
-			if strings.EqualFold(row.TraceID, traceID) && !row.Start.IsZero() {
-				start = row.Start
-				end = start.Add(time.Duration(row.DurationMS * float64(time.Millisecond)))
-				break
-			}
+	if out == nil && r != nil {
+		for _, s := range r.Services {
+			out = append(out, s.Name)
 		}
 	}
-	if !start.IsZero() {
-		if end.Before(start) {
-			end = start
-		}
-		return start.Add(-rangePad), end.Add(rangePad)
-	}
-	if in.Report != nil && !in.Report.Window.Start.IsZero() {
-		return in.Report.Window.Start, in.Report.Window.End
-	}
-	now := c.Now()
-	return now.Add(-time.Hour), now
-}
-
-// serviceSelector is the LogQL stream selector of the services, as the
-// Loki client writes it: exact for one, an anchored alternation for
-// several, any service for none.
-func serviceSelector(label string, services []string) string {
-	switch len(services) {
-	case 0:
-		return "{" + label + `=~".+"}`
-	case 1:
-		return "{" + label + "=" + strconv.Quote(services[0]) + "}"
-	}
-	alts := make([]string, len(services))
-	for i, s := range services {
-		alts[i] = regexp.QuoteMeta(s)
-	}
-	return "{" + label + "=~" + strconv.Quote(strings.Join(alts, "|")) + "}"
+	return out
 }
 
 // fetch runs the plan's queries in order and keeps the lines of traceID:
@@ -131,11 +69,11 @@ func serviceSelector(label string, services []string) string {
 func fetch(ctx context.Context, ls triage.LogsSource, p plan, traceID string) (lines []triage.LogLine, query string, truncated bool, err error) {
 	for _, q := range p.queries {
 		query = q
-		raw, err := ls.Lines(ctx, triage.LogQuery{Query: q, Start: p.start, End: p.end, Limit: lineLimit})
+		raw, err := ls.Lines(ctx, triage.LogQuery{Query: q, Start: p.start, End: p.end, Limit: triage.TraceLogLimit})
 		if err != nil {
 			return nil, q, false, err
 		}
-		truncated = len(raw) >= lineLimit
+		truncated = len(raw) >= triage.TraceLogLimit
 		// raw may be a replay's own slice: filter into a new one.
 		lines = make([]triage.LogLine, 0, len(raw))
 		for _, l := range raw {
@@ -154,19 +92,6 @@ func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
-// reason is an error as the unknown line shows it: the source's own reason
-// when it gives one.
-func reason(err error) string {
-	var r interface{ Reason() string }
-	switch {
-	case errors.As(err, &r):
-		return r.Reason()
-	case errors.Is(err, context.DeadlineExceeded):
-		return "context deadline exceeded"
-	}
-	return err.Error()
-}
-
 // timeSpan writes a range compactly: the date only when the ends fall on
 // different days.
 func timeSpan(start, end time.Time) string {
@@ -174,4 +99,11 @@ func timeSpan(start, end time.Time) string {
 		return start.Format("Jan 2 15:04:05") + "–" + end.Format("Jan 2 15:04:05")
 	}
 	return start.Format("15:04:05") + "–" + end.Format("15:04:05 MST")
+}
+
+// reason is an error as the unknown line shows it: the source's own reason
+// when it gives one.
+func reason(err error) string {
+	r, _ := triage.ErrorInfo(err)
+	return r
 }

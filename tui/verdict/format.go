@@ -5,32 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// thousands renders a count with thousands separators, rounded: estimates
-// are never more precise than a whole user.
-func thousands(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "?"
-	}
-	n := int64(math.Round(v))
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+	"github.com/triagectl/triage/triage"
+)
 
 // pct renders a measured ratio as a percentage with one decimal; a ratio
 // that was not measured reads "?", never 0.
@@ -139,3 +116,12 @@ func shortReason(msg string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// thousands renders a count with thousands separators, rounded: estimates
+// are never more precise than a whole user.
+func thousands(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "?"
+	}
+	return triage.Thousands(v)
+}

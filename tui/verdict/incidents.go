@@ -10,7 +10,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
@@ -269,7 +268,7 @@ func (p *Incidents) View() string {
 			"",
 			" Or open one alert directly: triage open --alert-file payload.json",
 		}
-		return fitLines(lines, w, p.height)
+		return tui.FitLines(lines, w, p.height)
 	}
 	firing, resolved := 0, 0
 	for _, a := range p.alerts {
@@ -295,21 +294,7 @@ func (p *Incidents) View() string {
 	if len(p.alerts) == 0 && !p.loading && p.loadErr == "" {
 		body = st.Faint.Render(" no alert is firing")
 	}
-	return fitLines(append([]string{head}, strings.Split(body, "\n")...), w, p.height)
-}
-
-// fitLines pads or cuts lines to exactly w×h cells.
-func fitLines(lines []string, w, h int) string {
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
+	return tui.FitLines(append([]string{head}, strings.Split(body, "\n")...), w, p.height)
 }
 
 // Title is the breadcrumb.

@@ -1,10 +1,6 @@
 package verdict
 
-import (
-	"strings"
-
-	"github.com/charmbracelet/x/ansi"
-)
+import "github.com/triagectl/triage/tui"
 
 // roomy is the page height from which the summary line and the gaps
 // between sections are worth their rows.
@@ -105,14 +101,5 @@ func (p *Page) View() string {
 		}
 		lines = append(lines, s.view(p.c, w, pl.body[i], p.focus == i, spin)...)
 	}
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
+	return tui.FitLines(lines, w, h)
 }

@@ -34,7 +34,7 @@ func TestVerdictShowsTheAnswers(t *testing.T) {
 	for _, want := range []string{
 		"HighErrorRate", "storefront", "▲▲ critical", "firing 7m", // header: name, scope, severity, age
 		"prom ●", "loki ●", "tempo ●", // one dot per source
-		"IMPACT", "≈47 users", "(est. 47–47", "112 seen in 200 sampled traces",
+		"IMPACT", "≈47 users", "(est. 47–47", "47 seen in 200 sampled traces",
 		"culprit: payments → ledger-db (timeout)", "began 03:08:42, 2m2s before the alert",
 		"SERVICES 6", "▸ledger-db (peer)", "culprit", "propagating",
 		"USERS 112", "u-10229", "DIFFERENT 3", "user.region=eu-west", "100%", "LOGS 9",

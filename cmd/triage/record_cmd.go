@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/triage/bundle"
+)
+
+func (a *app) recordCommand() *cobra.Command {
+	var alertFile, fingerprint, out, title string
+	var noDrill bool
+	cmd := &cobra.Command{
+		Use:   "record (--alert-file F | --fingerprint ID) -o FILE",
+		Short: "Investigate an alert and write an incident bundle",
+		Long: `Investigate an alert against the configured sources and write an incident
+bundle: every raw request and response (source, query, status, headers,
+body, timing) and the report, in one compressed file. The bundle reopens
+offline, long after the backends have dropped the data:
+
+  triage open --bundle FILE       the console, replayed
+  triage report --bundle FILE     the report, replayed
+
+After the investigation the bundle also records what the console's
+drill-down asks (each failing trace's logs, each service's series), so
+those pages work offline too. Credentials are never written.
+
+The command prints a one-line summary to stderr, and exits 1 when no source
+answered (the bundle is written all the same: it records why).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return errors.New("-o FILE is required: where to write the bundle")
+			}
+			ctx := cmd.Context()
+			alert, err := a.resolveAlert(ctx, alertFile, fingerprint)
+			if err != nil {
+				return err
+			}
+			rec := wiring.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: version, Title: title, NoDrillDown: noDrill}
+			w, err := bundle.Create(out, rec.Header())
+			if err != nil {
+				return err
+			}
+			a.log.Info("recording", "alert", alert.Name, "fingerprint", alert.Fingerprint, "bundle", out)
+			r, runErr := wiring.Record(ctx, w, rec, nil)
+			if ctx.Err() != nil || r == nil {
+				w.Abort()
+				if runErr == nil {
+					runErr = ctx.Err()
+				}
+				return fmt.Errorf("nothing written to %s: %w", out, runErr)
+			}
+			n := w.Exchanges()
+			if err := w.Close(); err != nil {
+				return fmt.Errorf("write %s: %w", out, err)
+			}
+			size := int64(0)
+			if st, err := os.Stat(out); err == nil {
+				size = st.Size()
+			}
+			fmt.Fprintln(a.stderr, recordSummary(out, r, n, size))
+			if runErr != nil {
+				fmt.Fprintln(a.stderr, "triage:", runErr)
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&alertFile, "alert-file", "", "alert JSON: a webhook payload or Alertmanager API alerts")
+	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "fingerprint of an alert in Alertmanager")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the bundle file to write")
+	cmd.Flags().StringVar(&title, "title", "", "a title for the bundle, shown when it is opened")
+	cmd.Flags().BoolVar(&noDrill, "no-drill-down", false, "record the investigation only, not the drill-down pages' requests")
+	return cmd
+}
+
+// resolveAlert reads the alert from a file or finds it in Alertmanager.
+func (a *app) resolveAlert(ctx context.Context, alertFile, fingerprint string) (triage.Alert, error) {
+	if (alertFile == "") == (fingerprint == "") {
+		return triage.Alert{}, errors.New("give exactly one of --alert-file and --fingerprint")
+	}
+	if alertFile != "" {
+		body, err := os.ReadFile(alertFile)
+		if err != nil {
+			return triage.Alert{}, err
+		}
+		alert, err := wiring.ParseAlertFile(body)
+		if err != nil {
+			return triage.Alert{}, fmt.Errorf("%s: %w", alertFile, err)
+		}
+		return alert, nil
+	}
+	if !a.cfg.Sources.Alertmanager.Configured() {
+		return triage.Alert{}, errors.New("--fingerprint needs sources.alertmanager.url")
+	}
+	am, err := alertmanager.New(a.cfg.Sources.Alertmanager)
+	if err != nil {
+		return triage.Alert{}, err
+	}
+	return wiring.AlertByFingerprint(ctx, am, fingerprint)
+}
+
+// recordSummary is the one line `triage record` prints: what was written
+// and what it holds.
+func recordSummary(path string, r *triage.Report, exchanges int, size int64) string {
+	var states []string
+	for _, s := range r.Sources {
+		states = append(states, s.Name+" "+string(s.State))
+	}
+	verdict := "no culprit"
+	for _, s := range r.Services {
+		if s.Role == triage.RoleCulprit {
+			verdict = fmt.Sprintf("culprit %s, %d failing traces", s.Name, s.FailingTraces)
+			break
+		}
+	}
+	return fmt.Sprintf("recorded %s: %d exchanges, %s → %s (%s; %s)", r.Alert.Name, exchanges,
+		humanBytes(size), path, verdict, strings.Join(states, ", "))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/triagectl/triage/internal/demo"
+	"github.com/triagectl/triage/sources/sourcestest"
+	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/triage/bundle"
+)
+
+// reportOf decodes a JSON report, without its source latencies: a replay
+// measures itself, not the backends.
+func reportOf(t *testing.T, out string) triage.Report {
+	t.Helper()
+	var r triage.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not a JSON report: %v\n%s", err, out)
+	}
+	for i := range r.Sources {
+		r.Sources[i].LatencyMS = 0
+		if r.Sources[i].State == triage.StateSlow {
+			r.Sources[i].State = triage.StateOK
+		}
+	}
+	return r
+}
+
+func sameReport(t *testing.T, got, want triage.Report) {
+	t.Helper()
+	g, _ := json.MarshalIndent(got, "", " ")
+	w, _ := json.MarshalIndent(want, "", " ")
+	if string(g) == string(w) {
+		return
+	}
+	gl, wl := strings.Split(string(g), "\n"), strings.Split(string(w), "\n")
+	for i := range min(len(gl), len(wl)) {
+		if gl[i] != wl[i] {
+			t.Errorf("reports differ at line %d:\n got %s\nwant %s", i+1, gl[i], wl[i])
+			return
+		}
+	}
+	t.Errorf("reports differ in length: %d and %d lines", len(gl), len(wl))
+}
+
+// With every source down, record still writes the bundle (it records why),
+// says so on stderr and exits 1; the bundle replays to the same report.
+func TestRecordSourcesDown(t *testing.T) {
+	dir := t.TempDir()
+	alert := filepath.Join(dir, "alert.json")
+	os.WriteFile(alert, []byte(webhook), 0o600)
+	out := filepath.Join(dir, "incident.bundle")
+	down := func() string { return "http://" + sourcestest.ClosedAddr(t) }
+	_, errOut, code := runCLI(t, "record", "--alert-file", alert, "-o", out,
+		"--prometheus-url", down(), "--loki-url", down(), "--tempo-url", down())
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
+	}
+	first := strings.SplitN(errOut, "\n", 2)[0]
+	for _, want := range []string{"recorded HighErrorRate", out, "prometheus failed", "tempo failed"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("summary %q lacks %q", first, want)
+		}
+	}
+	b, err := bundle.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Exchanges) == 0 || b.Exchanges[0].ErrorKind != "unreachable" {
+		t.Errorf("exchanges %+v: want the refused connections", b.Exchanges)
+	}
+	recorded, _, code := runCLI(t, "report", "--bundle", out, "--recorded")
+	if code != 0 {
+		t.Fatalf("report --recorded: exit %d", code)
+	}
+	replayed, errOut, code := runCLI(t, "report", "--bundle", out)
+	if code != 1 || !strings.Contains(errOut, "every source failed") {
+		t.Fatalf("replay: exit %d, stderr %q", code, errOut)
+	}
+	sameReport(t, reportOf(t, replayed), reportOf(t, recorded))
+	if r := reportOf(t, replayed); r.Sources[0].ErrorKind != "unreachable" {
+		t.Errorf("replayed source %+v", r.Sources[0])
+	}
+}
+
+func TestRecordNeedsOutput(t *testing.T) {
+	_, errOut, code := runCLI(t, "record", "--alert-file", "x.json")
+	if code == 0 || !strings.Contains(errOut, "-o FILE is required") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// The demo's report, as recorded, in chat markdown.
+func TestReportDemoMarkdown(t *testing.T) {
+	out, errOut, code := runCLI(t, "report", "--demo", "--recorded", "--format", "markdown")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"*HighErrorRate*", "*Verdict:* culprit ledger-db", "*Different:*", "*Log patterns*"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n > triage.MaxMarkdownLines {
+		t.Errorf("%d lines", n)
+	}
+}
+
+// report --demo replays the investigation offline and finds what the live
+// one found.
+func TestReportDemoReplays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays at the recorded pace")
+	}
+	out, errOut, code := runCLI(t, "report", "--demo")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := demo.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(b.Report)
+	sameReport(t, reportOf(t, out), reportOf(t, string(want)))
+}
+
+// A damaged or foreign file is refused with the problem named.
+func TestReportBadBundle(t *testing.T) {
+	dir := t.TempDir()
+	good := demo.Bundle()
+	cases := map[string]struct {
+		data []byte
+		says string
+	}{
+		"cut":     {good[:len(good)/2], "truncated bundle"},
+		"text":    {[]byte("not a bundle\n"), "not an incident bundle"},
+		"flipped": {append(append([]byte{}, good[:len(good)-6]...), 0, 0, 0, 0, 0, 0), "corrupted bundle"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name+".bundle")
+			os.WriteFile(path, c.data, 0o600)
+			_, errOut, code := runCLI(t, "report", "--bundle", path)
+			if code != 2 || !strings.Contains(errOut, c.says) || !strings.Contains(errOut, path) {
+				t.Fatalf("exit %d, stderr %q: want %q naming the file", code, errOut, c.says)
+			}
+		})
+	}
+}
+
+func TestReportBundleFlagsExclusive(t *testing.T) {
+	for _, args := range [][]string{
+		{"report", "--demo", "--bundle", "x"},
+		{"report", "--demo", "--alert-file", "x"},
+		{"report", "--recorded", "--alert-file", "x"},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		if code == 0 || !strings.Contains(errOut, "--") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

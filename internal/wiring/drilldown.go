@@ -1,0 +1,134 @@
+package wiring
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/triagectl/triage/triage"
+)
+
+// drillDownConcurrency bounds the recorder's drill-down requests.
+const drillDownConcurrency = 8
+
+// maxDrillDownTraces bounds the traces the recorder visits.
+const maxDrillDownTraces = 500
+
+// RecordDrillDown asks what the console's pages ask about the report's
+// evidence, so that a bundle recorded through src answers them offline:
+// every trace the report names (sampled, users', log patterns' samples)
+// with its log lines and, for a trace that sent messages, the traces
+// linked to it; and each ranked service's series. Answers are not used;
+// failures are recorded as they came.
+func RecordDrillDown(ctx context.Context, src triage.Sources, r *triage.Report, red triage.REDQueries) {
+	var jobs []func()
+	if src.Traces != nil {
+		var visit func(id string, follow bool)
+		visit = func(id string, follow bool) {
+			tr, err := src.Traces.Trace(ctx, id)
+			if err != nil {
+				tr = nil
+			}
+			// The logs page opens from the verdict or a pattern (no trace
+			// fetched: the report's services and row) and from the waterfall
+			// (the fetched trace's); both are recorded. As the page does, the
+			// next query is asked only when one finds nothing.
+			for _, t := range []*triage.Trace{nil, tr} {
+				if src.Logs == nil {
+					break
+				}
+				for _, q := range triage.TraceLogQueries(src.Logs.ServiceLabel(), id, t, r) {
+					if lines, err := src.Logs.Lines(ctx, q); err != nil || len(lines) > 0 {
+						break
+					}
+				}
+				if tr == nil {
+					break
+				}
+			}
+			if follow && triage.HasProducerSpan(tr) {
+				refs, _ := src.Traces.Search(ctx, triage.LinkedTracesSearch(id, r.Window))
+				for _, ref := range refs {
+					visit(ref.TraceID, false)
+				}
+			}
+		}
+		for _, id := range reportTraceIDs(r, maxDrillDownTraces) {
+			jobs = append(jobs, func() { visit(id, true) })
+		}
+	}
+	if src.Metrics != nil {
+		for _, s := range r.Services {
+			q, w := triage.ServiceSeries(red, s.Name, r.Window), r.Window
+			for _, rq := range q.RED {
+				if rq == "" {
+					continue
+				}
+				jobs = append(jobs,
+					func() { _, _ = src.Metrics.QueryRange(ctx, rq, w.Start, w.End, q.Step) },
+					func() { _, _ = src.Metrics.QueryRange(ctx, rq, w.BaselineStart, w.BaselineEnd, q.Step) })
+			}
+			for _, eq := range q.Edges {
+				jobs = append(jobs, func() { _, _ = src.Metrics.Query(ctx, eq, w.End) })
+			}
+		}
+	}
+	sem := make(chan struct{}, drillDownConcurrency)
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			job()
+		})
+	}
+	wg.Wait()
+}
+
+// reportTraceIDs are the trace ids a report lets the console open, in the
+// report's order, each once, at most limit.
+func reportTraceIDs(r *triage.Report, limit int) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if len(out) < limit && isTraceID(id) && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, t := range r.Traces {
+		add(t.TraceID)
+	}
+	for _, s := range r.Services {
+		for _, e := range s.Evidence {
+			add(e)
+		}
+	}
+	for _, u := range r.Users {
+		for _, id := range u.TraceIDs {
+			add(id)
+		}
+	}
+	for _, p := range r.LogPatterns {
+		for _, id := range p.SampleTraceIDs {
+			add(id)
+		}
+	}
+	return out
+}
+
+func isTraceID(s string) bool {
+	if len(s) != 16 && len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,8 @@ package triage
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,7 +11,7 @@ import (
 )
 
 // Grafana builds Explore links to a query, when a Grafana is configured:
-// its base URL and the datasource uid of each source.
+// its base URL (a sub-path is kept) and the datasource uid of each source.
 type Grafana struct {
 	URL string
 	// Datasources maps a source name (prometheus, loki, tempo) to its
@@ -17,36 +19,77 @@ type Grafana struct {
 	Datasources map[string]string
 }
 
-// ExploreLink opens query on source's datasource over [start, end]. It is
-// "" without a Grafana URL or a datasource uid for source.
-func (g Grafana) ExploreLink(source, query string, start, end time.Time) string {
+type explorePane struct {
+	Datasource string         `json:"datasource"`
+	Queries    []exploreQuery `json:"queries"`
+	Range      exploreRange   `json:"range"`
+}
+
+type exploreQuery struct {
+	RefID      string        `json:"refId"`
+	Datasource exploreSource `json:"datasource"`
+	Expr       string        `json:"expr,omitempty"`
+	Query      string        `json:"query,omitempty"`
+	QueryType  string        `json:"queryType,omitempty"`
+}
+
+type exploreSource struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+type exploreRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Explore links query (PromQL, LogQL, or TraceQL — a bare trace id works
+// too) on source's datasource over [start, end], in the "panes" form
+// Grafana 10 and later read; without a range, the last hour. The error
+// says what is missing: the URL, the datasource uid, or the query.
+func (g Grafana) Explore(source, query string, start, end time.Time) (string, error) {
+	if strings.TrimSpace(g.URL) == "" {
+		return "", errors.New("no Grafana: set grafana.url in the config")
+	}
+	u, err := url.Parse(strings.TrimSpace(g.URL))
+	if err != nil {
+		return "", fmt.Errorf("grafana url: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("grafana url %q: want http(s)://host[/path]", g.URL)
+	}
 	uid := g.Datasources[source]
-	base := strings.TrimRight(strings.TrimSpace(g.URL), "/")
-	if base == "" || uid == "" || query == "" {
-		return ""
+	if uid == "" {
+		return "", fmt.Errorf("no Grafana datasource uid for %s: set grafana.datasources.%s", source, source)
 	}
-	q := map[string]any{"refId": "A", "datasource": map[string]string{"uid": uid}}
+	if query == "" {
+		return "", errors.New("no query to open")
+	}
+	q := exploreQuery{RefID: "A", Datasource: exploreSource{UID: uid}}
 	switch source {
+	case SourcePrometheus, SourceLoki:
+		q.Datasource.Type, q.Expr = source, query
 	case SourceTempo:
-		q["queryType"] = "traceql"
-		q["query"] = query
+		q.Datasource.Type, q.Query, q.QueryType = source, query, "traceql"
 	default:
-		q["expr"] = query
+		return "", fmt.Errorf("no Explore query for source %q", source)
 	}
-	pane := map[string]any{
-		"datasource": uid,
-		"queries":    []any{q},
-		"range": map[string]string{
-			"from": strconv.FormatInt(start.UnixMilli(), 10),
-			"to":   strconv.FormatInt(end.UnixMilli(), 10),
-		},
+	r := exploreRange{From: "now-1h", To: "now"}
+	if !start.IsZero() && !end.IsZero() && end.After(start) {
+		r = exploreRange{From: strconv.FormatInt(start.UnixMilli(), 10), To: strconv.FormatInt(end.UnixMilli(), 10)}
 	}
-	var panes strings.Builder
-	enc := json.NewEncoder(&panes)
-	enc.SetEscapeHTML(false) // TraceQL's && stays readable once decoded
-	if err := enc.Encode(map[string]any{"triage": pane}); err != nil {
-		return ""
+	panes, err := json.Marshal(map[string]explorePane{"triage": {Datasource: uid, Queries: []exploreQuery{q}, Range: r}})
+	if err != nil {
+		return "", err
 	}
-	v := url.Values{"schemaVersion": {"1"}, "orgId": {"1"}, "panes": {strings.TrimSpace(panes.String())}}
-	return base + "/explore?" + v.Encode()
+	u.Path = strings.TrimRight(u.Path, "/") + "/explore"
+	u.RawQuery = "schemaVersion=1&panes=" + url.QueryEscape(string(panes))
+	u.Fragment = ""
+	return u.String(), nil
+}
+
+// ExploreLink is Explore, "" when the link cannot be built.
+func (g Grafana) ExploreLink(source, query string, start, end time.Time) string {
+	link, _ := g.Explore(source, query, start, end)
+	return link
 }

@@ -56,12 +56,7 @@ type AlertSource interface {
 }
 
 // Grafana is the Grafana instance Explore links point at.
-type Grafana struct {
-	URL string
-	// Datasources maps a source name (prometheus, loki, tempo) to its
-	// datasource uid.
-	Datasources map[string]string
-}
+type Grafana = triage.Grafana
 
 // NewCommon builds a program's Common with the defaults for anything
 // unset.

@@ -296,7 +296,7 @@ func TestExploreLink(t *testing.T) {
 	if err := json.Unmarshal([]byte(u.Query().Get("panes")), &panes); err != nil {
 		t.Fatal(err)
 	}
-	pn := panes["logs"]
+	pn := panes["triage"]
 	q := src.asked()[0]
 	if pn.Datasource != "loki-uid" || len(pn.Queries) != 1 || pn.Queries[0].Expr != q.Query ||
 		pn.Range.From != fmt.Sprint(q.Start.UnixMilli()) || pn.Range.To != fmt.Sprint(q.End.UnixMilli()) {

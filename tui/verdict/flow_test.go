@@ -237,3 +237,22 @@ func incidentLogQL(t *testing.T, r *triage.Report) string {
 	t.Fatalf("no incident LogQL among %q", st.Queries)
 	return ""
 }
+
+// explorePane is an Explore link's pane as Grafana reads it.
+type explorePane struct {
+	Datasource string `json:"datasource"`
+	Queries    []struct {
+		RefID      string `json:"refId"`
+		Datasource struct {
+			Type string `json:"type"`
+			UID  string `json:"uid"`
+		} `json:"datasource"`
+		Expr      string `json:"expr"`
+		Query     string `json:"query"`
+		QueryType string `json:"queryType"`
+	} `json:"queries"`
+	Range struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	} `json:"range"`
+}

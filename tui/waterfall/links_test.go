@@ -1,6 +1,7 @@
 package waterfall_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,25 @@ func TestLinks(t *testing.T) {
 			t.Fatalf("help does not list the linked trace key:\n%s", stripped(a))
 		}
 	})
+}
+
+// `o` on the waterfall gives the trace's Explore link when Grafana and its
+// Tempo datasource are configured, and nothing otherwise.
+func TestTraceExploreLink(t *testing.T) {
+	c := tuitest.Common(t, 120, 40)
+	d := tuitest.Fixture(t)
+	id := d.Report.Traces[0].TraceID
+	p := waterfall.New(c, tui.IncidentRef{Alert: d.Alert, Report: d.Report}, id)(context.Background())
+	l, ok := p.(tui.Linker)
+	if !ok {
+		t.Fatal("the trace page offers no link")
+	}
+	if _, ok := l.ExploreLink(); ok {
+		t.Error("a link without Grafana")
+	}
+	c.Grafana = tui.Grafana{URL: "https://grafana.example", Datasources: map[string]string{"tempo": "T1"}}
+	link, ok := l.ExploreLink()
+	if !ok || !strings.Contains(link, id) || !strings.Contains(link, "T1") {
+		t.Errorf("link %q", link)
+	}
 }

@@ -288,3 +288,14 @@ func (p *page) spanRef() (*triage.Span, bool) {
 	}
 	return p.d.span(i), true
 }
+
+// ExploreLink opens the trace in Grafana's Tempo datasource, over the
+// incident window.
+func (p *page) ExploreLink() (string, bool) {
+	var start, end time.Time
+	if r := p.in.Report; r != nil {
+		start, end = r.Window.Start, r.Window.End
+	}
+	link := p.c.Grafana.ExploreLink(triage.SourceTempo, p.id, start, end)
+	return link, link != ""
+}

@@ -247,7 +247,7 @@ func mdLinks(r *Report, g Grafana) string {
 		}
 	}
 	for _, s := range r.Services {
-		if s.Role == RoleCulprit && len(s.Evidence) > 0 && isTraceID(s.Evidence[0]) {
+		if s.Role == RoleCulprit && len(s.Evidence) > 0 && IsTraceID(s.Evidence[0]) {
 			add(SourceTempo, s.Evidence[0], "example trace "+safe.Truncate(s.Evidence[0], 8))
 			break
 		}
@@ -273,7 +273,9 @@ func mdQuery(r *Report, source string, ok func(string) bool) string {
 	return ""
 }
 
-func isTraceID(s string) bool {
+// IsTraceID reports whether s is a lower-case hex trace id of 64 or 128
+// bits, as the report writes them.
+func IsTraceID(s string) bool {
 	if len(s) != 16 && len(s) != 32 {
 		return false
 	}

@@ -95,7 +95,7 @@ func reportTraceIDs(r *triage.Report, limit int) []string {
 	var out []string
 	add := func(id string) {
 		id = strings.ToLower(strings.TrimSpace(id))
-		if len(out) < limit && isTraceID(id) && !seen[id] {
+		if len(out) < limit && triage.IsTraceID(id) && !seen[id] {
 			seen[id] = true
 			out = append(out, id)
 		}
@@ -119,16 +119,4 @@ func reportTraceIDs(r *triage.Report, limit int) []string {
 		}
 	}
 	return out
-}
-
-func isTraceID(s string) bool {
-	if len(s) != 16 && len(s) != 32 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdef", c) {
-			return false
-		}
-	}
-	return true
 }

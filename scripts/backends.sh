@@ -6,6 +6,7 @@
 #   Loki         built from the Go module proxy, pkg/push taken from its published module
 #   Alertmanager Debian's prometheus-alertmanager (the proxy's build lacks its UI assets)
 #   tmux         Debian's package, for the console's end-to-end tests
+#   ssh          Debian's openssh-client, for triage serve's SSH end-to-end tests
 #
 # Prints KEY=PATH lines on stdout for the test harness; progress goes to stderr.
 set -euo pipefail
@@ -115,7 +116,16 @@ get_tmux() {
 	fi
 }
 
-want="${*:-prometheus alertmanager loki tempo tmux}"
+# The OpenSSH client logs in to triage serve in the SSH end-to-end tests.
+get_ssh() {
+	if command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || apt_install openssh-client; then
+		echo "SSH_BIN=$(command -v ssh)"
+	else
+		log "cannot install openssh-client: the SSH end-to-end tests will be skipped"
+	fi
+}
+
+want="${*:-prometheus alertmanager loki tempo tmux ssh}"
 for b in $want; do
 	"get_$b"
 done

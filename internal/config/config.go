@@ -71,7 +71,50 @@ type Serve struct {
 	AuthorizedKeys   string        `mapstructure:"authorized_keys" yaml:"authorized_keys"`
 	Store            string        `mapstructure:"store" yaml:"store"`
 	Retention        time.Duration `mapstructure:"retention" yaml:"retention"`
+	// WebhookBasicAuth is accepted besides the bearer token, for senders
+	// that only do basic auth.
+	WebhookBasicAuth WebhookBasicAuth `mapstructure:"webhook_basic_auth" yaml:"webhook_basic_auth,omitempty"`
+	// Workers is the number of investigations pre-warmed at once.
+	Workers int `mapstructure:"workers" yaml:"workers"`
+	// Refresh re-runs a firing incident's investigation this often.
+	Refresh time.Duration `mapstructure:"refresh_interval" yaml:"refresh_interval"`
+	// Coalesce lets an incident reuse a report of the same scope this
+	// recent instead of starting another investigation.
+	Coalesce time.Duration `mapstructure:"coalesce_window" yaml:"coalesce_window"`
+	// SourceConcurrency caps the daemon's concurrent requests per backend,
+	// across all investigations.
+	SourceConcurrency SourceConcurrency `mapstructure:"source_concurrency" yaml:"source_concurrency"`
+	Watchdog          Watchdog          `mapstructure:"watchdog" yaml:"watchdog"`
 }
+
+// WebhookBasicAuth is the basic auth the webhook receiver accepts.
+type WebhookBasicAuth struct {
+	Username     string `mapstructure:"username" yaml:"username,omitempty"`
+	PasswordFile string `mapstructure:"password_file" yaml:"password_file,omitempty"`
+}
+
+// SourceConcurrency caps concurrent requests per backend.
+type SourceConcurrency struct {
+	Prometheus int `mapstructure:"prometheus" yaml:"prometheus"`
+	Loki       int `mapstructure:"loki" yaml:"loki"`
+	Tempo      int `mapstructure:"tempo" yaml:"tempo"`
+}
+
+// Watchdog is the dead man's switch: an always-firing alert whose arrivals
+// prove the alerting pipeline delivers. It is off while both Alertname
+// and Matchers are empty.
+type Watchdog struct {
+	Alertname string `mapstructure:"alertname" yaml:"alertname,omitempty"`
+	// Matchers narrow it further, in Alertmanager's syntax
+	// (severity="none"); a list, so that label names keep their case.
+	Matchers []string `mapstructure:"matchers" yaml:"matchers,omitempty"`
+	// MaxGap is how long without an arrival before the pipeline is silent;
+	// above Alertmanager's repeat_interval for the Watchdog's route.
+	MaxGap time.Duration `mapstructure:"max_gap" yaml:"max_gap"`
+}
+
+// Enabled reports whether a Watchdog is configured.
+func (w Watchdog) Enabled() bool { return w.Alertname != "" || len(w.Matchers) > 0 }
 
 // Log configures the debug log. It never goes to the terminal.
 type Log struct {
@@ -108,12 +151,17 @@ func Default() Config {
 		},
 		Theme: "dark",
 		Serve: Serve{
-			WebhookListen:  ":9095",
-			SSHListen:      ":2222",
-			SSHHostKey:     "~/.local/share/triage/ssh_host_ed25519",
-			AuthorizedKeys: "~/.ssh/authorized_keys",
-			Store:          "~/.local/share/triage/incidents.db",
-			Retention:      30 * 24 * time.Hour,
+			WebhookListen:     ":9095",
+			SSHListen:         ":2222",
+			SSHHostKey:        "~/.local/share/triage/ssh_host_ed25519",
+			AuthorizedKeys:    "~/.ssh/authorized_keys",
+			Store:             "~/.local/share/triage/incidents.db",
+			Retention:         30 * 24 * time.Hour,
+			Workers:           4,
+			Refresh:           5 * time.Minute,
+			Coalesce:          time.Minute,
+			SourceConcurrency: SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
+			Watchdog:          Watchdog{MaxGap: 10 * time.Minute},
 		},
 		Log: Log{File: "~/.local/state/triage/debug.log", Level: "debug"},
 	}

@@ -71,6 +71,9 @@ func (c Config) Validate() error {
 	if c.Serve.Retention < 0 {
 		return &Error{"serve.retention", c.Serve.Retention.String(), "a positive duration, or 0 to keep everything", 0}
 	}
+	if err := c.Serve.validate(); err != nil {
+		return err
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		return &Error{"log.level", c.Log.Level, "one of debug, info, warn, error", 0}
 	}

@@ -1,0 +1,163 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/testenv"
+	"github.com/triagectl/triage/serve/store"
+	"github.com/triagectl/triage/triage"
+)
+
+// webhookAddr is where the daemon under test listens; the test
+// Alertmanager is started with a receiver aimed at it (TRIAGE_TEST_WEBHOOK),
+// so it is fixed before any backend starts.
+var webhookAddr string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("TRIAGE_TEST_WEBHOOK") == "" {
+		if addr, err := reserveAddr(); err == nil {
+			webhookAddr = addr
+			os.Setenv("TRIAGE_TEST_WEBHOOK", "http://"+addr+"/alerts")
+		}
+	}
+	testenv.Main(m)
+}
+
+// The whole chain with real processes: the simulator's incident in real
+// Prometheus, Loki (and Tempo when present); Prometheus evaluates the
+// simulator's alert rules and sends to a real Alertmanager, which sends
+// its webhooks to a `triage serve` child process. The daemon pre-warms
+// the incident; its stored report names the simulator's culprit when
+// Tempo is live, and has its metrics and logs sections otherwise. The
+// rules' Watchdog arrives as the daemon's heartbeat, not as an incident.
+func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the backends and the triage binary")
+	}
+	if webhookAddr == "" {
+		t.Skip("TRIAGE_TEST_WEBHOOK was set outside the test: the daemon cannot take its address")
+	}
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	testenv.Alertmanager(t)
+	si := testenv.Incident(t)
+	tr := si.Truth
+
+	dir := t.TempDir()
+	bin := buildTriage(t, dir)
+	storePath := filepath.Join(dir, "incidents.db")
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "sources:\n  prometheus: {url: %s}\n  loki: {url: %s}\n", si.Prometheus.URL, si.Loki.URL)
+	if si.Tempo != nil {
+		// Searches over a fresh live store are slow on small machines.
+		fmt.Fprintf(&cfg, "  tempo: {url: %s, timeout: 30s}\n", si.Tempo.URL)
+	}
+	// The simulator back-dates its incident; the window reaches back to it.
+	fmt.Fprintf(&cfg, "triage: {lookback: %s}\n", (tr.End.Sub(tr.IncidentStart) + 10*time.Minute).Round(time.Second))
+	fmt.Fprintf(&cfg, "serve:\n  webhook_listen: %s\n  store: %s\n  watchdog: {alertname: Watchdog, max_gap: 5m}", webhookAddr, storePath)
+	c := startServe(t, bin, dir, writeServeConfig(t, dir, cfg.String()))
+
+	mode := "tempo live"
+	if si.Tempo == nil {
+		mode = "no tempo: metrics and logs only"
+	}
+	t.Logf("mode: %s; alert %s on %s, culprit %s", mode, tr.AlertName, tr.AlertService, tr.Culprit)
+	eventually(t, 4*time.Minute, "a finished pre-warm and a Watchdog beat", func() bool {
+		m := scrape(t, c.url)
+		return metricValue(m, `triage_investigations_total{result="ok"}`)+metricValue(m, `triage_investigations_total{result="failed"}`) >= 1 &&
+			metricValue(m, "triage_watchdog_last_seen_timestamp_seconds") > 0
+	})
+	m := scrape(t, c.url)
+	t.Logf("daemon metrics:\n%s", grep(m, "triage_webhook_alerts_total")+"\n"+grep(m, "triage_investigations_total"))
+	c.stop(t)
+
+	st, err := store.Open(context.Background(), storePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := &Service{store: st}
+	incs, err := s.Incidents(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, inc := range incs {
+		if inc.Alert.Name == "Watchdog" {
+			t.Errorf("the Watchdog became incident %s", inc.ID)
+		}
+		if inc.Alert.Name == tr.AlertName && inc.Scope == tr.AlertService {
+			id = inc.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no incident for %s on %s among %+v", tr.AlertName, tr.AlertService, incs)
+	}
+	inc, err := s.Incident(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.PrewarmState != PrewarmReady || inc.Report == nil {
+		t.Fatalf("incident %s: %s %q, report %v", id, inc.PrewarmState, inc.PrewarmError, inc.Report != nil)
+	}
+	if beat, err := st.LastBeat(context.Background()); err != nil || beat.IsZero() {
+		t.Errorf("no Watchdog beat stored: %v", err)
+	}
+	r := inc.Report
+	for _, src := range r.Sources {
+		t.Logf("source %s: %s %dms %s", src.Name, src.State, src.LatencyMS, src.Error)
+		if src.Name != triage.SourceTempo || si.Tempo != nil {
+			if src.State != triage.StateOK && src.State != triage.StateSlow {
+				t.Errorf("source %s: %s %s", src.Name, src.State, src.Error)
+			}
+		}
+	}
+	if r.Impact == nil || r.Impact.FailingRatio == nil {
+		t.Errorf("no metrics section: impact %+v", r.Impact)
+	}
+	if len(r.LogPatterns) == 0 {
+		t.Error("no log patterns from live Loki")
+	}
+	if si.Tempo != nil {
+		if len(r.Services) == 0 || r.Services[0].Name != tr.Culprit || r.Services[0].Role != triage.RoleCulprit {
+			t.Fatalf("top service %+v, want culprit %s", firstService(r), tr.Culprit)
+		}
+		t.Logf("culprit %s found by the pre-warmed report", r.Services[0].Name)
+	}
+}
+
+func firstService(r *triage.Report) any {
+	if len(r.Services) == 0 {
+		return nil
+	}
+	return r.Services[0]
+}
+
+// metricValue reads one sample from a /metrics page; 0 when absent.
+func metricValue(page, series string) float64 {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
+	sm := re.FindStringSubmatch(page)
+	if sm == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(sm[1], 64)
+	return v
+}
+
+func reserveAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

@@ -1,0 +1,137 @@
+package serve
+
+import (
+	"context"
+	"time"
+
+	"github.com/triagectl/triage/triage"
+)
+
+// semaphore caps concurrent calls to one backend across every
+// investigation the daemon runs, so an alert storm queues in the daemon
+// instead of piling onto Prometheus, Loki or Tempo.
+type semaphore chan struct{}
+
+func newSemaphore(n int) semaphore {
+	if n <= 0 {
+		return nil
+	}
+	return make(semaphore, n)
+}
+
+func (s semaphore) acquire(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	select {
+	case s <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s semaphore) release() {
+	if s != nil {
+		<-s
+	}
+}
+
+// limits holds one semaphore per source name.
+type limits map[string]semaphore
+
+func newLimits(perSource map[string]int) limits {
+	l := limits{}
+	for name, n := range perSource {
+		l[name] = newSemaphore(n)
+	}
+	return l
+}
+
+// wrap returns src with every call going through its source's semaphore.
+func (l limits) wrap(src triage.Sources) triage.Sources {
+	out := src
+	if src.Metrics != nil {
+		out.Metrics = limitedMetrics{src.Metrics, l[triage.SourcePrometheus]}
+	}
+	if src.Logs != nil {
+		out.Logs = limitedLogs{src.Logs, l[triage.SourceLoki]}
+	}
+	if src.Traces != nil {
+		out.Traces = limitedTraces{src.Traces, l[triage.SourceTempo]}
+	}
+	return out
+}
+
+type limitedMetrics struct {
+	m   triage.MetricsSource
+	sem semaphore
+}
+
+func (l limitedMetrics) Query(ctx context.Context, q string, at time.Time) ([]triage.Sample, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.m.Query(ctx, q, at)
+}
+
+func (l limitedMetrics) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]triage.Series, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.m.QueryRange(ctx, q, start, end, step)
+}
+
+func (l limitedMetrics) Exemplars(ctx context.Context, q string, start, end time.Time) ([]triage.Exemplar, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.m.Exemplars(ctx, q, start, end)
+}
+
+type limitedLogs struct {
+	l   triage.LogsSource
+	sem semaphore
+}
+
+func (l limitedLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLine, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.l.Lines(ctx, q)
+}
+
+func (l limitedLogs) Patterns(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]triage.LokiPattern, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.l.Patterns(ctx, query, start, end, step)
+}
+
+func (l limitedLogs) ServiceLabel() string { return l.l.ServiceLabel() }
+
+type limitedTraces struct {
+	t   triage.TracesSource
+	sem semaphore
+}
+
+func (l limitedTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.t.Search(ctx, q)
+}
+
+func (l limitedTraces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.t.Trace(ctx, id)
+}

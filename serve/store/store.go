@@ -1,0 +1,309 @@
+// Package store is the daemon's incident store, one bbolt file: incidents,
+// their alerts (for deduplication), reports and bundles. Concurrent writes
+// share one fsync'd transaction, and a write that returned is on disk.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout this package writes. A store written by a
+// newer layout is refused rather than misread.
+const SchemaVersion = 1
+
+// Buckets of schema 1.
+var (
+	bucketMeta      = []byte("meta")      // schema version, watchdog beat
+	bucketIncidents = []byte("incidents") // id → Record JSON
+	bucketAlerts    = []byte("alerts")    // alertKey → alertEntry
+	bucketOpen      = []byte("open")      // groupKey \x00 scope → id of the firing incident
+	// Reports and bundles are stored once by content: a storm's incidents
+	// that share one scope's investigation share its report.
+	bucketBlobs = []byte("blobs")     // sha256 → bytes
+	bucketRefs  = []byte("blob_refs") // sha256 → reference count
+
+	keySchema   = []byte("schema")
+	keyWatchdog = []byte("watchdog")
+)
+
+// migrations[v] upgrades a store of schema v to v+1, in the same
+// transaction that records the new version.
+var migrations = map[int]func(tx *bolt.Tx) error{}
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("store is closed")
+
+// Options tune the store.
+type Options struct {
+	// MaxBatch caps the writes committed in one transaction (default 1024).
+	MaxBatch int
+	// OnCommit, when set, observes each transaction: how many writes it
+	// carried and how long the commit with its fsync took.
+	OnCommit func(writes int, took time.Duration)
+	// LockTimeout bounds the wait for another process's lock on the file
+	// (default 1s).
+	LockTimeout time.Duration
+	// NoSync skips fsync: writes survive a killed process but not a power
+	// loss. Only for fuzzing, where thousands of writes a second matter
+	// more than the disk.
+	NoSync bool
+}
+
+// Store is an open store. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	opts Options
+	in   chan *write
+	quit chan struct{}
+	done chan struct{}
+}
+
+// write is one caller's change, applied inside a shared transaction. apply
+// may run more than once (when a batch is retried without a failed write),
+// so it must derive everything from tx.
+type write struct {
+	apply func(tx *wtx) error
+	done  chan error
+}
+
+// Open opens (creating when absent) the store at path and starts its
+// writer. The directory is created with owner-only permissions.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1024
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// The freelist is rebuilt at open instead of written at every commit:
+	// fewer pages per fsync, and nothing a crash can leave inconsistent.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoFreelistSync: true,
+		FreelistType: bolt.FreelistMapType})
+	if err == nil {
+		db.NoSync = o.NoSync
+	}
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store %s is locked by another process (is another triage serve running?)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Update(initSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	s := &Store{db: db, opts: o, in: make(chan *write, 4*o.MaxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	go s.writer()
+	return s, nil
+}
+
+func initSchema(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	v := 0
+	if raw := meta.Get(keySchema); raw != nil {
+		if v, err = strconv.Atoi(string(raw)); err != nil {
+			return fmt.Errorf("schema version %q is not a number", raw)
+		}
+	} else if tx.Bucket(bucketIncidents) == nil {
+		v = SchemaVersion // a new file starts at the current layout
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("written by a newer triage (schema %d); this one reads schema %d or older", v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		m, ok := migrations[v]
+		if !ok {
+			return fmt.Errorf("no migration from schema %d", v)
+		}
+		if err := m(tx); err != nil {
+			return fmt.Errorf("migrate schema %d: %w", v, err)
+		}
+	}
+	for _, b := range [][]byte{bucketIncidents, bucketAlerts, bucketOpen, bucketBlobs, bucketRefs} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// Schema returns the schema version recorded in the file.
+func (s *Store) Schema(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = strconv.Atoi(string(tx.Bucket(bucketMeta).Get(keySchema)))
+		return err
+	})
+	return v, err
+}
+
+// Close stops accepting writes, commits those already queued, and closes
+// the file.
+func (s *Store) Close() error {
+	select {
+	case <-s.quit:
+		return nil
+	default:
+	}
+	close(s.quit)
+	<-s.done
+	return s.db.Close()
+}
+
+// Ping checks that the store answers reads.
+func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.quit:
+		return ErrClosed
+	default:
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return ctx.Err() })
+}
+
+// do queues fn and waits for the transaction holding it to commit. When
+// ctx ends first the write may still commit, later: fn must not share
+// memory its caller goes on to change.
+func (s *Store) do(ctx context.Context, fn func(tx *wtx) error) error {
+	w := &write{apply: fn, done: make(chan error, 1)}
+	select {
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	case s.in <- w:
+	}
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		select {
+		case err := <-w.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// writer commits queued writes in batches: while one transaction fsyncs,
+// the next batch gathers, so concurrent webhooks share fsyncs.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*write, 0, s.opts.MaxBatch)
+	for {
+		var first *write
+		select {
+		case first = <-s.in:
+		case <-s.quit:
+			// Commit what was queued before Close.
+			for {
+				select {
+				case w := <-s.in:
+					s.commit([]*write{w})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	gather:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case w := <-s.in:
+				batch = append(batch, w)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit applies the batch in one transaction. A write whose apply fails
+// gets its error and the batch is retried without it, so one bad write
+// never fails the others.
+func (s *Store) commit(batch []*write) {
+	for len(batch) > 0 {
+		failed := -1
+		var failErr error
+		t0 := time.Now()
+		err := s.db.Update(func(btx *bolt.Tx) error {
+			tx := newWtx(btx)
+			for i, w := range batch {
+				if err := w.apply(tx); err != nil {
+					failed, failErr = i, err
+					return err
+				}
+			}
+			return tx.flush()
+		})
+		if failed >= 0 {
+			batch[failed].done <- failErr
+			batch = append(batch[:failed:failed], batch[failed+1:]...)
+			continue
+		}
+		if s.opts.OnCommit != nil && err == nil {
+			s.opts.OnCommit(len(batch), time.Since(t0))
+		}
+		for _, w := range batch {
+			w.done <- err
+		}
+		return
+	}
+}
+
+// AlertIncident returns the incident an alert was stored under and whether
+// it still fires; ok is false for an alert never stored.
+func (s *Store) AlertIncident(ctx context.Context, a AlertIn) (id string, firing, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketAlerts).Get([]byte(a.Key()))
+		if raw == nil {
+			return nil
+		}
+		e, err := decodeAlertEntry(raw)
+		if err != nil {
+			return err
+		}
+		id, firing, ok = e.Incident, e.Firing, true
+		return nil
+	})
+	return id, firing, ok, err
+}
+
+// Check verifies the file's page structure (every page reachable once,
+// none past the end), the check to run after a crash.
+func (s *Store) Check(ctx context.Context) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drained: the checker runs until it closes the channel
+			if first == nil {
+				first = fmt.Errorf("store is corrupt: %w", err)
+			}
+		}
+		if first != nil {
+			return first
+		}
+		return ctx.Err()
+	})
+}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"github.com/triagectl/triage/internal/testenv"
 	"github.com/triagectl/triage/serve/store"
 	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/triage/bundle"
 )
 
 // webhookAddr is where the daemon under test listens; the test
@@ -109,6 +111,15 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	if inc.PrewarmState != PrewarmReady || inc.Report == nil {
 		t.Fatalf("incident %s: %s %q, report %v", id, inc.PrewarmState, inc.PrewarmError, inc.Report != nil)
 	}
+	// The report's evidence is kept with it: the bundle of every exchange.
+	b, err := bundle.Read(bytes.NewReader(inc.Bundle))
+	if err != nil {
+		t.Fatalf("stored bundle (%d bytes): %v", len(inc.Bundle), err)
+	}
+	if b.Report == nil || len(b.Exchanges) == 0 || b.Header.Alert.Name != tr.AlertName {
+		t.Errorf("stored bundle: report %v, %d exchanges, alert %q", b.Report != nil, len(b.Exchanges), b.Header.Alert.Name)
+	}
+	t.Logf("stored bundle: %d bytes, %d exchanges", len(inc.Bundle), len(b.Exchanges))
 	if beat, err := st.LastBeat(context.Background()); err != nil || beat.IsZero() {
 		t.Errorf("no Watchdog beat stored: %v", err)
 	}

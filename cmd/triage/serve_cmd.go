@@ -32,7 +32,10 @@ const shutdownGrace = 10 * time.Second
 func (a *app) serveCommand() *cobra.Command {
 	w := serveWiring{SSH: func(ctx context.Context, s *serve.Service) error {
 		return tuissh.Run(ctx, a.cfg.Config, s, a.stderr, a.log)
-	}, Recorder: nil}
+	}, Recorder: func(ctx context.Context, al triage.Alert, limit func(triage.Sources) triage.Sources) (*triage.Report, []byte, error) {
+		// The config is loaded when the command runs, after this is built.
+		return wiring.Recorder(a.cfg.Config, version)(ctx, al, limit)
+	}}
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon: webhook receiver, pre-warmed investigations, SSH console",

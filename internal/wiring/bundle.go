@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -209,4 +210,43 @@ func ReplaySources(b *bundle.Bundle, o bundle.ReplayOptions) (*Replayed, error) 
 // Investigate runs the bundle's investigation again over the replay.
 func (r *Replayed) Investigate(ctx context.Context, emit func(triage.Update)) (*triage.Report, error) {
 	return triage.NewInvestigation(r.Sources, r.Options, r.RED).Run(ctx, r.Alert, emit)
+}
+
+// Recorder runs one investigation against the configured sources, passed
+// through limit (the daemon's per-source concurrency limits), while
+// recording every exchange: it returns the report and the bundle's bytes.
+// The daemon stores both with the incident, so the evidence outlives the
+// backends' retention. Drill-down requests are not made: under an alert
+// storm they would multiply the load on the backends being investigated.
+func Recorder(cfg config.Config, triageVersion string) func(ctx context.Context, a triage.Alert, limit func(triage.Sources) triage.Sources) (*triage.Report, []byte, error) {
+	return func(ctx context.Context, a triage.Alert, limit func(triage.Sources) triage.Sources) (*triage.Report, []byte, error) {
+		rec := Recording{Config: cfg, Alert: a, TriageVersion: triageVersion, NoDrillDown: true}
+		var buf bytes.Buffer
+		w, err := bundle.NewWriter(&buf, rec.Header())
+		if err != nil {
+			return nil, nil, err
+		}
+		src, err := RecordingSources(cfg, w)
+		if err != nil {
+			w.Abort()
+			return nil, nil, err
+		}
+		if limit != nil {
+			src = limit(src)
+		}
+		w.SetPhase(bundle.PhaseInvestigation)
+		r, runErr := triage.NewInvestigation(src, rec.EngineOptions(), rec.RED).Run(ctx, a, nil)
+		if r == nil {
+			w.Abort()
+			return nil, nil, runErr
+		}
+		if err := w.WriteReport(r); err != nil {
+			w.Abort()
+			return r, nil, err
+		}
+		if err := w.Close(); err != nil {
+			return r, nil, err
+		}
+		return r, buf.Bytes(), runErr
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -62,7 +61,7 @@ func (w Watchdog) matches(labels map[string]string) bool {
 func ConfigFrom(c config.Config) (Config, error) {
 	s := c.Serve
 	out := Config{
-		StorePath: ExpandHome(s.Store), Retention: s.Retention, Refresh: s.Refresh, Coalesce: s.Coalesce,
+		StorePath: config.ExpandHome(s.Store), Retention: s.Retention, Refresh: s.Refresh, Coalesce: s.Coalesce,
 		Workers: s.Workers, ServiceLabels: c.Mapping.ServiceLabels,
 		SourceLimits: map[string]int{triage.SourcePrometheus: s.SourceConcurrency.Prometheus,
 			triage.SourceLoki: s.SourceConcurrency.Loki, triage.SourceTempo: s.SourceConcurrency.Tempo},
@@ -93,7 +92,7 @@ func ConfigFrom(c config.Config) (Config, error) {
 }
 
 func readSecret(key, path string) (string, error) {
-	b, err := os.ReadFile(ExpandHome(path))
+	b, err := os.ReadFile(config.ExpandHome(path))
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", key, err)
 	}
@@ -102,16 +101,6 @@ func readSecret(key, path string) (string, error) {
 		return "", fmt.Errorf("%s: %s is empty", key, path)
 	}
 	return v, nil
-}
-
-// ExpandHome expands a leading ~ to the home directory.
-func ExpandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
 }
 
 // withDefaults fills what a Config built by hand (tests) left zero.

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -103,7 +102,7 @@ func (a *app) setup(cmd *cobra.Command) error {
 	}
 	a.cfg = cfg
 	if a.debug {
-		path := expandHome(cfg.Log.File)
+		path := config.ExpandHome(cfg.Log.File)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return fmt.Errorf("debug log: %w", err)
 		}
@@ -130,14 +129,4 @@ func (a *app) versionCommand() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// expandHome turns a leading ~/ into the home directory.
-func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
 }

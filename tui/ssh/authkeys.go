@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/triagectl/triage/internal/config"
 )
 
 // authorizedKeys is an authorized_keys file, read again whenever it
@@ -25,7 +27,7 @@ type authorizedKeys struct {
 }
 
 func newAuthorizedKeys(path string, log *slog.Logger) (*authorizedKeys, error) {
-	a := &authorizedKeys{path: ExpandHome(path), log: log}
+	a := &authorizedKeys{path: config.ExpandHome(path), log: log}
 	if a.path == "" {
 		return nil, fmt.Errorf("serve.authorized_keys: empty path: list the public keys allowed to connect in a file")
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/triagectl/triage/internal/config"
 )
 
 // HostKey loads the ed25519 host key at path, creating it (0600, in a
@@ -18,7 +20,7 @@ import (
 // clients' known_hosts entries stay valid; a key file that others can read
 // is refused, as sshd refuses one.
 func HostKey(path string) (gossh.Signer, error) {
-	path = ExpandHome(path)
+	path = config.ExpandHome(path)
 	if path == "" {
 		return nil, errors.New("serve.ssh_host_key: empty path")
 	}

@@ -62,8 +62,8 @@ func TestFromConfig(t *testing.T) {
 		t.Errorf("FromConfig = %+v, want %+v", got, want)
 	}
 	home, _ := os.UserHomeDir()
-	if ExpandHome(got.AuthorizedKeys) != filepath.Join(home, ".ssh/authorized_keys") {
-		t.Errorf("ExpandHome(%q) = %q", got.AuthorizedKeys, ExpandHome(got.AuthorizedKeys))
+	if config.ExpandHome(got.AuthorizedKeys) != filepath.Join(home, ".ssh/authorized_keys") {
+		t.Errorf("config.ExpandHome(%q) = %q", got.AuthorizedKeys, config.ExpandHome(got.AuthorizedKeys))
 	}
 }
 
@@ -107,8 +107,8 @@ func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		30 * time.Minute: "30m", time.Hour: "1h", 90 * time.Minute: "1h30m", 700 * time.Millisecond: "700ms", 45 * time.Second: "45s",
 	} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
+		if got := config.ShortDuration(d); got != want {
+			t.Errorf("config.ShortDuration(%s) = %q, want %q", d, got, want)
 		}
 	}
 }

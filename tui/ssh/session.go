@@ -13,6 +13,7 @@ import (
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/bubbletea"
 
+	"github.com/triagectl/triage/internal/config"
 	"github.com/triagectl/triage/serve"
 	"github.com/triagectl/triage/themes"
 	"github.com/triagectl/triage/triage"
@@ -221,23 +222,11 @@ func (i *idleClock) watch(ctx context.Context, d time.Duration, l *liveSession) 
 		}
 		since := time.Since(time.Unix(0, i.last.Load()))
 		if since >= d {
-			l.end("closed after " + shortDuration(d) + " without input")
+			l.end("closed after " + config.ShortDuration(d) + " without input")
 			return
 		}
 		t.Reset(d - since)
 	}
-}
-
-// shortDuration is 30m rather than 30m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func lookupEnv(env []string, key string) string {

@@ -76,7 +76,7 @@ func Run(ctx context.Context, c config.Config, svc *serve.Service, out io.Writer
 		return fmt.Errorf("serve.ssh_listen: %w", err)
 	}
 	fmt.Fprintf(out, "triage serve: ssh console on %s, host key %s, keys from %s\n",
-		ln.Addr(), s.HostKeyFingerprint(), ExpandHome(s.cfg.AuthorizedKeys))
+		ln.Addr(), s.HostKeyFingerprint(), config.ExpandHome(s.cfg.AuthorizedKeys))
 	log.Info("ssh console listening", "addr", ln.Addr().String(), "host_key", s.HostKeyFingerprint())
 	return s.Serve(ctx, ln)
 }

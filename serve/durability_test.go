@@ -43,12 +43,15 @@ type child struct {
 	log  *bytes.Buffer
 }
 
-// writeServeConfig writes a config file for `triage serve` with the SSH
-// console off, and returns its path.
+// writeServeConfig writes a config file for `triage serve`, with the SSH
+// console off unless the body sets ssh_listen, and returns its path.
 func writeServeConfig(t *testing.T, dir, body string) string {
 	t.Helper()
 	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(body+"\n  ssh_listen: \"\"\n"), 0o600); err != nil {
+	if !strings.Contains(body, "ssh_listen:") {
+		body += "\n  ssh_listen: \"\"\n"
+	}
+	if err := os.WriteFile(path, []byte(body+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -66,6 +67,11 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	// The simulator back-dates its incident; the window reaches back to it.
 	fmt.Fprintf(&cfg, "triage: {lookback: %s}\n", (tr.End.Sub(tr.IncidentStart) + 10*time.Minute).Round(time.Second))
 	fmt.Fprintf(&cfg, "serve:\n  webhook_listen: %s\n  store: %s\n  watchdog: {alertname: Watchdog, max_gap: 5m}", webhookAddr, storePath)
+	sshKey, sshAddr := sshLogin(t, dir)
+	if sshAddr != "" {
+		fmt.Fprintf(&cfg, "\n  ssh_listen: %s\n  ssh_host_key: %s\n  authorized_keys: %s", sshAddr,
+			filepath.Join(dir, "host_ed25519"), sshKey+".pub")
+	}
 	c := startServe(t, bin, dir, writeServeConfig(t, dir, cfg.String()))
 
 	mode := "tempo live"
@@ -80,6 +86,22 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	})
 	m := scrape(t, c.url)
 	t.Logf("daemon metrics:\n%s", grep(m, "triage_webhook_alerts_total")+"\n"+grep(m, "triage_investigations_total"))
+	if sshAddr != "" && si.Tempo != nil {
+		// A real OpenSSH client logs in: the pre-warmed incident is on the
+		// list, and enter shows its verdict with the simulator's culprit.
+		_, port, _ := net.SplitHostPort(sshAddr)
+		t0 := time.Now()
+		tm := testenv.NewTmux(t, 100, 30, []string{"TERM=xterm-256color"}, "ssh", "-tt", "-p", port, "-i", sshKey,
+			"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "127.0.0.1")
+		tm.WaitFor(20*time.Second, tr.AlertName, "ready")
+		listed := time.Since(t0)
+		tm.Keys("Enter")
+		t1 := time.Now()
+		scr := tm.WaitFor(10*time.Second, "culprit", tr.Culprit)
+		t.Logf("ssh: incident list on screen %s after launching ssh, verdict with culprit %s after enter:\n%s",
+			listed.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond), scr)
+		tm.Keys("C-c")
+	}
 	c.stop(t)
 
 	st, err := store.Open(context.Background(), storePath, store.Options{})
@@ -171,4 +193,19 @@ func reserveAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// sshLogin makes a client key for the daemon's SSH console and reserves
+// its address; both are empty when OpenSSH is not installed.
+func sshLogin(t *testing.T, dir string) (key, addr string) {
+	t.Helper()
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Log("no OpenSSH client: the SSH leg is skipped")
+		return "", ""
+	}
+	key = filepath.Join(dir, "client_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	return key, freeAddr(t)
 }

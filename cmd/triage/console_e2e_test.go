@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,79 +11,6 @@ import (
 
 	"github.com/triagectl/triage/internal/testenv"
 )
-
-// tmuxSession runs the built console in a detached tmux session of a fixed
-// size on a private server, and reads the screen back with capture-pane.
-type tmuxSession struct {
-	t      *testing.T
-	bin    string
-	socket string
-	name   string
-}
-
-func newTmux(t *testing.T, w, h int, env []string, argv ...string) *tmuxSession {
-	t.Helper()
-	bin := os.Getenv("TMUX_BIN")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("tmux"); err != nil {
-			t.Skip("tmux not installed (scripts/backends.sh installs it from Debian's packages)")
-		}
-	}
-	s := &tmuxSession{t: t, bin: bin, socket: fmt.Sprintf("triage-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "e2e"}
-	cmd := "env " + strings.Join(quoteAll(env), " ") + " " + strings.Join(quoteAll(argv), " ")
-	s.run("-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
-	s.run("set-option", "-t", s.name, "remain-on-exit", "on")
-	t.Cleanup(func() { _ = exec.Command(s.bin, "-L", s.socket, "kill-server").Run() })
-	return s
-}
-
-func quoteAll(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return out
-}
-
-func (s *tmuxSession) run(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command(s.bin, append([]string{"-L", s.socket}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %v: %v: %s", args, err, out)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) screen() string { return s.run("capture-pane", "-p", "-t", s.name) }
-
-func (s *tmuxSession) keys(keys ...string) {
-	s.run(append([]string{"send-keys", "-t", s.name}, keys...)...)
-}
-
-// waitFor polls the screen until every want is on it.
-func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
-	s.t.Helper()
-	deadline := time.Now().Add(timeout)
-	var scr string
-	for {
-		scr = s.screen()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(scr, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("screen never showed %q within %s:\n%s", missing, timeout, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // buildTriage builds this command once per test binary.
 func buildTriage(t *testing.T) string {
@@ -126,29 +52,29 @@ func TestConsoleEndToEnd(t *testing.T) {
 		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--tempo-url", si.Tempo.URL}
 
 	t.Run("verdict and logs", func(t *testing.T) {
-		s := newTmux(t, 100, 30, env, argv...)
-		scr := s.waitFor(90*time.Second, "culprit", si.Truth.Culprit, "SERVICES")
+		s := testenv.NewTmux(t, 100, 30, env, argv...)
+		scr := s.WaitFor(90*time.Second, "culprit", si.Truth.Culprit, "SERVICES")
 		t.Logf("verdict:\n%s", scr)
 		if strings.Contains(scr, "\x1b") {
 			t.Error("a raw escape reached the screen")
 		}
-		s.keys("l")
-		scr = s.waitFor(30*time.Second, "logs", "LOGS trace", "error")
+		s.Keys("l")
+		scr = s.WaitFor(30*time.Second, "logs", "LOGS trace", "error")
 		t.Logf("logs:\n%s", scr)
-		s.keys("Escape")
-		s.waitFor(10*time.Second, "SERVICES")
-		s.keys("q")
+		s.Keys("Escape")
+		s.WaitFor(10*time.Second, "SERVICES")
+		s.Keys("q")
 	})
 
 	t.Run("loki stopped", func(t *testing.T) {
 		si.Loki.Stop()
 		defer si.Loki.Start(t)
-		s := newTmux(t, 100, 30, env, argv...)
-		scr := s.waitFor(90*time.Second, "unknown — loki:", "culprit")
+		s := testenv.NewTmux(t, 100, 30, env, argv...)
+		scr := s.WaitFor(90*time.Second, "unknown — loki:", "culprit")
 		t.Logf("verdict with loki stopped:\n%s", scr)
 		if !strings.Contains(scr, "connection refused") && !strings.Contains(scr, "unreachable") {
 			t.Errorf("the unknown logs section gives no reason:\n%s", scr)
 		}
-		s.keys("C-c")
+		s.Keys("C-c")
 	})
 }

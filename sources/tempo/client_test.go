@@ -86,8 +86,20 @@ func TestSearchRecorded(t *testing.T) {
 				if !ok || LookupString(sp.Attributes, "service.name") != "billing" || sp.Duration != 2*time.Second {
 					t.Errorf("INSERT ledger_entries = %+v", sp)
 				}
-				if v, _ := Lookup(byName["PlaceOrder"].Attributes, "enduser.id"); v != "u-01770" {
-					t.Errorf("enduser.id = %#v", v)
+				// The selected user is the one on that span of the same trace
+				// fetched by id (trace_error_v2.json records it).
+				tr, err := DecodeTraceJSON(fixture(t, "trace_error_v2.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want any
+				for _, f := range flatten(tr.Traces) {
+					if f.Name == "PlaceOrder" && f.TraceID == res.Traces[0].TraceID {
+						want = f.Attrs["enduser.id"]
+					}
+				}
+				if got, _ := Lookup(byName["PlaceOrder"].Attributes, "enduser.id"); want == nil || got != want {
+					t.Errorf("enduser.id = %#v, want %#v as in the trace", got, want)
 				}
 			},
 		},

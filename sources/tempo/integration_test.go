@@ -86,8 +86,10 @@ func TestLiveTempo(t *testing.T) {
 		t.Fatalf("none of the %d hits is one of the simulator's %d failing traces", len(res.Traces), len(truth.FailingTraceIDs))
 	}
 
-	// Fetch a failing one by id both ways: the same trace must come back.
-	pb, err := c.TraceWith(ctx, strings.ToUpper(strings.TrimLeft(id, "0")), TraceOptions{Format: TraceProtobuf})
+	// Ask for a failing one by id both ways, the id upper-cased and without
+	// its leading zeros: the same trace must come back.
+	shortID := strings.ToUpper(strings.TrimLeft(id, "0"))
+	pb, err := c.TraceWith(ctx, shortID, TraceOptions{Format: TraceProtobuf})
 	if err != nil {
 		t.Fatalf("trace %s via protobuf: %v", id, err)
 	}

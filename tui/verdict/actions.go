@@ -232,7 +232,7 @@ func (p *Page) ExploreLink() (string, bool) {
 		t.text = p.query(triage.SourcePrometheus, "increase(", "STATUS_CODE_ERROR")
 	}
 	from, to := p.window()
-	link, err := ExploreURL(g.URL, ExploreQuery{Source: t.source, UID: g.Datasources[t.source], Query: t.text, From: from, To: to})
+	link, err := g.Explore(t.source, t.text, from, to)
 	return link, err == nil
 }
 

@@ -99,12 +99,7 @@ func TestProgramOutputCarriesNoInjectedEscapes(t *testing.T) {
 		p.Send(tuitest.Press(k))
 	}
 	// Quit once the users page has drawn the injected user id as text.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `u-1\x1b]52`); {
-		if time.Now().After(deadline) {
-			t.Fatal("the users page never drew the injected user id")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitOutput(t, &out, `u-1\x1b]52`)
 	p.Quit()
 	select {
 	case err := <-done:

@@ -32,9 +32,9 @@ alerts). The investigation runs as the verdict screen fills in.
 included, and the report, when the console exits.
 
 --bundle F opens a recorded incident offline: the recorded verdict at
-once, and its drill-downs replayed from the bundle ('r' replays the whole
-investigation). What the bundle did not record reads "not recorded in
-this bundle".`,
+once, and its drill-downs replayed from the bundle at once ('r' runs the
+investigation again over the bundle, unpaced). What the bundle did not
+record reads "not recorded in this bundle".`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -98,7 +98,9 @@ span links), replayed offline. The header marks it DEMO.`,
 // openBundle runs the console on a bundle: its recorded report at once,
 // drill-downs replayed, the clock stopped at the recording's.
 func (a *app) openBundle(ctx context.Context, b *bundle.Bundle, isDemo bool) error {
-	rp, err := wiring.ReplaySources(b, bundle.ReplayOptions{Pace: true})
+	// Unpaced: the console shows the recorded report, and a drill-down
+	// must not wait for the moment its answer came during the recording.
+	rp, err := wiring.ReplaySources(b, bundle.ReplayOptions{})
 	if err != nil {
 		return err
 	}

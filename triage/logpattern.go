@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"github.com/triagectl/triage/triage/drain"
+
 	"math"
 	"slices"
 	"strconv"
@@ -65,9 +67,9 @@ func FindLogPatterns(in LogPatternInput, opts PatternOptions) []LogPattern {
 // first. Lines are taken in time order whatever order they come in, so the
 // result depends only on the set of lines.
 func MinePatterns(lines []LogLine, opts MinerOptions) []Cluster {
-	m := NewMiner(opts)
+	m := drain.NewMiner(opts)
 	for _, i := range timeOrder(lines) {
-		m.Add(lines[i])
+		m.Add(minerLine(lines[i]))
 	}
 	return m.Clusters()
 }
@@ -78,12 +80,12 @@ func MinePatterns(lines []LogLine, opts MinerOptions) []Cluster {
 // large increases first, errors above warnings. A nil baseline is unknown:
 // the counts are then not compared and the tags are empty.
 func ComparePatterns(incident, baseline []LogLine, opts PatternOptions) []LogPattern {
-	m := NewMiner(opts.Miner)
+	m := drain.NewMiner(opts.Miner)
 	for _, i := range timeOrder(incident) {
-		m.Add(incident[i])
+		m.Add(minerLine(incident[i]))
 	}
 	for _, i := range timeOrder(baseline) {
-		m.AddBaseline(baseline[i])
+		m.AddBaseline(minerLine(baseline[i]))
 	}
 	cmp := newComparison(opts)
 	for _, c := range m.Clusters() {

@@ -65,3 +65,6 @@ func loadSimFixture(t testing.TB, name string) simFixture {
 func (fx simFixture) window() Window {
 	return Window{Start: fx.meta.IncidentAt, End: fx.meta.End, BaselineStart: fx.meta.Start, BaselineEnd: fx.meta.IncidentAt}
 }
+
+// simLogPresets are the simulator presets with a fixture in testdata.
+var simLogPresets = []string{"db-region", "cache-tier", "consumer", "noise"}

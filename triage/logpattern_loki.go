@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"github.com/triagectl/triage/triage/drain"
+
 	"slices"
 	"strings"
 	"time"
@@ -22,12 +24,12 @@ func PatternsFromLoki(incident, baseline []LokiPattern, lines, baselineLines []L
 	baseByKey, baseByText := map[lokiKey]int{}, map[string]int{}
 	for _, p := range baseline {
 		n := sampleSum(p.Samples, w.BaselineStart, w.BaselineEnd, opts.LokiStep)
-		text := normalizePattern(p.Pattern)
+		text := drain.NormalizePattern(p.Pattern)
 		baseByKey[lokiKey{text, NormalizeLogLevel(p.Level)}] += n
 		baseByText[text] += n
 	}
 
-	maxSamples := opts.Miner.withDefaults().MaxSamples
+	maxSamples := opts.Miner.WithDefaults().MaxSamples
 	var rest, restBase []LogLine
 	for _, i := range timeOrder(lines) {
 		l := lines[i]
@@ -82,12 +84,12 @@ func PatternsFromLoki(incident, baseline []LokiPattern, lines, baselineLines []L
 		}, PatternSourceLoki, baseline != nil || baselineLines != nil)
 	}
 	if len(rest) > 0 {
-		m := NewMiner(opts.Miner)
+		m := drain.NewMiner(opts.Miner)
 		for _, l := range rest {
-			m.Add(l)
+			m.Add(minerLine(l))
 		}
 		for _, l := range restBase {
-			m.AddBaseline(l)
+			m.AddBaseline(minerLine(l))
 		}
 		for _, c := range m.Clusters() {
 			cmp.add(c, PatternSourceMiner, baselineLines != nil)
@@ -108,7 +110,7 @@ type lokiAggregate struct {
 	baseLines int // baseline lines that fit it
 	services  []string
 	samples   []string
-	m         PatternMatcher
+	m         drain.Matcher
 }
 
 // lokiAggregates keeps the error and warning patterns, and those of no
@@ -120,15 +122,15 @@ func lokiAggregates(ps []LokiPattern, start, end time.Time, step time.Duration) 
 	for _, p := range ps {
 		lv := NormalizeLogLevel(p.Level)
 		if lv == "" {
-			lv = levelInLine(p.Pattern)
+			lv = drain.LevelInText(p.Pattern)
 		}
 		if lv != "" && lv != levelError && lv != levelWarn {
 			continue
 		}
-		k := lokiKey{normalizePattern(p.Pattern), lv}
+		k := lokiKey{drain.NormalizePattern(p.Pattern), lv}
 		a := byKey[k]
 		if a == nil {
-			a = &lokiAggregate{pattern: k.pattern, level: lv, services: []string{}, samples: []string{}, m: NewPatternMatcher(k.pattern)}
+			a = &lokiAggregate{pattern: k.pattern, level: lv, services: []string{}, samples: []string{}, m: drain.NewMatcher(k.pattern)}
 			byKey[k] = a
 			out = append(out, a)
 		}

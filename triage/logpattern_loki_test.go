@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"github.com/triagectl/triage/triage/drain"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -76,11 +78,11 @@ func TestPatternsFromLokiRecorded(t *testing.T) {
 func lokiAnswer(lines []LogLine, patterns []string, minLines int) []LokiPattern {
 	patterns = slices.Clone(patterns)
 	slices.SortStableFunc(patterns, func(a, b string) int {
-		return NewPatternMatcher(b).Literal() - NewPatternMatcher(a).Literal()
+		return drain.NewMatcher(b).Literal() - drain.NewMatcher(a).Literal()
 	})
-	ms := make([]PatternMatcher, len(patterns))
+	ms := make([]drain.Matcher, len(patterns))
 	for i, p := range patterns {
-		ms[i] = NewPatternMatcher(p)
+		ms[i] = drain.NewMatcher(p)
 	}
 	counts := make([]map[time.Time]int, len(patterns))
 	levels := make([]string, len(patterns))
@@ -129,7 +131,7 @@ func TestPatternsFromLokiSim(t *testing.T) {
 			counted := 0
 			for _, p := range got {
 				counted += p.Count
-				m := NewPatternMatcher(p.Pattern)
+				m := drain.NewMatcher(p.Pattern)
 				traces := map[string]bool{}
 				for _, l := range fx.incident {
 					if m.Match(l.Line) && l.TraceID != "" {
@@ -151,7 +153,7 @@ func TestPatternsFromLokiSim(t *testing.T) {
 			if counted != len(fx.incident) {
 				t.Errorf("patterns count %d lines, the incident has %d", counted, len(fx.incident))
 			}
-			truth := NewPatternMatcher(fx.meta.TruthPatterns[0])
+			truth := drain.NewMatcher(fx.meta.TruthPatterns[0])
 			if !truth.Match(firstLineFitting(fx.incident, got[0].Pattern)) || got[0].Tag != TagNew {
 				t.Errorf("top pattern %+v is not the culprit's %q", got[0], fx.meta.TruthPatterns[0])
 			}
@@ -165,7 +167,7 @@ func TestPatternsFromLokiSim(t *testing.T) {
 
 // lineOf is the first line that fits pattern.
 func firstLineFitting(lines []LogLine, pattern string) string {
-	m := NewPatternMatcher(pattern)
+	m := drain.NewMatcher(pattern)
 	for _, l := range lines {
 		if m.Match(l.Line) {
 			return l.Line

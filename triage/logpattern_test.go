@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"github.com/triagectl/triage/triage/drain"
+
 	"fmt"
 	"reflect"
 	"slices"
@@ -131,7 +133,7 @@ func TestComparePatternsOtherBucket(t *testing.T) {
 		t.Fatalf("%d patterns, want 4 and the other bucket", len(got))
 	}
 	last := got[len(got)-1]
-	if last.Pattern != OtherPattern || last.Tag != TagOther || last.Count != 6 || last.Source != PatternSourceMiner {
+	if last.Pattern != drain.OtherPattern || last.Tag != TagOther || last.Count != 6 || last.Source != PatternSourceMiner {
 		t.Errorf("other bucket %+v", last)
 	}
 }
@@ -144,27 +146,24 @@ func TestComparePatternsSimAccuracy(t *testing.T) {
 	for _, name := range simLogPresets {
 		t.Run(name, func(t *testing.T) {
 			fx := loadSimFixture(t, name)
-			m := NewMiner(MinerOptions{})
-			joined := map[*drainCluster][]int{}
+			m := drain.NewMiner(MinerOptions{})
+			joined := map[int][]int{}
 			for _, i := range timeOrder(fx.incident) {
-				if c := m.add(fx.incident[i], false); c != nil {
+				if c := m.Join(minerLine(fx.incident[i])); c != drain.SkippedID {
 					joined[c] = append(joined[c], int(i))
 				}
-			}
-			for _, i := range timeOrder(fx.baseline) {
-				m.add(fx.baseline[i], true)
 			}
 			ranked := ComparePatterns(fx.incident, fx.baseline, PatternOptions{Window: fx.window()})
 			rank := map[string]int{}
 			for i, p := range ranked {
 				rank[p.Pattern] = i
 			}
-			truths := make([]PatternMatcher, len(fx.meta.TruthPatterns))
+			truths := make([]drain.Matcher, len(fx.meta.TruthPatterns))
 			for i, p := range fx.meta.TruthPatterns {
-				truths[i] = NewPatternMatcher(p)
+				truths[i] = drain.NewMatcher(p)
 			}
 			for ti, truth := range truths {
-				var home *drainCluster
+				home := drain.SkippedID
 				n := 0
 				for c, idx := range joined {
 					for _, i := range idx {
@@ -172,31 +171,31 @@ func TestComparePatternsSimAccuracy(t *testing.T) {
 							continue
 						}
 						n++
-						if home != nil && home != c {
-							t.Fatalf("truth %q is split between %q and %q", fx.meta.TruthPatterns[ti], home.pattern(), c.pattern())
+						if home != drain.SkippedID && home != c {
+							t.Fatalf("truth %q is split between %q and %q", fx.meta.TruthPatterns[ti], m.PatternOf(home), m.PatternOf(c))
 						}
 						home = c
 					}
 				}
-				if home == nil {
+				if home == drain.SkippedID {
 					t.Fatalf("no line of truth %q", fx.meta.TruthPatterns[ti])
 				}
 				for _, i := range joined[home] {
-					if !slices.ContainsFunc(truths, func(m PatternMatcher) bool { return m.Match(fx.incident[i].Line) }) {
-						t.Errorf("pattern %q of truth %q also holds %q", home.pattern(), fx.meta.TruthPatterns[ti], fx.incident[i].Line)
+					if !slices.ContainsFunc(truths, func(m drain.Matcher) bool { return m.Match(fx.incident[i].Line) }) {
+						t.Errorf("pattern %q of truth %q also holds %q", m.PatternOf(home), fx.meta.TruthPatterns[ti], fx.incident[i].Line)
 					}
 				}
-				r, ok := rank[home.pattern()]
+				r, ok := rank[m.PatternOf(home)]
 				if !ok {
-					t.Fatalf("pattern %q of truth %q is not reported", home.pattern(), fx.meta.TruthPatterns[ti])
+					t.Fatalf("pattern %q of truth %q is not reported", m.PatternOf(home), fx.meta.TruthPatterns[ti])
 				}
 				if ranked[r].Tag != TagNew {
 					t.Errorf("pattern %q tagged %q, want new", ranked[r].Pattern, ranked[r].Tag)
 				}
 				if ti == 0 && r != 0 {
-					t.Errorf("the culprit's main pattern %q ranks %d, want first", home.pattern(), r+1)
+					t.Errorf("the culprit's main pattern %q ranks %d, want first", m.PatternOf(home), r+1)
 				}
-				t.Logf("truth %q: %d lines in %q, rank %d", fx.meta.TruthPatterns[ti], n, home.pattern(), r+1)
+				t.Logf("truth %q: %d lines in %q, rank %d", fx.meta.TruthPatterns[ti], n, m.PatternOf(home), r+1)
 			}
 			if slices.Contains(ranked[0].Services, fx.meta.NoiseService) {
 				t.Errorf("the noise service %s leads: %+v", fx.meta.NoiseService, ranked[0])

@@ -1,8 +1,8 @@
-package triage
+package drain
 
 import "testing"
 
-func TestNormalizeLogLevel(t *testing.T) {
+func TestNormalizeLevel(t *testing.T) {
 	tests := map[string]string{
 		"error": "error", "ERROR": "error", "err": "error", "Err": "error", "fatal": "error",
 		"CRITICAL": "error", "panic": "error", "emerg": "error",
@@ -12,8 +12,8 @@ func TestNormalizeLogLevel(t *testing.T) {
 		"": "", "unknown": "", "errors": "", "warnings-and-more-than-sixteen": "", "\xff": "",
 	}
 	for in, want := range tests {
-		if got := NormalizeLogLevel(in); got != want {
-			t.Errorf("NormalizeLogLevel(%q) = %q, want %q", in, got, want)
+		if got := NormalizeLevel(in); got != want {
+			t.Errorf("NormalizeLevel(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -50,8 +50,8 @@ func TestLogLevelOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := logLevelOf(LogLine{Level: tt.level, Line: tt.line}); got != tt.want {
-				t.Errorf("logLevelOf(%q, %q) = %q, want %q", tt.level, tt.line, got, tt.want)
+			if got := LevelOf(tt.level, tt.line); got != tt.want {
+				t.Errorf("LevelOf(%q, %q) = %q, want %q", tt.level, tt.line, got, tt.want)
 			}
 		})
 	}

@@ -1,7 +1,8 @@
-package triage
+package drain
 
 import (
 	"fmt"
+	"github.com/triagectl/triage/internal/sim"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -134,11 +135,11 @@ func TestMinerPatterns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var lines []LogLine
+			var lines []Line
 			for _, l := range tt.lines {
-				lines = append(lines, LogLine{Service: "svc", Level: levelUnlessNamed(l), Line: l})
+				lines = append(lines, Line{Service: "svc", Level: levelUnlessNamed(l), Text: l})
 			}
-			got := MinePatterns(lines, MinerOptions{})
+			got := Mine(lines, MinerOptions{})
 			var gotW []minedWant
 			for _, c := range got {
 				gotW = append(gotW, minedWant{c.Pattern, c.Count})
@@ -150,12 +151,13 @@ func TestMinerPatterns(t *testing.T) {
 	}
 }
 
-// levelOr gives lines whose text names no level an error level.
+// levelUnlessNamed reads a warning from the text, else calls it an error,
+// as the engine's level reader would for these lines.
 func levelUnlessNamed(line string) string {
-	if levelInLine(line) == "" {
-		return "error"
+	if strings.Contains(strings.ToLower(line), "warn") {
+		return LevelWarn
 	}
-	return ""
+	return LevelError
 }
 
 func formatMined(ws []minedWant) string {
@@ -168,17 +170,17 @@ func formatMined(ws []minedWant) string {
 
 func TestMinerSkipsOtherLevels(t *testing.T) {
 	m := NewMiner(MinerOptions{})
-	for _, l := range []LogLine{
-		{Line: `level=info msg="request completed"`},
-		{Line: `level=debug msg="cache hit"`},
-		{Line: `GET /healthz 200`},
-		{Level: "info", Line: `level=error msg="mislabelled"`},
+	for _, l := range []Line{
+		{Level: "info", Text: `level=info msg="request completed"`},
+		{Level: "debug", Text: `level=debug msg="cache hit"`},
+		{Text: `GET /healthz 200`},
+		{Level: "ERROR", Text: `level=error msg="not normalised"`},
 	} {
 		if m.Add(l) {
-			t.Errorf("Add(%q) took a line that is not an error or a warning", l.Line)
+			t.Errorf("Add(%q) took a line that is not an error or a warning", l.Text)
 		}
 	}
-	if !m.Add(LogLine{Line: `level=warn msg="slow"`}) || !m.Add(LogLine{Level: "ERROR", Line: `boom`}) {
+	if !m.Add(Line{Level: LevelWarn, Text: `level=warn msg="slow"`}) || !m.Add(Line{Level: LevelError, Text: `boom`}) {
 		t.Error("Add refused an error or a warning")
 	}
 	if got := len(m.Clusters()); got != 2 {
@@ -188,14 +190,14 @@ func TestMinerSkipsOtherLevels(t *testing.T) {
 
 func TestMinerKeepsLevelsAndServicesApart(t *testing.T) {
 	at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
-	lines := []LogLine{
-		{Time: at.Add(3 * time.Second), Service: "payments", Level: "warn", Line: "pool saturated waiters=3", TraceID: "t3"},
-		{Time: at.Add(1 * time.Second), Service: "payments", Level: "warn", Line: "pool saturated waiters=1", TraceID: "t1"},
-		{Time: at.Add(2 * time.Second), Service: "orders", Level: "warn", Line: "pool saturated waiters=2", TraceID: "t2"},
-		{Time: at.Add(4 * time.Second), Service: "orders", Level: "error", Line: "pool saturated waiters=9", TraceID: "t4"},
-		{Time: at.Add(5 * time.Second), Service: "orders", Level: "warn", Line: "pool saturated waiters=2", TraceID: "t2"},
+	lines := []Line{
+		{Time: at.Add(3 * time.Second), Service: "payments", Level: "warn", Text: "pool saturated waiters=3", TraceID: "t3"},
+		{Time: at.Add(1 * time.Second), Service: "payments", Level: "warn", Text: "pool saturated waiters=1", TraceID: "t1"},
+		{Time: at.Add(2 * time.Second), Service: "orders", Level: "warn", Text: "pool saturated waiters=2", TraceID: "t2"},
+		{Time: at.Add(4 * time.Second), Service: "orders", Level: "error", Text: "pool saturated waiters=9", TraceID: "t4"},
+		{Time: at.Add(5 * time.Second), Service: "orders", Level: "warn", Text: "pool saturated waiters=2", TraceID: "t2"},
 	}
-	got := MinePatterns(lines, MinerOptions{})
+	got := Mine(lines, MinerOptions{})
 	want := []Cluster{
 		{
 			Pattern: "pool saturated waiters=<_>", Level: "warn", Count: 4, Services: []string{"orders", "payments"},
@@ -214,8 +216,8 @@ func TestMinerKeepsLevelsAndServicesApart(t *testing.T) {
 func TestMinerSamplesAreDistinctAndCapped(t *testing.T) {
 	m := NewMiner(MinerOptions{MaxSamples: 3})
 	for i := range 20 {
-		m.Add(LogLine{Level: "error", Line: fmt.Sprintf("boom n=%d", i), TraceID: fmt.Sprintf("t%d", i%4/2)})
-		m.Add(LogLine{Level: "error", Line: fmt.Sprintf("boom n=%d", i), TraceID: fmt.Sprintf("u%d", i)})
+		m.Add(Line{Level: "error", Text: fmt.Sprintf("boom n=%d", i), TraceID: fmt.Sprintf("t%d", i%4/2)})
+		m.Add(Line{Level: "error", Text: fmt.Sprintf("boom n=%d", i), TraceID: fmt.Sprintf("u%d", i)})
 	}
 	cs := m.Clusters()
 	if len(cs) != 1 || cs[0].Count != 40 {
@@ -236,7 +238,7 @@ func TestMinerIsBounded(t *testing.T) {
 			for k := 0; k <= i; k++ {
 				words = append(words, fmt.Sprintf("w%c%c", 'a'+i, 'a'+k))
 			}
-			m.Add(LogLine{Service: fmt.Sprintf("s%d", i%2), Level: "warn", Line: strings.Join(words, " ") + fmt.Sprintf(" n=%d", j), TraceID: fmt.Sprint(j)})
+			m.Add(Line{Service: fmt.Sprintf("s%d", i%2), Level: "warn", Text: strings.Join(words, " ") + fmt.Sprintf(" n=%d", j), TraceID: fmt.Sprint(j)})
 			lines++
 		}
 	}
@@ -261,7 +263,7 @@ func TestMinerIsBounded(t *testing.T) {
 	}
 	// A line of a known pattern still joins it once the cap is reached.
 	before := cs[0].Count
-	m.Add(LogLine{Service: "s0", Level: "warn", Line: "waa n=9"})
+	m.Add(Line{Service: "s0", Level: "warn", Text: "waa n=9"})
 	if got := m.Clusters()[0].Count; got != before+1 {
 		t.Errorf("known pattern count %d, want %d", got, before+1)
 	}
@@ -269,11 +271,11 @@ func TestMinerIsBounded(t *testing.T) {
 
 func TestMinerBaselineNeverStartsAPattern(t *testing.T) {
 	m := NewMiner(MinerOptions{})
-	m.Add(LogLine{Level: "error", Line: "db down host=a"})
-	if m.AddBaseline(LogLine{Level: "error", Line: "something else entirely"}) {
+	m.Add(Line{Level: "error", Text: "db down host=a"})
+	if m.AddBaseline(Line{Level: "error", Text: "something else entirely"}) {
 		t.Error("AddBaseline took a line no pattern fits")
 	}
-	if !m.AddBaseline(LogLine{Level: "error", Line: "db down host=b"}) {
+	if !m.AddBaseline(Line{Level: "error", Text: "db down host=b"}) {
 		t.Error("AddBaseline refused a line of a known pattern")
 	}
 	cs := m.Clusters()
@@ -284,25 +286,31 @@ func TestMinerBaselineNeverStartsAPattern(t *testing.T) {
 }
 
 // mixedLines are the simulator's incident lines and the benchmark's formats.
-func minerTestLines(t testing.TB) []LogLine {
-	var out []LogLine
-	for _, name := range simLogPresets {
-		fx := loadSimFixture(t, name)
-		out = append(append(out, fx.incident...), fx.baseline...)
+func minerTestLines(t testing.TB) []Line {
+	var out []Line
+	now := time.Date(2026, 3, 14, 3, 20, 0, 0, time.UTC)
+	for _, p := range sim.Presets() {
+		inc, err := sim.Generate(p.Scenario, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range inc.Logs() {
+			if l.Level == LevelError || l.Level == LevelWarn {
+				out = append(out, Line{Time: l.Time, Service: l.Service, Level: l.Level, Text: l.Line, TraceID: l.TraceID})
+			}
+		}
 	}
 	return append(out, benchLines(2000)...)
 }
 
-var simLogPresets = []string{"db-region", "cache-tier", "consumer", "noise"}
-
 func TestMinePatternsIsDeterministic(t *testing.T) {
 	lines := minerTestLines(t)
-	want := MinePatterns(lines, MinerOptions{})
+	want := Mine(lines, MinerOptions{})
 	r := rand.New(rand.NewPCG(7, 7))
 	for range 3 {
 		shuffled := slices.Clone(lines)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		if got := MinePatterns(shuffled, MinerOptions{}); !reflect.DeepEqual(got, want) {
+		if got := Mine(shuffled, MinerOptions{}); !reflect.DeepEqual(got, want) {
 			t.Fatal("mining the same lines in another order gave other patterns")
 		}
 	}
@@ -321,19 +329,19 @@ func TestMinedLinesFitTheirPattern(t *testing.T) {
 		if c == nil || c == m.other {
 			continue
 		}
-		if p := c.pattern(); !NewPatternMatcher(p).Match(lines[i].Line) {
-			t.Fatalf("line %q does not fit its pattern %q", lines[i].Line, p)
+		if p := c.pattern(); !NewMatcher(p).Match(lines[i].Text) {
+			t.Fatalf("line %q does not fit its pattern %q", lines[i].Text, p)
 		}
 	}
 }
 
 func TestMinerCutsLongLines(t *testing.T) {
 	line := "level=error msg=huge body=" + strings.Repeat("x", 1<<20)
-	cs := MinePatterns([]LogLine{{Line: line}, {Line: line + "y"}}, MinerOptions{})
+	cs := Mine([]Line{{Level: LevelError, Text: line}, {Level: LevelError, Text: line + "y"}}, MinerOptions{})
 	if len(cs) != 1 || cs[0].Count != 2 {
 		t.Fatalf("clusters %+v", cs)
 	}
-	if p := cs[0].Pattern; len(p) > maxLineBytes+len(Placeholder) || !strings.HasSuffix(p, Placeholder) || !NewPatternMatcher(p).Match(line) {
+	if p := cs[0].Pattern; len(p) > maxLineBytes+len(Placeholder) || !strings.HasSuffix(p, Placeholder) || !NewMatcher(p).Match(line) {
 		t.Errorf("pattern of %d bytes ends %q", len(p), p[max(0, len(p)-20):])
 	}
 }
@@ -342,9 +350,9 @@ func TestMinerBoundsALeaf(t *testing.T) {
 	m := NewMiner(MinerOptions{MaxLeafClusters: 2})
 	for i := range 5 {
 		// Same service, level, length and leading words: one leaf.
-		m.Add(LogLine{Level: "error", Line: fmt.Sprintf("request failed alpha%c beta%c gamma%c", 'a'+i, 'a'+i, 'a'+i)})
+		m.Add(Line{Level: "error", Text: fmt.Sprintf("request failed alpha%c beta%c gamma%c", 'a'+i, 'a'+i, 'a'+i)})
 	}
-	m.Add(LogLine{Level: "error", Line: "something else"})
+	m.Add(Line{Level: "error", Text: "something else"})
 	cs := m.Clusters()
 	var got []minedWant
 	for _, c := range cs {

@@ -1,46 +1,46 @@
-package triage
+package drain
 
 import "strings"
 
-// Normalised log levels.
+// The other normalised log levels (LevelError and LevelWarn are mined).
 const (
-	levelError = "error"
-	levelWarn  = "warn"
-	levelInfo  = "info"
-	levelDebug = "debug"
+	LevelInfo  = "info"
+	LevelDebug = "debug"
 )
 
-// NormalizeLogLevel maps the spellings of a level to error, warn, info or
+// NormalizeLevel maps the spellings of a level to error, warn, info or
 // debug, and anything else, "unknown" included, to "". Fatal, critical and
 // their kin count as errors.
-func NormalizeLogLevel(s string) string {
+func NormalizeLevel(s string) string {
 	switch lowerASCII(s) {
 	case "error", "err", "eror", "fatal", "crit", "critical", "panic", "dpanic",
 		"emerg", "emergency", "alert", "severe":
-		return levelError
+		return LevelError
 	case "warn", "warning":
-		return levelWarn
+		return LevelWarn
 	case "info", "information", "informational", "notice":
-		return levelInfo
+		return LevelInfo
 	case "debug", "dbug", "trace", "fine":
-		return levelDebug
+		return LevelDebug
 	}
 	return ""
 }
 
-// logLevelOf is a line's normalised level: the one the source gave, else a
-// level field in the line, else a bare level word among its first words.
-func logLevelOf(l LogLine) string {
-	if lv := NormalizeLogLevel(l.Level); lv != "" {
+// LevelOf is a line's normalised level: the one the source gave, else a
+// level field in the text, else a bare level word among its first words.
+func LevelOf(given, text string) string {
+	if lv := NormalizeLevel(given); lv != "" {
 		return lv
 	}
-	return levelInLine(l.Line)
+	return LevelInText(text)
 }
 
 // levelScan bounds how far into a line the level is looked for.
 const levelScan = 512
 
-func levelInLine(line string) string {
+// LevelInText reads a level from a line's text alone: a level field, or a
+// bare level word among its first words; "" when it names none.
+func LevelInText(line string) string {
 	head := line[:min(len(line), levelScan)]
 	for _, f := range [...]string{"level=", "lvl=", "severity=", `"level":`, `"lvl":`, `"severity":`} {
 		for from := 0; from < len(head); {
@@ -58,7 +58,7 @@ func levelInLine(line string) string {
 			for end < len(v) && v[end] != ' ' && v[end] != '"' && v[end] != ',' && v[end] != '}' && v[end] != '\t' {
 				end++
 			}
-			if lv := NormalizeLogLevel(v[:end]); lv != "" {
+			if lv := NormalizeLevel(v[:end]); lv != "" {
 				return lv
 			}
 		}
@@ -94,16 +94,16 @@ func bareLevel(w string) string {
 	w = trimmed
 	if len(w) == 5 && (w[0] == 'E' || w[0] == 'W' || w[0] == 'F') && isDigitByte(w[1]) && isDigitByte(w[2]) && isDigitByte(w[3]) && isDigitByte(w[4]) {
 		if w[0] == 'W' {
-			return levelWarn
+			return LevelWarn
 		}
-		return levelError
+		return LevelError
 	}
 	// Lower-case words are too often prose ("error while …") to trust
 	// unless bracketed by the format; upper case and title case are levels.
 	if w == "" || (!bracketed && !(w[0] >= 'A' && w[0] <= 'Z')) {
 		return ""
 	}
-	return NormalizeLogLevel(w)
+	return NormalizeLevel(w)
 }
 
 // stripANSI drops terminal escape sequences (ESC [ … final byte).

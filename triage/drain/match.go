@@ -1,19 +1,19 @@
-package triage
+package drain
 
 import "strings"
 
-// PatternMatcher tells whether a line fits a pattern, each "<_>" standing
+// Matcher tells whether a line fits a pattern, each "<_>" standing
 // for any text, the empty text included. The literal pieces between
 // placeholders are found left to right, each at its first place: with no
 // other operator that choice is never wrong, so there is no backtracking,
 // and a match costs at most the line's length times the number of pieces.
-type PatternMatcher struct {
+type Matcher struct {
 	pieces  []string // literal text around and between the placeholders
 	literal int      // total length of the pieces
 }
 
-// NewPatternMatcher compiles pattern.
-func NewPatternMatcher(pattern string) PatternMatcher {
+// NewMatcher compiles pattern.
+func NewMatcher(pattern string) Matcher {
 	pieces := strings.Split(pattern, Placeholder)
 	// Adjacent placeholders mean no more than one.
 	out := pieces
@@ -26,7 +26,7 @@ func NewPatternMatcher(pattern string) PatternMatcher {
 		}
 		out = append(out, pieces[n-1])
 	}
-	m := PatternMatcher{pieces: out}
+	m := Matcher{pieces: out}
 	for _, p := range out {
 		m.literal += len(p)
 	}
@@ -35,10 +35,10 @@ func NewPatternMatcher(pattern string) PatternMatcher {
 
 // Literal is the number of literal bytes in the pattern: the more, the more
 // specific it is.
-func (m PatternMatcher) Literal() int { return m.literal }
+func (m Matcher) Literal() int { return m.literal }
 
 // Match reports whether line fits the pattern.
-func (m PatternMatcher) Match(line string) bool {
+func (m Matcher) Match(line string) bool {
 	if len(m.pieces) == 1 {
 		return line == m.pieces[0]
 	}
@@ -60,9 +60,9 @@ func (m PatternMatcher) Match(line string) bool {
 	return true
 }
 
-// normalizePattern folds adjacent placeholders, so that one template read
+// NormalizePattern folds adjacent placeholders, so that one template read
 // from two answers compares equal.
-func normalizePattern(p string) string {
+func NormalizePattern(p string) string {
 	for strings.Contains(p, Placeholder+Placeholder) {
 		p = strings.ReplaceAll(p, Placeholder+Placeholder, Placeholder)
 	}

@@ -1,4 +1,4 @@
-package triage
+package drain
 
 import (
 	"slices"
@@ -67,7 +67,7 @@ func TestMakeToken(t *testing.T) {
 		if !tok.maskIs(tt.mask) {
 			t.Errorf("makeToken(%q).maskIs(%q) = false", tt.word, tt.mask)
 		}
-		if !NewPatternMatcher(got).Match(tt.word) {
+		if !NewMatcher(got).Match(tt.word) {
 			t.Errorf("mask %q does not match its word %q", got, tt.word)
 		}
 	}

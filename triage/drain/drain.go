@@ -1,4 +1,4 @@
-package triage
+package drain
 
 import (
 	"strings"
@@ -29,7 +29,8 @@ type MinerOptions struct {
 	MaxSamples int // default 5
 }
 
-func (o MinerOptions) withDefaults() MinerOptions {
+// WithDefaults fills the zero fields with the defaults.
+func (o MinerOptions) WithDefaults() MinerOptions {
 	if o.MaxClusters <= 0 {
 		o.MaxClusters = 1000
 	}
@@ -79,6 +80,7 @@ type drainNode struct {
 }
 
 type drainCluster struct {
+	id              int // index in creation order; -1 for the other bucket
 	service, level  string
 	tmpl            []tmplToken
 	count, baseline int
@@ -115,34 +117,78 @@ type tmplToken struct {
 // maxOtherServices bounds the service list of the other bucket.
 const maxOtherServices = 100
 
+// Line is one log line as the miner takes it.
+type Line struct {
+	Time    time.Time
+	Service string
+	// Level is the line's normalised level: LevelError or LevelWarn lines
+	// are mined, any other level is skipped.
+	Level   string
+	Text    string
+	TraceID string
+}
+
+// The levels the miner takes.
+const (
+	LevelError = "error"
+	LevelWarn  = "warn"
+)
+
 // NewMiner returns an empty miner.
 func NewMiner(opts MinerOptions) *Miner {
-	return &Miner{opts: opts.withDefaults(), roots: map[drainRoot]*drainNode{}}
+	return &Miner{opts: opts.WithDefaults(), roots: map[drainRoot]*drainNode{}}
 }
 
 // Add mines one line of the incident window. Lines that are neither errors
 // nor warnings are skipped and Add reports false; every other line is
 // counted exactly once, in a pattern or in the other bucket.
-func (m *Miner) Add(l LogLine) bool {
+func (m *Miner) Add(l Line) bool {
 	return m.add(l, false) != nil
 }
 
 // AddBaseline counts one line of the baseline window against the patterns
 // mined so far; it never starts a pattern, since a pattern absent from the
 // incident is not reported. It reports whether a pattern took the line.
-func (m *Miner) AddBaseline(l LogLine) bool {
+func (m *Miner) AddBaseline(l Line) bool {
 	return m.add(l, true) != nil
+}
+
+// What Join reports of a line that no pattern took.
+const (
+	OtherID   = -1 // the line went to the other bucket
+	SkippedID = -2 // the line is neither an error nor a warning
+)
+
+// Join is Add, reporting which pattern took the line: its number in the
+// order patterns were started, OtherID or SkippedID.
+func (m *Miner) Join(l Line) int {
+	c := m.add(l, false)
+	if c == nil {
+		return SkippedID
+	}
+	return c.id
+}
+
+// PatternOf is the current pattern of the id Join reported.
+func (m *Miner) PatternOf(id int) string {
+	if id == OtherID {
+		return OtherPattern
+	}
+	if id < 0 || id >= len(m.clusters) {
+		return ""
+	}
+	return m.clusters[id].pattern()
 }
 
 // Len is the number of patterns mined, the other bucket aside.
 func (m *Miner) Len() int { return len(m.clusters) }
 
-func (m *Miner) add(l LogLine, baseline bool) *drainCluster {
-	level := logLevelOf(l)
-	if level != levelError && level != levelWarn {
+func (m *Miner) add(l Line, baseline bool) *drainCluster {
+	level := l.Level
+	if level != LevelError && level != LevelWarn {
 		return nil
 	}
-	m.toks = tokenizeLine(l.Line, m.opts.MaxTokens, m.toks)
+	m.toks = tokenizeLine(l.Text, m.opts.MaxTokens, m.toks)
 	root := drainRoot{service: l.Service, level: level, n: len(m.toks)}
 	c := m.search(root, m.toks)
 	switch {
@@ -151,15 +197,15 @@ func (m *Miner) add(l LogLine, baseline bool) *drainCluster {
 	case baseline:
 		return nil
 	case len(m.clusters) < m.opts.MaxClusters:
-		c = m.create(root, l.Line, m.toks)
+		c = m.create(root, l.Text, m.toks)
 	}
 	if c == nil {
 		if m.other == nil {
-			m.other = &drainCluster{level: level, services: map[string]bool{}}
+			m.other = &drainCluster{id: OtherID, level: level, services: map[string]bool{}}
 		}
 		c = m.other
-		if level == levelError {
-			c.level = levelError
+		if level == LevelError {
+			c.level = LevelError
 		}
 		if len(c.services) < maxOtherServices && !c.services[l.Service] {
 			c.services[strings.Clone(l.Service)] = true
@@ -242,7 +288,7 @@ func (m *Miner) create(root drainRoot, line string, toks []drainToken) *drainClu
 	// One copy of the line holds every word of the pattern, so the caller's
 	// buffers are not kept alive.
 	own := strings.Clone(line[:min(len(line), maxLineBytes)])
-	c := &drainCluster{service: strings.Clone(root.service), level: root.level, tmpl: make([]tmplToken, len(toks))}
+	c := &drainCluster{id: len(m.clusters), service: strings.Clone(root.service), level: root.level, tmpl: make([]tmplToken, len(toks))}
 	for i, t := range toks {
 		raw := own[t.off : t.off+len(t.raw)]
 		tt := tmplToken{text: raw, mask: raw, key: raw[:t.keyEnd], kind: t.kind, glued: t.glued}

@@ -1,4 +1,4 @@
-package triage
+package drain
 
 import (
 	"fmt"
@@ -46,40 +46,51 @@ var benchTemplates = []func(r *rand.Rand) string{
 var benchServices = []string{"payments", "checkout", "storefront", "inventory", "cart", "auth", "recommendations", "notifications"}
 
 // benchLines builds n lines, the same for every run.
-func benchLines(n int) []LogLine {
+func benchLines(n int) []Line {
 	r := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
-	out := make([]LogLine, n)
+	out := make([]Line, n)
 	for i := range out {
-		out[i] = LogLine{
+		text := benchTemplates[r.IntN(len(benchTemplates))](r)
+		out[i] = Line{
 			Time:    base.Add(time.Duration(i) * time.Millisecond),
 			Service: benchServices[r.IntN(len(benchServices))],
-			Line:    benchTemplates[r.IntN(len(benchTemplates))](r),
+			Level:   levelUnlessNamed(text),
+			Text:    text,
 			TraceID: fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64()),
 		}
 	}
 	return out
 }
 
-func BenchmarkMinePatterns100k(b *testing.B) {
+func BenchmarkMine100k(b *testing.B) {
 	lines := benchLines(100_000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		cs := MinePatterns(lines, MinerOptions{})
+		cs := Mine(lines, MinerOptions{})
 		if len(cs) == 0 {
 			b.Fatal("no patterns")
 		}
 	}
 }
 
-func BenchmarkComparePatterns100k(b *testing.B) {
+// BenchmarkCompare100k mines an incident window and counts a baseline
+// window against the same patterns.
+func BenchmarkCompare100k(b *testing.B) {
 	lines := benchLines(200_000)
 	incident, baseline := lines[:100_000], lines[100_000:]
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if ps := ComparePatterns(incident, baseline, PatternOptions{}); len(ps) == 0 {
+		m := NewMiner(MinerOptions{})
+		for _, i := range Order(incident) {
+			m.Add(incident[i])
+		}
+		for _, i := range Order(baseline) {
+			m.AddBaseline(baseline[i])
+		}
+		if len(m.Clusters()) == 0 {
 			b.Fatal("no patterns")
 		}
 	}
@@ -90,18 +101,18 @@ func BenchmarkComparePatterns100k(b *testing.B) {
 // the tree until the pattern cap.
 func BenchmarkMineUnrelatedLines100k(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
-	lines := make([]LogLine, 100_000)
+	lines := make([]Line, 100_000)
 	for i := range lines {
 		words := []string{"level=error", `msg="unexpected`}
 		for range 8 {
 			words = append(words, fmt.Sprintf("w%x", r.Uint32()))
 		}
-		lines[i] = LogLine{Service: "svc", Line: strings.Join(words, " ")}
+		lines[i] = Line{Service: "svc", Level: LevelError, Text: strings.Join(words, " ")}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if cs := MinePatterns(lines, MinerOptions{}); len(cs) == 0 {
+		if cs := Mine(lines, MinerOptions{}); len(cs) == 0 {
 			b.Fatal("no patterns")
 		}
 	}

@@ -1,11 +1,11 @@
-package triage
+package drain
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestPatternMatcher(t *testing.T) {
+func TestMatcher(t *testing.T) {
 	tests := []struct {
 		name, pattern, line string
 		want                bool
@@ -43,7 +43,7 @@ func TestPatternMatcher(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := NewPatternMatcher(tt.pattern).Match(tt.line); got != tt.want {
+			if got := NewMatcher(tt.pattern).Match(tt.line); got != tt.want {
 				t.Errorf("%q matches %q = %v, want %v", tt.pattern, tt.line, got, tt.want)
 			}
 		})
@@ -52,10 +52,10 @@ func TestPatternMatcher(t *testing.T) {
 
 // A pattern built to make a backtracking matcher explode costs this one
 // one scan per piece.
-func TestPatternMatcherHasNoBlowup(t *testing.T) {
+func TestMatcherHasNoBlowup(t *testing.T) {
 	pattern := strings.Repeat("<_>a", 200) + "<_>b"
 	line := strings.Repeat("a", 200_000)
-	m := NewPatternMatcher(pattern)
+	m := NewMatcher(pattern)
 	for range 100 {
 		if m.Match(line) {
 			t.Fatal("matched a line without the final b")
@@ -66,8 +66,8 @@ func TestPatternMatcherHasNoBlowup(t *testing.T) {
 	}
 }
 
-func TestPatternMatcherLiteral(t *testing.T) {
-	if got := NewPatternMatcher("ab<_>cd<_><_>e").Literal(); got != 5 {
+func TestMatcherLiteral(t *testing.T) {
+	if got := NewMatcher("ab<_>cd<_><_>e").Literal(); got != 5 {
 		t.Errorf("Literal() = %d, want 5", got)
 	}
 }
@@ -81,8 +81,8 @@ func TestNormalizePattern(t *testing.T) {
 		"<_<_>>":            "<_<_>>",
 		"x=<_><_><_><_>end": "x=<_>end",
 	} {
-		if got := normalizePattern(in); got != want {
-			t.Errorf("normalizePattern(%q) = %q, want %q", in, got, want)
+		if got := NormalizePattern(in); got != want {
+			t.Errorf("NormalizePattern(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

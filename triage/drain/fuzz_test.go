@@ -1,4 +1,4 @@
-package triage
+package drain
 
 import (
 	"math/rand/v2"
@@ -10,29 +10,24 @@ import (
 	"unicode/utf8"
 )
 
-// fuzzSeedLines are real lines: the simulator's, the benchmark's formats
-// and the recorded Loki patterns.
+// fuzzSeedLines are real lines: the simulator's and the benchmark's
+// formats, and patterns mined from them.
 func fuzzSeedLines(f *testing.F) []string {
 	var out []string
-	for _, name := range simLogPresets {
-		fx := loadSimFixture(f, name)
-		for i := 0; i < len(fx.incident); i += 97 {
-			out = append(out, fx.incident[i].Line)
-		}
+	lines := minerTestLines(f)
+	for i := 0; i < len(lines); i += 97 {
+		out = append(out, lines[i].Text)
 	}
-	for _, l := range benchLines(40) {
-		out = append(out, l.Line)
-	}
-	for _, p := range loadLokiPatterns(f, "loki-patterns.json") {
-		out = append(out, p.Pattern)
+	for _, c := range Mine(lines, MinerOptions{MaxClusters: 20}) {
+		out = append(out, c.Pattern)
 	}
 	return out
 }
 
-// FuzzMinePatterns mines the newline-separated lines of text: it must never
+// FuzzMine mines the newline-separated lines of text: it must never
 // panic, count every line exactly once, give every line a pattern it fits,
 // and give the same result twice.
-func FuzzMinePatterns(f *testing.F) {
+func FuzzMine(f *testing.F) {
 	seeds := fuzzSeedLines(f)
 	for i := 0; i < len(seeds); i += 3 {
 		f.Add(strings.Join(seeds[i:min(i+3, len(seeds))], "\n"), uint8(i))
@@ -43,18 +38,18 @@ func FuzzMinePatterns(f *testing.F) {
 		opts := MinerOptions{MaxClusters: 1 + int(knobs%5), MaxTokens: 2 + int(knobs/5%8), TreeDepth: 1 + int(knobs%3), MaxChildren: 1 + int(knobs%4)}
 		at := time.Date(2026, 3, 14, 3, 10, 0, 0, time.UTC)
 		raw := strings.Split(text, "\n")
-		lines := make([]LogLine, len(raw))
+		lines := make([]Line, len(raw))
 		for i, l := range raw {
-			lines[i] = LogLine{
+			lines[i] = Line{
 				Time: at.Add(time.Duration(i%7) * time.Second), Service: []string{"a", "b", ""}[i%3],
-				Level: []string{"error", "warn"}[i%2], Line: l, TraceID: []string{"t1", "", "t2", "t1"}[i%4],
+				Level: []string{LevelError, LevelWarn}[i%2], Text: l, TraceID: []string{"t1", "", "t2", "t1"}[i%4],
 			}
 		}
 		m := NewMiner(opts)
 		joined := make([]*drainCluster, len(lines))
 		for i, l := range lines {
 			if joined[i] = m.add(l, false); joined[i] == nil {
-				t.Fatalf("line %q of level %s was not counted", l.Line, l.Level)
+				t.Fatalf("line %q of level %s was not counted", l.Text, l.Level)
 			}
 		}
 		if m.Len() > opts.MaxClusters {
@@ -64,8 +59,8 @@ func FuzzMinePatterns(f *testing.F) {
 			if c == m.other {
 				continue
 			}
-			if p := c.pattern(); !NewPatternMatcher(withoutSpace(p)).Match(withoutSpace(lines[i].Line)) {
-				t.Fatalf("line %q does not fit its pattern %q", lines[i].Line, p)
+			if p := c.pattern(); !NewMatcher(withoutSpace(p)).Match(withoutSpace(lines[i].Text)) {
+				t.Fatalf("line %q does not fit its pattern %q", lines[i].Text, p)
 			}
 		}
 		cs := m.Clusters()
@@ -82,8 +77,7 @@ func FuzzMinePatterns(f *testing.F) {
 		for _, l := range lines {
 			m.AddBaseline(l)
 		}
-		a := ComparePatterns(lines, lines, PatternOptions{Miner: opts})
-		b := ComparePatterns(lines, lines, PatternOptions{Miner: opts})
+		a, b := Mine(lines, opts), Mine(lines, opts)
 		if !reflect.DeepEqual(a, b) {
 			t.Fatal("two runs disagree")
 		}
@@ -101,9 +95,9 @@ func withoutSpace(s string) string {
 	}, s)
 }
 
-// FuzzPatternMatcher checks the matcher against a regular expression and
+// FuzzMatcher checks the matcher against a regular expression and
 // against lines built by filling the placeholders.
-func FuzzPatternMatcher(f *testing.F) {
+func FuzzMatcher(f *testing.F) {
 	seeds := fuzzSeedLines(f)
 	for i, s := range seeds {
 		f.Add(s, seeds[(i+1)%len(seeds)], uint64(i))
@@ -112,7 +106,7 @@ func FuzzPatternMatcher(f *testing.F) {
 	f.Add("<_><_>x<_>", "", uint64(2))
 	f.Add("ab<_>ba", "aba", uint64(3))
 	f.Fuzz(func(t *testing.T, pattern, line string, seed uint64) {
-		m := NewPatternMatcher(pattern)
+		m := NewMatcher(pattern)
 		// The regexp works on UTF-8 text, the matcher on bytes: compare them
 		// where both are valid UTF-8, and small enough for the regexp's
 		// automaton to stay quick.

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/tui"
 )
 
 // This file is the read API the SSH console codes against. It only grows:
@@ -105,7 +104,7 @@ type Incidents interface {
 	// Events are dropped for a subscriber that does not keep up.
 	Subscribe(ctx context.Context) <-chan Event
 	// Pipeline is the dead man's switch for the console header.
-	Pipeline() tui.PipelineHealth
+	Pipeline() Heartbeat
 }
 
 // SSHMetrics are the SSH listener's metrics, registered on the daemon's

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triagectl/triage/internal/wiring"
 	"github.com/triagectl/triage/serve/store"
+	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
 )
 
@@ -284,7 +284,7 @@ func TestKill9DuringBurst(t *testing.T) {
 	}
 	for _, s := range all {
 		for _, a := range s.alerts {
-			in := store.AlertIn{Alert: wiring.AlertFromWebhookAlert(a)}
+			in := store.AlertIn{Alert: adapter.AlertFromWebhookAlert(a)}
 			if _, _, ok, err := st.AlertIncident(context.Background(), in); err != nil || !ok {
 				t.Fatalf("alert %s missing: %v", a.Fingerprint, err)
 			}

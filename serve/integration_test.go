@@ -16,8 +16,8 @@ import (
 
 	"github.com/triagectl/triage/internal/testenv"
 	"github.com/triagectl/triage/serve/store"
+	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/triage/bundle"
 )
 
 // webhookAddr is where the daemon under test listens; the test

@@ -1,10 +1,14 @@
 package serve
 
-import (
-	"time"
+import "time"
 
-	"github.com/triagectl/triage/tui"
-)
+// Heartbeat is the alert pipeline's dead man's switch.
+type Heartbeat struct {
+	// LastBeat is the Watchdog's last arrival; zero when it never came.
+	LastBeat time.Time
+	// Silent is set once no beat came for longer than the allowed gap.
+	Silent bool
+}
 
 // HasWatchdog reports whether a Watchdog is configured; without one,
 // Pipeline has nothing to say and the console should not ask.
@@ -13,13 +17,13 @@ func (s *Service) HasWatchdog() bool { return s.cfg.Watchdog.enabled() }
 // Pipeline is the dead man's switch: the Watchdog's last arrival, and
 // whether it has been silent for longer than the allowed gap (counted from
 // the daemon's start when it never came). Zero without a Watchdog.
-func (s *Service) Pipeline() tui.PipelineHealth {
+func (s *Service) Pipeline() Heartbeat {
 	if !s.HasWatchdog() {
-		return tui.PipelineHealth{}
+		return Heartbeat{}
 	}
 	s.beatMu.Lock()
 	defer s.beatMu.Unlock()
-	return tui.PipelineHealth{LastBeat: s.lastBeat, Silent: s.silentLocked()}
+	return Heartbeat{LastBeat: s.lastBeat, Silent: s.silentLocked()}
 }
 
 // silentLocked counts the gap from the daemon's start when the last beat

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/triagectl/triage/internal/wiring"
 	"github.com/triagectl/triage/serve/store"
+	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
 	"github.com/triagectl/triage/triage"
 )
@@ -149,7 +149,7 @@ func (s *Service) convert(wh *alertmanager.Webhook, now time.Time) ([]store.Aler
 			s.m.webhookAlerts.WithLabelValues("watchdog").Inc()
 			continue
 		}
-		ta := wiring.AlertFromWebhookAlert(a)
+		ta := adapter.AlertFromWebhookAlert(a)
 		if ta.Fingerprint == "" {
 			ta.Fingerprint = fingerprint(a.Labels)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/internal/config"
 )
 
@@ -26,11 +27,12 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// app is what every command shares: the loaded config and the logger.
-type app struct {
+// cli is what every command shares: the loaded config and the logger.
+type cli struct {
 	configPath string
 	debug      bool
 	cfg        *config.Loaded
+	app        *app.App // built from the config before any command runs
 	log        *slog.Logger
 	closeLog   func()
 	stdout     io.Writer
@@ -45,12 +47,15 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler), closeLog: func() {}}
+	a := &cli{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler), closeLog: func() {}}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if a.app != nil {
+		a.app.Close()
+	}
 	a.closeLog()
 	if err == nil {
 		return 0
@@ -63,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func (a *app) rootCommand() *cobra.Command {
+func (a *cli) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "triage",
 		Short: "Incident triage across Prometheus, Loki and Tempo",
@@ -95,7 +100,7 @@ and shows the verdict first with the evidence one key away.`,
 }
 
 // setup loads the config and opens the debug log, before any command runs.
-func (a *app) setup(cmd *cobra.Command) error {
+func (a *cli) setup(cmd *cobra.Command) error {
 	cfg, err := config.Load(a.configPath, cmd.Flags())
 	if err != nil {
 		return err
@@ -116,10 +121,11 @@ func (a *app) setup(cmd *cobra.Command) error {
 		a.closeLog = func() { f.Close() }
 		a.log.Info("triage starting", "version", version, "command", cmd.CommandPath(), "config", cfg.File)
 	}
+	a.app = app.New(cfg.Config, app.Options{Version: version, Log: a.log, Stdout: a.stdout, Stderr: a.stderr})
 	return nil
 }
 
-func (a *app) versionCommand() *cobra.Command {
+func (a *cli) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,13 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/triagectl/triage/internal/wiring"
-	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/internal/app"
+	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/triage/bundle"
 )
 
-func (a *app) recordCommand() *cobra.Command {
+func (a *cli) recordCommand() *cobra.Command {
 	var alertFile, fingerprint, out, title string
 	var noDrill bool
 	cmd := &cobra.Command{
@@ -41,17 +39,17 @@ answered (the bundle is written all the same: it records why).`,
 				return errors.New("-o FILE is required: where to write the bundle")
 			}
 			ctx := cmd.Context()
-			alert, err := a.resolveAlert(ctx, alertFile, fingerprint)
+			alert, err := app.ResolveAlert(ctx, a.cfg.Config, alertFile, fingerprint)
 			if err != nil {
 				return err
 			}
-			rec := wiring.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: version, Title: title, NoDrillDown: noDrill}
+			rec := app.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: version, Title: title, NoDrillDown: noDrill}
 			w, err := bundle.Create(out, rec.Header())
 			if err != nil {
 				return err
 			}
 			a.log.Info("recording", "alert", alert.Name, "fingerprint", alert.Fingerprint, "bundle", out)
-			r, runErr := wiring.Record(ctx, w, rec, nil)
+			r, runErr := app.Record(ctx, w, rec, nil)
 			if ctx.Err() != nil || r == nil {
 				w.Abort()
 				if runErr == nil {
@@ -81,32 +79,6 @@ answered (the bundle is written all the same: it records why).`,
 	cmd.Flags().StringVar(&title, "title", "", "a title for the bundle, shown when it is opened")
 	cmd.Flags().BoolVar(&noDrill, "no-drill-down", false, "record the investigation only, not the drill-down pages' requests")
 	return cmd
-}
-
-// resolveAlert reads the alert from a file or finds it in Alertmanager.
-func (a *app) resolveAlert(ctx context.Context, alertFile, fingerprint string) (triage.Alert, error) {
-	if (alertFile == "") == (fingerprint == "") {
-		return triage.Alert{}, errors.New("give exactly one of --alert-file and --fingerprint")
-	}
-	if alertFile != "" {
-		body, err := os.ReadFile(alertFile)
-		if err != nil {
-			return triage.Alert{}, err
-		}
-		alert, err := wiring.ParseAlertFile(body)
-		if err != nil {
-			return triage.Alert{}, fmt.Errorf("%s: %w", alertFile, err)
-		}
-		return alert, nil
-	}
-	if !a.cfg.Sources.Alertmanager.Configured() {
-		return triage.Alert{}, errors.New("--fingerprint needs sources.alertmanager.url")
-	}
-	am, err := alertmanager.New(a.cfg.Sources.Alertmanager)
-	if err != nil {
-		return triage.Alert{}, err
-	}
-	return wiring.AlertByFingerprint(ctx, am, fingerprint)
 }
 
 // recordSummary is the one line `triage record` prints: what was written

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/triagectl/triage/internal/demo"
+	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/sources/sourcestest"
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/triage/bundle"
 )
 
 // reportOf decodes a JSON report, without its source latencies: a replay

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/triage"
 )
 
-func (a *app) reportCommand() *cobra.Command {
+func (a *cli) reportCommand() *cobra.Command {
 	var alertFile, fingerprint, format, bundlePath string
 	var demoFlag, recorded bool
 	cmd := &cobra.Command{
@@ -19,7 +18,6 @@ func (a *app) reportCommand() *cobra.Command {
 		Short: "Investigate an alert and print the report",
 		Long: `Investigate an alert against the configured sources and print the report:
 JSON (version 1, stable for scripts) or markdown for chat and postmortems.
-
 The alert comes from a file (an Alertmanager or Grafana webhook payload, or
 Alertmanager API alerts) or from Alertmanager by fingerprint. The command
 exits 1 when no source answered; the report then says why.
@@ -33,30 +31,32 @@ bundle recorded instead of replaying it.`,
 			if format != "json" && format != "markdown" {
 				return fmt.Errorf("--format %q: expected json or markdown", format)
 			}
-			if bundlePath != "" || demoFlag {
+			ctx := cmd.Context()
+			var r *triage.Report
+			var runErr error
+			switch {
+			case bundlePath != "" || demoFlag:
 				if alertFile != "" || fingerprint != "" || (bundlePath != "" && demoFlag) {
 					return errors.New("give exactly one of --alert-file, --fingerprint, --bundle and --demo")
 				}
-				return a.reportFromBundle(cmd.Context(), bundlePath, demoFlag, recorded, format)
-			}
-			if recorded {
+				b, err := app.LoadBundle(bundlePath, demoFlag)
+				if err != nil {
+					return err
+				}
+				r, runErr = a.app.ReplayReport(ctx, b, recorded)
+			case recorded:
 				return errors.New("--recorded needs --bundle or --demo")
+			default:
+				alert, err := app.ResolveAlert(ctx, a.cfg.Config, alertFile, fingerprint)
+				if err != nil {
+					return err
+				}
+				r, runErr = a.app.Investigate(ctx, alert)
 			}
-			alert, err := a.resolveAlert(cmd.Context(), alertFile, fingerprint)
-			if err != nil {
-				return err
-			}
-			srcs, err := wiring.EngineSources(a.cfg.Config)
-			if err != nil {
-				return err
-			}
-			inv := triage.NewInvestigation(srcs, wiring.EngineOptions(a.cfg.Config), triage.REDQueries{})
-			a.log.Info("investigating", "alert", alert.Name, "fingerprint", alert.Fingerprint)
-			r, runErr := inv.Run(cmd.Context(), alert, nil)
 			if r == nil {
 				return runErr
 			}
-			if err := writeReport(a, r, format); err != nil {
+			if err := a.app.WriteReport(a.stdout, r, format); err != nil {
 				return err
 			}
 			if runErr != nil {
@@ -73,15 +73,4 @@ bundle recorded instead of replaying it.`,
 	cmd.Flags().BoolVar(&demoFlag, "demo", false, "replay the embedded demo incident")
 	cmd.Flags().BoolVar(&recorded, "recorded", false, "with --bundle or --demo: print the recorded report, without replaying")
 	return cmd
-}
-
-func writeReport(a *app, r *triage.Report, format string) error {
-	if format == "markdown" {
-		g := triage.Grafana{URL: a.cfg.Grafana.URL, Datasources: a.cfg.Grafana.Datasources}
-		return triage.WriteMarkdownWith(a.stdout, r, triage.MarkdownOptions{Grafana: g})
-	}
-	enc := json.NewEncoder(a.stdout)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
 }

@@ -7,7 +7,7 @@ import (
 	_ "embed"
 	"fmt"
 
-	"github.com/triagectl/triage/triage/bundle"
+	"github.com/triagectl/triage/sources/bundle"
 )
 
 // MaxBytes bounds the embedded bundle, compressed.

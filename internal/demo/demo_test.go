@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/internal/demo"
-	"github.com/triagectl/triage/internal/wiring"
 	"github.com/triagectl/triage/sources"
+	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/triage/bundle"
 )
 
 // The embedded demo is a complete bundle, small enough, and tells the
@@ -44,7 +44,7 @@ func TestEmbeddedDemoReplays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp, err := wiring.ReplaySources(b, bundle.ReplayOptions{Pace: true})
+	rp, err := app.ReplaySources(b, bundle.ReplayOptions{Pace: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func checkRich(t *testing.T, b *bundle.Bundle, size int) {
 	if len(r.LogPatterns) < 3 || !culpritPattern {
 		t.Errorf("%d log patterns, culprit's among them: %v", len(r.LogPatterns), culpritPattern)
 	}
-	rp, err := wiring.ReplaySources(b, bundle.ReplayOptions{})
+	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func checkRich(t *testing.T, b *bundle.Bundle, size int) {
 // checkDrillDown asks what the console's pages ask, offline.
 func checkDrillDown(t *testing.T, b *bundle.Bundle) {
 	t.Helper()
-	rp, err := wiring.ReplaySources(b, bundle.ReplayOptions{})
+	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

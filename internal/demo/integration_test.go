@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/internal/config"
 	"github.com/triagectl/triage/internal/demo"
 	"github.com/triagectl/triage/internal/testenv"
-	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/triage"
-	"github.com/triagectl/triage/triage/bundle"
 )
 
 var record = flag.Bool("record", false, "record demo.bundle against the live backends (Prometheus, Loki, Tempo, Alertmanager)")
@@ -69,17 +70,17 @@ func TestRecordDemo(t *testing.T) {
 	cfg.Sources.Tempo = si.Tempo.Config()
 	cfg.Sources.Tempo.Timeout = 30 * time.Second // searches over a fresh live store are slow on small machines
 	cfg.Sources.Alertmanager = am.Config()
-	o := wiring.EngineOptions(cfg)
+	o := app.EngineOptions(cfg)
 	o.Lookback = tr.End.Sub(tr.IncidentStart) + 10*time.Minute
 	o.SourceDeadline = 60 * time.Second
-	rec := wiring.Recording{Config: cfg, Alert: alert, Options: &o, TriageVersion: "demo", Demo: true,
+	rec := app.Recording{Config: cfg, Alert: alert, Options: &o, TriageVersion: "demo", Demo: true,
 		Title: "Demo: " + tr.AlertName + " on " + tr.AlertService}
 	var buf bytes.Buffer
 	w, err := bundle.NewWriter(&buf, rec.Header())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wiring.Record(ctx, w, rec, nil); err != nil {
+	if _, err := app.Record(ctx, w, rec, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -110,7 +111,7 @@ func waitForAlert(t *testing.T, c *alertmanager.Client, name string) triage.Aler
 			t.Fatal(err)
 		}
 		if len(alerts) > 0 {
-			return wiring.AlertFromAPI(alerts[0])
+			return adapter.AlertFromAPI(alerts[0])
 		}
 		time.Sleep(200 * time.Millisecond) // polling Alertmanager's API, bounded by the deadline
 	}

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -40,11 +39,8 @@ func TestPresetsAsDescribed(t *testing.T) {
 			if sc, err := PresetScenario(tc.name); err != nil || sc != p.Scenario {
 				t.Fatalf("PresetScenario(%q) = %+v, %v", tc.name, sc, err)
 			}
-			start := time.Now()
+			// How long generating takes is BenchmarkGeneratePresets'.
 			inc := mustGenerate(t, p.Scenario)
-			if d := time.Since(start); d > time.Second && !raceEnabled {
-				t.Errorf("generating %s took %s, want under 1s", tc.name, d)
-			}
 			gt := inc.Truth()
 			if gt.Kind != tc.kind || gt.Culprit != tc.culprit || gt.CulpritCaller != tc.caller || !slices.Equal(gt.Path, tc.path) {
 				t.Fatalf("%s incident, culprit %s via %q on %v; want %s, %s via %q on %v",

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/triagectl/triage/internal/sim"
-	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/triage"
 )
 
@@ -29,7 +29,7 @@ type Incident struct {
 
 // New indexes inc.
 func New(inc *sim.Incident) *Incident {
-	ts := wiring.ConvertTraces(inc.PTraces())
+	ts := adapter.ConvertTraces(inc.PTraces())
 	sort.SliceStable(ts, func(i, j int) bool { return traceStart(ts[i]).Before(traceStart(ts[j])) })
 	idx := make(map[string]*triage.Trace, len(ts))
 	for _, t := range ts {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/triagectl/triage/internal/testenv"
-	"github.com/triagectl/triage/internal/wiring"
+	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
@@ -38,7 +38,7 @@ func TestOverlayGoldens(t *testing.T) {
 		} {
 			t.Run(fmt.Sprintf("%s_%dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
 				c := testCommon(t, size[0], size[1])
-				c.Data.Alerts = wiring.Alerts{C: alertmanager.NewFake()}
+				c.Data.Alerts = adapter.Alerts{C: alertmanager.NewFake()}
 				app := tui.NewApp(c, Incident(c, d.Alert, r))
 				m := tuitest.Drive(t, app, tc.keys...)
 				view := m.(*tui.App).View().Content
@@ -62,7 +62,7 @@ func TestSilenceFromTheConsole(t *testing.T) {
 	alert := d.Alert
 	alert.Labels = map[string]string{"alertname": d.Alert.Name, "service": d.Alert.Labels["service"], "test": "console-silence"}
 	c := testCommon(t, 100, 30)
-	c.Data.Alerts = wiring.Alerts{C: client, CreatedBy: "console test"}
+	c.Data.Alerts = adapter.Alerts{C: client, CreatedBy: "console test"}
 	app := tui.NewApp(c, Incident(c, alert, d.Report))
 	keys := []string{"s", "backspace", "backspace", "4", "5", "m", "enter"}
 	for range len("investigating in triage") {

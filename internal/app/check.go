@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/triagectl/triage/internal/config"
+	"github.com/triagectl/triage/internal/safe"
+	"github.com/triagectl/triage/sources"
+	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/sources/loki"
+	"github.com/triagectl/triage/sources/prometheus"
+	"github.com/triagectl/triage/sources/tempo"
+)
+
+// newProber builds the client for a named source.
+func newProber(name string, cfg sources.Config) (sources.Prober, error) {
+	switch name {
+	case "prometheus":
+		return prometheus.New(cfg)
+	case "loki":
+		return loki.New(cfg)
+	case "tempo":
+		return tempo.New(cfg)
+	case "alertmanager":
+		return alertmanager.New(cfg)
+	}
+	return nil, fmt.Errorf("unknown source %q", name)
+}
+
+// ProbeResult is one row of `triage check`.
+type ProbeResult struct {
+	Name    string
+	URL     string
+	State   string // ok | failed | unconfigured
+	Version string
+	Latency time.Duration
+	Err     string
+}
+
+// Probe checks one source: ready endpoint, version, and a call that needs
+// auth. The first failure decides the row.
+func Probe(ctx context.Context, name string, cfg sources.Config) ProbeResult {
+	r := ProbeResult{Name: name, URL: cfg.URL, State: "unconfigured"}
+	if !cfg.Configured() {
+		return r
+	}
+	p, err := newProber(name, cfg)
+	if err != nil {
+		r.State, r.Err = "failed", err.Error()
+		return r
+	}
+	r.URL = p.URL()
+	start := time.Now()
+	fail := func(step string, err error) ProbeResult {
+		r.State = "failed"
+		if se, ok := sources.AsError(err); ok {
+			r.Err = step + ": " + string(se.Kind) + ": " + se.Reason()
+		} else {
+			r.Err = step + ": " + err.Error()
+		}
+		r.Latency = time.Since(start)
+		return r
+	}
+	if err := p.Ready(ctx); err != nil {
+		return fail("ready", err)
+	}
+	info, err := p.BuildInfo(ctx)
+	if err != nil {
+		return fail("version", err)
+	}
+	r.Version = info.Version
+	if r.Version == "" {
+		r.Version = "unknown"
+	}
+	if err := p.AuthCheck(ctx); err != nil {
+		return fail("auth", err)
+	}
+	r.State = "ok"
+	r.Latency = time.Since(start)
+	return r
+}
+
+// ProbeAll probes the sources concurrently: one slow source does not hold
+// up the others' answers.
+func ProbeAll(ctx context.Context, srcs []config.Named) []ProbeResult {
+	out := make([]ProbeResult, len(srcs))
+	var wg sync.WaitGroup
+	for i, s := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = Probe(ctx, s.Name, s.Config)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// WriteCheckTable prints the rows as `triage check`'s table.
+func WriteCheckTable(w io.Writer, rows []ProbeResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tURL\tSTATE\tVERSION\tLATENCY\tERROR")
+	for _, r := range rows {
+		state := map[string]string{"ok": "● ok", "failed": "✖ failed", "unconfigured": "○ unconfigured"}[r.State]
+		lat, ver, url := "-", "-", "-"
+		if r.State != "unconfigured" {
+			lat = r.Latency.Round(time.Millisecond).String()
+			url = safe.Line(r.URL)
+		}
+		if r.Version != "" {
+			ver = safe.Line(r.Version)
+		}
+		errText := "-"
+		if r.Err != "" {
+			errText = safe.Truncate(safe.Line(r.Err), 160)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, url, state, ver, lat, errText)
+	}
+	tw.Flush()
+}

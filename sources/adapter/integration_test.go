@@ -1,0 +1,161 @@
+package adapter_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/simsource"
+	"github.com/triagectl/triage/internal/testenv"
+	"github.com/triagectl/triage/sources/adapter"
+	"github.com/triagectl/triage/sources/loki"
+	"github.com/triagectl/triage/sources/prometheus"
+	"github.com/triagectl/triage/sources/tempo"
+	"github.com/triagectl/triage/triage"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// liveSources wires the real clients to the live backends. Tempo is live
+// when present; otherwise its part is served from the same generated
+// incident, so the metrics and logs paths stay live.
+func liveSources(t *testing.T, si *testenv.SimIncident) (triage.Sources, string) {
+	t.Helper()
+	var src triage.Sources
+	p, err := prometheus.New(si.Prometheus.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Metrics = adapter.Metrics{C: p}
+	l, err := loki.New(si.Loki.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Logs = adapter.Logs{C: l}
+	mode := "tempo live"
+	if si.Tempo != nil {
+		cfg := si.Tempo.Config()
+		cfg.Timeout = 30 * time.Second // searches over a fresh live store are slow on small machines
+		tc, err := tempo.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Traces = adapter.Traces{C: tc}
+	} else {
+		src.Traces = simsource.Traces{I: simsource.New(si.Incident)}
+		mode = "traces from the generated incident"
+	}
+	return src, mode
+}
+
+func liveAlert(si *testenv.SimIncident) triage.Alert {
+	tr := si.Truth
+	return triage.Alert{Name: tr.AlertName, Labels: map[string]string{"alertname": tr.AlertName, "service": tr.AlertService, "severity": "critical"},
+		StartsAt: tr.IncidentStart.Add(time.Minute), Fingerprint: "live"}
+}
+
+func liveOptions(si *testenv.SimIncident) triage.Options {
+	o := triage.DefaultOptions()
+	o.Lookback = si.Truth.End.Sub(si.Truth.IncidentStart) + 10*time.Minute
+	o.SourceDeadline = 60 * time.Second
+	return o
+}
+
+// The engine against the simulator's incident in the real backends: the
+// culprit, the users, the logs, every source ok.
+func TestLiveInvestigation(t *testing.T) {
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	si := testenv.Incident(t)
+	src, mode := liveSources(t, si)
+	t.Logf("mode: %s", mode)
+	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Sources {
+		if s.State != triage.StateOK && s.State != triage.StateSlow {
+			t.Errorf("source %s: %s %s", s.Name, s.State, s.Error)
+		}
+	}
+	if testing.Verbose() {
+		dump, _ := json.MarshalIndent(r.Sources, "", " ")
+		t.Logf("sources: %s\nwindow: %+v\ntraces: %d", dump, r.Window, len(r.Traces))
+	}
+	if len(r.Services) == 0 || r.Services[0].Name != si.Truth.Culprit || r.Services[0].Role != triage.RoleCulprit {
+		t.Fatalf("top service = %+v, want culprit %s", first(r.Services), si.Truth.Culprit)
+	}
+	truthUsers := map[string]bool{}
+	for _, u := range si.Truth.Users {
+		truthUsers[u.ID] = true
+	}
+	for _, u := range r.Users {
+		if u.Failed > 0 && !truthUsers[u.ID] {
+			t.Errorf("user %s failed in the report, not in the truth", u.ID)
+		}
+	}
+	if len(r.LogPatterns) == 0 {
+		t.Fatal("no log patterns from live Loki")
+	}
+	found := false
+	for _, p := range r.LogPatterns[:min(5, len(r.LogPatterns))] {
+		if strings.Contains(p.Pattern, "timeout acquiring connection") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("culprit's log pattern not in the top 5: %v", patterns(r))
+	}
+	if r.Impact == nil || r.Impact.FailingRatio == nil {
+		t.Errorf("failing ratio unknown with Prometheus live: %+v", r.Impact)
+	}
+	b, _ := json.MarshalIndent(r.Services[:min(4, len(r.Services))], "", " ")
+	t.Logf("services: %s", b)
+}
+
+// With Loki stopped, the report still comes, the log section is unknown
+// with Loki's reason, and the rest stands.
+func TestLiveInvestigationWithLokiDown(t *testing.T) {
+	testenv.Prometheus(t)
+	lk := testenv.Loki(t)
+	si := testenv.Incident(t)
+	src, _ := liveSources(t, si)
+	lk.Stop()
+	defer lk.Start(t)
+	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st triage.SourceStatus
+	for _, s := range r.Sources {
+		if s.Name == triage.SourceLoki {
+			st = s
+		}
+	}
+	if st.State != triage.StateFailed || st.ErrorKind != "unreachable" || !strings.Contains(st.Error, "connection refused") {
+		t.Fatalf("loki status = %+v", st)
+	}
+	if r.LogPatterns != nil {
+		t.Fatal("log patterns known with Loki down")
+	}
+	if len(r.Services) == 0 || r.Services[0].Name != si.Truth.Culprit {
+		t.Fatalf("culprit lost with Loki down: %+v", first(r.Services))
+	}
+}
+
+func first(s []triage.ServiceRank) any {
+	if len(s) == 0 {
+		return nil
+	}
+	return s[0]
+}
+
+func patterns(r *triage.Report) []string {
+	var out []string
+	for _, p := range r.LogPatterns[:min(5, len(r.LogPatterns))] {
+		out = append(out, p.Pattern)
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package sshconsole
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/triagectl/triage/serve"
+)
+
+// minBroadcastGap spaces the broadcasts: a burst of webhooks makes one
+// reload per session, not one per alert.
+const minBroadcastGap = 100 * time.Millisecond
+
+// liveSession is one open program as the broadcaster sees it: changes
+// collect in pending and a goroutine of the session delivers them, so a
+// busy program never holds up the others.
+type liveSession struct {
+	p program
+
+	mu        sync.Mutex
+	ids       map[string]bool
+	heartbeat bool
+	wake      chan struct{}
+	endReason string // set when the server ends the session
+}
+
+// program is the part of a tea.Program the broadcaster drives.
+type program interface {
+	Send(tea.Msg)
+	Quit()
+}
+
+func newLiveSession(p program) *liveSession {
+	return &liveSession{p: p, ids: map[string]bool{}, wake: make(chan struct{}, 1)}
+}
+
+func (l *liveSession) notify(ids map[string]bool, heartbeat bool) {
+	l.mu.Lock()
+	for id := range ids {
+		l.ids[id] = true
+	}
+	l.heartbeat = l.heartbeat || heartbeat
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliver sends the collected changes into the program until ctx ends.
+func (l *liveSession) deliver(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
+		}
+		l.mu.Lock()
+		msg := IncidentsChangedMsg{Heartbeat: l.heartbeat}
+		for id := range l.ids {
+			msg.IDs = append(msg.IDs, id)
+		}
+		l.ids, l.heartbeat = map[string]bool{}, false
+		l.mu.Unlock()
+		sort.Strings(msg.IDs)
+		l.p.Send(msg)
+	}
+}
+
+// end quits the program, saying why once it has left the screen.
+func (l *liveSession) end(reason string) {
+	l.mu.Lock()
+	if l.endReason == "" {
+		l.endReason = reason
+	}
+	l.mu.Unlock()
+	l.p.Quit()
+}
+
+func (l *liveSession) reason() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.endReason
+}
+
+// broadcast follows the store's events until ctx ends and hands them to
+// every open session. Events that arrived meanwhile are merged into one.
+func (s *Server) broadcast(ctx context.Context) {
+	events := s.store.Subscribe(ctx)
+	for {
+		var ev serve.Event
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok = <-events:
+			if !ok {
+				return
+			}
+		}
+		ids, heartbeat := map[string]bool{}, false
+		add := func(ev serve.Event) {
+			if ev.Kind == serve.EventHeartbeat || ev.IncidentID == "" {
+				heartbeat = true
+				return
+			}
+			ids[ev.IncidentID] = true
+		}
+		add(ev)
+	drain:
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					break drain
+				}
+				add(ev)
+			default:
+				break drain
+			}
+		}
+		for _, l := range s.openSessions() {
+			l.notify(ids, heartbeat)
+		}
+		t := time.NewTimer(minBroadcastGap)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}

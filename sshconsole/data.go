@@ -5,8 +5,11 @@ import (
 	"sync"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/triagectl/triage/serve"
 	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
 	"github.com/triagectl/triage/tui/verdict"
 )
 
@@ -37,13 +40,64 @@ const readTimeout = 2 * time.Second
 type sessionData struct {
 	store Store
 
-	mu      sync.Mutex
-	byKey   map[string]serve.Incident // list entries, without reports
-	reports map[string]serve.Incident // by incident id, with their report
+	mu       sync.Mutex
+	byKey    map[string]serve.Incident // list entries, without reports
+	reports  map[string]serve.Incident // by incident id, with their report
+	followed map[string]followed       // incidents opened, by id
+}
+
+// followed is an incident the session opened: its verdict page is told
+// of newer reports.
+type followed struct {
+	alert triage.Alert // as the page knows it (the list's key as fingerprint)
+	shown time.Time    // when the report it shows was stored; zero for none
 }
 
 func newSessionData(store Store) *sessionData {
-	return &sessionData{store: store, byKey: map[string]serve.Incident{}, reports: map[string]serve.Incident{}}
+	return &sessionData{store: store, byKey: map[string]serve.Incident{}, reports: map[string]serve.Incident{},
+		followed: map[string]followed{}}
+}
+
+// follow records that a verdict page opened alert, showing rep.
+func (d *sessionData) follow(a triage.Alert, rep *triage.Report) {
+	id := d.incidentID(a)
+	if id == "" {
+		return
+	}
+	shown := d.reportAt(id, rep)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f, ok := d.followed[id]; ok && f.shown.After(shown) {
+		shown = f.shown
+	}
+	d.followed[id] = followed{alert: a, shown: shown}
+}
+
+// newerReports reads the followed incidents among ids and returns a
+// message for each whose report is newer than the one its page shows.
+func (d *sessionData) newerReports(ctx context.Context, ids []string) []tea.Msg {
+	var out []tea.Msg
+	for _, id := range ids {
+		d.mu.Lock()
+		f, ok := d.followed[id]
+		d.mu.Unlock()
+		if !ok {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, readTimeout)
+		in, err := d.store.Incident(rctx, id)
+		cancel()
+		if err != nil || in.Report == nil || !in.ReportAt.After(f.shown) {
+			continue
+		}
+		d.remember(in)
+		d.mu.Lock()
+		f.shown = in.ReportAt
+		d.followed[id] = f
+		d.mu.Unlock()
+		out = append(out, tui.ReportMsg{Fingerprint: f.alert.Fingerprint, StartsAt: f.alert.StartsAt, Report: in.Report})
+	}
+	return out
 }
 
 // listKey is the fingerprint the list keys an incident's row by. Two

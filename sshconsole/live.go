@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/serve"
+	"github.com/triagectl/triage/tui"
 )
 
 // minBroadcastGap spaces the broadcasts: a burst of webhooks makes one
@@ -19,7 +20,8 @@ const minBroadcastGap = 100 * time.Millisecond
 // collect in pending and a goroutine of the session delivers them, so a
 // busy program never holds up the others.
 type liveSession struct {
-	p program
+	p    program
+	data *sessionData // the incidents the session follows
 
 	mu        sync.Mutex
 	ids       map[string]bool
@@ -34,8 +36,8 @@ type program interface {
 	Quit()
 }
 
-func newLiveSession(p program) *liveSession {
-	return &liveSession{p: p, ids: map[string]bool{}, wake: make(chan struct{}, 1)}
+func newLiveSession(p program, data *sessionData) *liveSession {
+	return &liveSession{p: p, data: data, ids: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
 func (l *liveSession) notify(ids map[string]bool, heartbeat bool) {
@@ -60,7 +62,7 @@ func (l *liveSession) deliver(ctx context.Context) {
 		case <-l.wake:
 		}
 		l.mu.Lock()
-		msg := IncidentsChangedMsg{Heartbeat: l.heartbeat}
+		msg := tui.IncidentsChangedMsg{Heartbeat: l.heartbeat}
 		for id := range l.ids {
 			msg.IDs = append(msg.IDs, id)
 		}
@@ -68,6 +70,13 @@ func (l *liveSession) deliver(ctx context.Context) {
 		l.mu.Unlock()
 		sort.Strings(msg.IDs)
 		l.p.Send(msg)
+		if l.data != nil {
+			// Newer reports of the incidents the session opened: read here,
+			// off the program's loop, and handed to their verdict pages.
+			for _, r := range l.data.newerReports(ctx, msg.IDs) {
+				l.p.Send(r)
+			}
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package sshconsole
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,7 +109,7 @@ func TestListFollowsTheStore(t *testing.T) {
 		Alert: triage.Alert{Name: "QueueBacklog", StartsAt: tuitest.Now, Fingerprint: "9ueue", Labels: map[string]string{"service": "orders"}}}
 	store.put(fresh, serve.EventIncidentNew)
 
-	m, cmd := m.Update(IncidentsChangedMsg{IDs: []string{"inc-new", idDisk}})
+	m, cmd := m.Update(tui.IncidentsChangedMsg{IDs: []string{"inc-new", idDisk}})
 	m = tuitest.Run(m, cmd)
 	scr := screen(m)
 	if row := selectedRow(scr); !strings.Contains(row, "DiskFilling") || !strings.Contains(row, "✓ ready") {
@@ -119,7 +120,7 @@ func TestListFollowsTheStore(t *testing.T) {
 	}
 
 	// A heartbeat alone reloads nothing.
-	if _, cmd := m.Update(IncidentsChangedMsg{Heartbeat: true}); cmd != nil {
+	if _, cmd := m.Update(tui.IncidentsChangedMsg{Heartbeat: true}); cmd != nil {
 		t.Error("a heartbeat made the list reload")
 	}
 }
@@ -132,6 +133,19 @@ func oldReport(t *testing.T) *triage.Report {
 	imp.Culprit = "old-culprit"
 	r.Impact, r.Traces = &imp, nil
 	return &r
+}
+
+// changed tells the program of changed incidents as a live session does:
+// the news, then the newer reports of the incidents the session follows.
+func changed(t *testing.T, m tea.Model, data *sessionData, ids ...string) tea.Model {
+	t.Helper()
+	m, cmd := m.Update(tui.IncidentsChangedMsg{IDs: ids})
+	m = tuitest.Run(m, cmd)
+	for _, r := range data.newerReports(t.Context(), ids) {
+		m, cmd = m.Update(r)
+		m = tuitest.Run(m, cmd)
+	}
+	return m
 }
 
 func TestVerdictSwapsInTheNewerReport(t *testing.T) {
@@ -151,8 +165,7 @@ func TestVerdictSwapsInTheNewerReport(t *testing.T) {
 
 	// Another incident's change reads nothing.
 	reads := store.reads.Load()
-	m, cmd := m.Update(IncidentsChangedMsg{IDs: []string{idDisk}})
-	m = tuitest.Run(m, cmd)
+	m = changed(t, m, data, idDisk)
 	if store.reads.Load() != reads {
 		t.Error("the verdict read the store for another incident's change")
 	}
@@ -162,8 +175,7 @@ func TestVerdictSwapsInTheNewerReport(t *testing.T) {
 	newer := inc[0]
 	newer.Report, newer.ReportAt = fx.Report, tuitest.Now
 	store.put(newer, serve.EventPrewarmReady)
-	m, cmd = m.Update(IncidentsChangedMsg{IDs: []string{idCheckout}})
-	m = tuitest.Run(m, cmd)
+	m = changed(t, m, data, idCheckout)
 	if scr := screen(m); !strings.Contains(scr, "old-culprit") {
 		t.Fatalf("the report changed under a filter being typed\n%s", scr)
 	}
@@ -179,14 +191,14 @@ func TestVerdictSwapsInTheNewerReport(t *testing.T) {
 	// The same report again changes nothing.
 	app := m.(*tui.App)
 	before := app.Top().(tui.Incident).Report()
-	m, cmd = m.Update(IncidentsChangedMsg{IDs: []string{idCheckout}})
-	m = tuitest.Run(m, cmd)
+	m = changed(t, m, data, idCheckout)
 	if m.(*tui.App).Top().(tui.Incident).Report() != before {
 		t.Error("an event without a newer report rebuilt the verdict")
 	}
 
-	// esc goes back to the list the session opened over.
-	m = tuitest.Drive(t, m, "esc")
+	// The swap kept the page, its filter included: esc clears the filter,
+	// then goes back to the list the session opened over.
+	m = tuitest.Drive(t, m, "esc", "esc")
 	if scr := screen(m); !strings.Contains(scr, "INCIDENTS") || !strings.Contains(selectedRow(scr), fx.Alert.Name) {
 		t.Errorf("esc did not go back to the incident list\n%s", scr)
 	}
@@ -234,14 +246,16 @@ func assertHarmless(t *testing.T, what, s string) {
 // recorder is a program that records what the broadcaster sends.
 type recorder struct {
 	mu   sync.Mutex
-	msgs []IncidentsChangedMsg
+	msgs []tui.IncidentsChangedMsg
 	quit int
 	got  chan struct{}
 }
 
 func (r *recorder) Send(m tea.Msg) {
 	r.mu.Lock()
-	r.msgs = append(r.msgs, m.(IncidentsChangedMsg))
+	if m, ok := m.(tui.IncidentsChangedMsg); ok {
+		r.msgs = append(r.msgs, m)
+	}
 	r.mu.Unlock()
 	r.got <- struct{}{}
 }
@@ -256,7 +270,7 @@ func TestBroadcastReachesEverySession(t *testing.T) {
 	var recs []*recorder
 	for range 3 {
 		r := &recorder{got: make(chan struct{}, 8)}
-		l := newLiveSession(r)
+		l := newLiveSession(r, nil)
 		if !s.register(l) {
 			t.Fatal("register refused")
 		}
@@ -280,7 +294,7 @@ func TestBroadcastReachesEverySession(t *testing.T) {
 			t.Fatalf("session %d got nothing", i)
 		}
 		r.mu.Lock()
-		if m := r.msgs[0]; !m.Has(idDisk) || m.Heartbeat {
+		if m := r.msgs[0]; !slices.Contains(m.IDs, idDisk) || m.Heartbeat {
 			t.Errorf("session %d got %+v, want %s", i, m, idDisk)
 		}
 		r.mu.Unlock()
@@ -295,7 +309,7 @@ func TestBroadcastReachesEverySession(t *testing.T) {
 
 func TestLiveSessionMergesPendingChanges(t *testing.T) {
 	r := &recorder{got: make(chan struct{}, 8)}
-	l := newLiveSession(r)
+	l := newLiveSession(r, nil)
 	// Nothing delivers yet: changes pile up and leave as one message.
 	l.notify(map[string]bool{"a": true}, false)
 	l.notify(map[string]bool{"b": true, "a": true}, true)

@@ -69,7 +69,7 @@ func (s *Server) runSession(sess charmssh.Session) {
 		tea.WithoutSignalHandler(),
 		tea.WithFilter(idle.filter))
 	p := tea.NewProgram(model, opts...)
-	live := newLiveSession(p)
+	live := newLiveSession(p, data)
 	if !s.register(live) {
 		fail(sess, "the server is shutting down")
 		return
@@ -136,8 +136,9 @@ func sessionCommon(ctx context.Context, o console.Options, store Store, data *se
 	}
 	open := c.Nav.Verdict
 	c.Nav.Verdict = func(a triage.Alert, rep *triage.Report) tui.PageFunc {
-		id := data.incidentID(a)
-		return liveVerdict(store, id, rep, data.reportAt(id, rep), func(r *triage.Report) tui.PageFunc { return open(a, r) })
+		// The session follows this incident's pre-warms from now on.
+		data.follow(a, rep)
+		return open(a, rep)
 	}
 	return c, nil
 }
@@ -151,8 +152,9 @@ func openList(ctx context.Context, c *tui.Common, data *sessionData) tea.Model {
 	if err == nil {
 		go data.prefetch(ctx, ahead)
 	}
-	list := verdict.NewListOf(c, alerts, data.listOptions(ctx))
-	return tui.NewApp(c, liveList(list, err == nil))
+	opts := data.listOptions(ctx)
+	opts.Loaded = err == nil
+	return tui.NewApp(c, verdict.NewListOf(c, alerts, opts))
 }
 
 // openIncident is `ssh host <id>`: the incident's verdict over the list.
@@ -164,7 +166,7 @@ func openIncident(ctx context.Context, c *tui.Common, data *sessionData, id stri
 	case err != nil:
 		return nil, fmt.Errorf("reading incident %q: %s", tui.Fit(id, 64), tui.Fit(err.Error(), 200))
 	}
-	app := tui.NewApp(c, liveList(verdict.NewListOf(c, nil, data.listOptions(ctx)), false))
+	app := tui.NewApp(c, verdict.NewListOf(c, nil, data.listOptions(ctx)))
 	_, first := app.Update(tui.PushMsg{New: c.Nav.Verdict(in.Alert, in.Report)})
 	return startModel{App: app, first: first}, nil
 }

@@ -17,7 +17,9 @@ import (
 type App struct {
 	c       *Common
 	stack   []Page
+	ids     []PageID
 	cancels []context.CancelFunc
+	lastID  PageID
 
 	status   StatusMsg
 	help     bool
@@ -48,10 +50,12 @@ func (a *App) Root() Page { return a.stack[0] }
 func (a *App) Depth() int { return len(a.stack) }
 
 func (a *App) push(f PageFunc) tea.Cmd {
-	ctx, cancel := context.WithCancel(a.c.Ctx)
+	a.lastID++
+	ctx, cancel := context.WithCancel(withPageID(a.c.Ctx, a.lastID))
 	p := f(ctx)
 	p.SetSize(a.pageSize())
 	a.stack = append(a.stack, p)
+	a.ids = append(a.ids, a.lastID)
 	a.cancels = append(a.cancels, cancel)
 	return p.Init()
 }
@@ -62,7 +66,7 @@ func (a *App) pop() {
 	}
 	n := len(a.stack) - 1
 	a.cancels[n]()
-	a.stack, a.cancels = a.stack[:n], a.cancels[:n]
+	a.stack, a.ids, a.cancels = a.stack[:n], a.ids[:n], a.cancels[:n]
 	a.Top().SetSize(a.pageSize())
 }
 
@@ -84,8 +88,9 @@ func (a *App) nearestIncident() (Incident, int) {
 }
 
 // Update routes a message: app keys first, then the overlays, then the top
-// page. Results of async work go to every page: each drops what is not its
-// own (stale request ids).
+// page. An async result goes to the page that asked, wherever it is in the
+// stack (and nowhere once that page is gone); news every page may care
+// about goes to all of them; anything else to the top page.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -109,15 +114,29 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	}
-	// Anything else is a page's async result: every page sees it, so a
-	// page below the top still completes its load.
-	var cmds []tea.Cmd
-	for i, p := range a.stack {
-		np, cmd := p.Update(msg)
-		a.stack[i] = np
-		cmds = append(cmds, cmd)
+	switch m := msg.(type) {
+	case Routed:
+		for i, id := range a.ids {
+			if id == m.RoutedTo() {
+				return a, a.toPage(i, msg)
+			}
+		}
+		return a, nil
+	case Broadcast:
+		var cmds []tea.Cmd
+		for i := range a.stack {
+			cmds = append(cmds, a.toPage(i, msg))
+		}
+		return a, tea.Batch(cmds...)
 	}
-	return a, tea.Batch(cmds...)
+	return a, a.toTop(msg)
+}
+
+// toPage hands msg to the i-th page of the stack.
+func (a *App) toPage(i int, msg tea.Msg) tea.Cmd {
+	p, cmd := a.stack[i].Update(msg)
+	a.stack[i] = p
+	return cmd
 }
 
 func (a *App) closeOverlays() {
@@ -192,12 +211,7 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	return a.toTop(k)
 }
 
-func (a *App) toTop(msg tea.Msg) tea.Cmd {
-	n := len(a.stack) - 1
-	p, cmd := a.stack[n].Update(msg)
-	a.stack[n] = p
-	return cmd
-}
+func (a *App) toTop(msg tea.Msg) tea.Cmd { return a.toPage(len(a.stack)-1, msg) }
 
 // copyCmd copies through OSC 52, which reaches the local clipboard over
 // SSH too.

@@ -18,6 +18,8 @@ type KeyMap struct {
 	Traces, Logs, Users, Services           key.Binding
 	Silence, Copy, Open, Refresh, Export    key.Binding
 	Tab, Wrap, Toggle                       key.Binding
+	// The filter prompt's own keys: apply, clear, delete a character.
+	FilterApply, FilterClear, FilterDelete key.Binding
 }
 
 // DefaultKeyMap follows k9s habits.
@@ -54,6 +56,10 @@ func DefaultKeyMap() *KeyMap {
 		Tab:       b("tab", "next section", "tab"),
 		Wrap:      b("w", "wrap", "w"),
 		Toggle:    b("space", "fold", "space"),
+
+		FilterApply:  b("enter", "apply the filter", "enter"),
+		FilterClear:  b("esc", "clear the filter", "esc"),
+		FilterDelete: b("backspace", "delete a character", "backspace", "ctrl+h"),
 	}
 }
 
@@ -66,6 +72,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"traces": &k.Traces, "logs": &k.Logs, "users": &k.Users, "services": &k.Services,
 		"silence": &k.Silence, "copy": &k.Copy, "open": &k.Open, "refresh": &k.Refresh, "export": &k.Export,
 		"tab": &k.Tab, "wrap": &k.Wrap, "toggle": &k.Toggle,
+		"filter_apply": &k.FilterApply, "filter_clear": &k.FilterClear, "filter_delete": &k.FilterDelete,
 	}
 }
 

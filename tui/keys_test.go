@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/triagectl/triage/themes"
 )
 
 func TestRemap(t *testing.T) {
@@ -24,5 +25,40 @@ func TestRemap(t *testing.T) {
 		if err := DefaultKeyMap().Remap(bad); err == nil || !strings.Contains(err.Error(), "keys.") {
 			t.Errorf("Remap(%v) = %v, want an error naming the key", bad, err)
 		}
+	}
+}
+
+// The filter prompt's own keys are remapped like any other: a list's
+// filter applies on the remapped key, clears on the other, and the old
+// keys are then text.
+func TestRemapFilterKeys(t *testing.T) {
+	c := NewCommon(t.Context(), themes.Mono(), Data{})
+	if err := c.Keys.Remap(map[string]string{"filter_apply": "ctrl+j", "filter_clear": "ctrl+g", "filter_delete": "ctrl+d"}); err != nil {
+		t.Fatal(err)
+	}
+	l := NewList(c, Column{Title: "name"})
+	l.SetSize(40, 10)
+	l.SetRows([]Row{{Cells: []string{"payments"}, Key: "p"}, {Cells: []string{"checkout"}, Key: "c"}})
+	press := func(msgs ...tea.KeyPressMsg) {
+		for _, m := range msgs {
+			l.Update(m)
+		}
+	}
+	text := func(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: rune(s[0]), Text: s} }
+	press(text("/"), text("p"), text("a"), text("y"), tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
+	if got := l.Filter(); got != "pa" {
+		t.Fatalf("filter %q after p, a, y and the remapped delete; want pa", got)
+	}
+	press(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if !l.Filtering() || l.Filter() != "pa" {
+		t.Fatalf("enter is no longer the apply key, yet it ended the prompt (filter %q)", l.Filter())
+	}
+	press(tea.KeyPressMsg{Code: 'j', Mod: tea.ModCtrl})
+	if l.Filtering() || l.Len() != 1 {
+		t.Fatalf("the remapped apply key: filtering %v, %d rows", l.Filtering(), l.Len())
+	}
+	press(text("/"), tea.KeyPressMsg{Code: 'g', Mod: tea.ModCtrl})
+	if l.Filtering() || l.Filter() != "" || l.Len() != 2 {
+		t.Fatalf("the remapped clear key: filtering %v, filter %q", l.Filtering(), l.Filter())
 	}
 }

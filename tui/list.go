@@ -39,18 +39,15 @@ type List struct {
 	Columns []Column
 	rows    []Row
 	shown   []int // indexes into rows that pass the filter
-	cursor  int   // index into shown
-	offset  int
+	cur     Cursor
 	width   int
 	height  int
-
-	filter    string
-	filtering bool
+	filter  FilterInput
 }
 
 // NewList builds an empty list.
 func NewList(c *Common, cols ...Column) *List {
-	return &List{c: c, Columns: cols}
+	return &List{c: c, Columns: cols, filter: NewFilterInput(c.Keys)}
 }
 
 // SetRows replaces the rows, keeping the cursor on the same key if it is
@@ -64,7 +61,7 @@ func (l *List) SetRows(rows []Row) {
 	l.refilter()
 	for i, idx := range l.shown {
 		if cur != "" && l.rows[idx].Key == cur {
-			l.cursor = i
+			l.cur.Pos = i
 		}
 	}
 	l.clamp()
@@ -75,35 +72,34 @@ func (l *List) Len() int { return len(l.shown) }
 
 // Selected is the row under the cursor.
 func (l *List) Selected() (Row, bool) {
-	if l.cursor < 0 || l.cursor >= len(l.shown) {
+	if l.cur.Pos < 0 || l.cur.Pos >= len(l.shown) {
 		return Row{}, false
 	}
-	return l.rows[l.shown[l.cursor]], true
+	return l.rows[l.shown[l.cur.Pos]], true
 }
 
 // Cursor is the cursor's position among the rows shown.
-func (l *List) Cursor() int { return l.cursor }
+func (l *List) Cursor() int { return l.cur.Pos }
 
 // SetSize sets the list's area, header included.
 func (l *List) SetSize(w, h int) { l.width, l.height = w, h; l.clamp() }
 
 // Filtering reports whether the filter prompt has the keys.
-func (l *List) Filtering() bool { return l.filtering }
+func (l *List) Filtering() bool { return l.filter.Editing() }
 
 // Filter is the applied filter.
-func (l *List) Filter() string { return l.filter }
+func (l *List) Filter() string { return l.filter.Value() }
 
 // ClearFilter drops the filter; it reports whether there was one.
 func (l *List) ClearFilter() bool {
-	had := l.filter != "" || l.filtering
-	l.filter, l.filtering = "", false
+	had := l.filter.Clear()
 	l.refilter()
 	return had
 }
 
 func (l *List) refilter() {
 	l.shown = l.shown[:0]
-	f := strings.ToLower(l.filter)
+	f := strings.ToLower(l.filter.Value())
 	for i, r := range l.rows {
 		if f == "" || strings.Contains(strings.ToLower(strings.Join(r.Cells, " ")), f) {
 			l.shown = append(l.shown, i)
@@ -114,65 +110,32 @@ func (l *List) refilter() {
 
 func (l *List) bodyHeight() int {
 	h := l.height - 1 // column titles
-	if l.filtering || l.filter != "" {
+	if l.filter.Active() {
 		h--
 	}
 	return max(h, 1)
 }
 
-func (l *List) clamp() {
-	l.cursor = min(max(l.cursor, 0), max(len(l.shown)-1, 0))
-	bh := l.bodyHeight()
-	if l.cursor < l.offset {
-		l.offset = l.cursor
-	}
-	if l.cursor >= l.offset+bh {
-		l.offset = l.cursor - bh + 1
-	}
-	l.offset = max(min(l.offset, len(l.shown)-bh), 0)
-}
+func (l *List) clamp() { l.cur.Clamp(len(l.shown), l.bodyHeight()) }
 
 // Update moves the cursor and edits the filter. It reports whether it used
 // the message.
 func (l *List) Update(msg tea.Msg) bool {
+	if used, changed := l.filter.Update(msg); used {
+		if changed {
+			l.refilter()
+		}
+		l.clamp()
+		return true
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return false
 	}
-	keys := l.c.Keys
-	if l.filtering {
-		switch k.String() {
-		case "enter":
-			l.filtering = false
-		case "esc":
-			l.ClearFilter()
-		case "backspace":
-			if r := []rune(l.filter); len(r) > 0 {
-				l.filter = string(r[:len(r)-1])
-			}
-		default:
-			if k.Text != "" {
-				l.filter += k.Text
-			}
-		}
-		l.refilter()
-		return true
-	}
 	switch {
-	case key.Matches(k, keys.Up):
-		l.cursor--
-	case key.Matches(k, keys.Down):
-		l.cursor++
-	case key.Matches(k, keys.PageUp):
-		l.cursor -= l.bodyHeight()
-	case key.Matches(k, keys.PageDown):
-		l.cursor += l.bodyHeight()
-	case key.Matches(k, keys.Top):
-		l.cursor = 0
-	case key.Matches(k, keys.Bottom):
-		l.cursor = len(l.shown) - 1
-	case key.Matches(k, keys.Filter):
-		l.filtering = true
+	case l.cur.Move(l.c.Keys, k, len(l.shown), l.bodyHeight()):
+	case key.Matches(k, l.c.Keys.Filter):
+		l.filter.Start()
 	default:
 		return false
 	}
@@ -208,7 +171,7 @@ func (l *List) View() string {
 	}
 	b.WriteString(s.Faint.Render(ansi.Truncate(" "+strings.Join(title, " "), l.width, "…")))
 	bh := l.bodyHeight()
-	for i := l.offset; i < min(l.offset+bh, len(l.shown)); i++ {
+	for i := l.cur.Offset; i < min(l.cur.Offset+bh, len(l.shown)); i++ {
 		r := l.rows[l.shown[i]]
 		var cells []string
 		for j := range l.Columns {
@@ -223,7 +186,7 @@ func (l *List) View() string {
 			cells = append(cells, cell(v, w[j], l.Columns[j].Right))
 		}
 		line := " " + strings.Join(cells, " ")
-		if i == l.cursor {
+		if i == l.cur.Pos {
 			line = s.Selected.Render("▸" + ansi.Strip(line[1:]))
 		} else if r.Style != nil {
 			line = r.Style.Render(line)
@@ -232,20 +195,15 @@ func (l *List) View() string {
 	}
 	if len(l.shown) == 0 {
 		msg := "  (no rows)"
-		if l.filter != "" {
-			msg = "  no rows match " + safe.Line(l.filter) + " — esc clears the filter"
+		if l.filter.Value() != "" {
+			msg = "  no rows match " + safe.Line(l.filter.Value()) + " — esc clears the filter"
 		}
 		b.WriteString("\n" + s.Faint.Render(ansi.Truncate(msg, l.width, "…")))
 	}
-	if l.filtering || l.filter != "" {
-		cursor := ""
-		if l.filtering {
-			cursor = "█"
-		}
-		pad := bh - max(min(len(l.shown)-l.offset, bh), 1)
+	if l.filter.Active() {
+		pad := bh - max(min(len(l.shown)-l.cur.Offset, bh), 1)
 		b.WriteString(strings.Repeat("\n", pad+1))
-		b.WriteString(s.Accent.Render("/") + safe.Line(l.filter) + cursor +
-			s.Faint.Render(" "+itoa(len(l.shown))+"/"+itoa(len(l.rows))))
+		b.WriteString(l.filter.Prompt(s, l.width-12) + s.Faint.Render(" "+itoa(len(l.shown))+"/"+itoa(len(l.rows))))
 	}
 	return b.String()
 }

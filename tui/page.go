@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -82,3 +83,28 @@ type Commander interface {
 	Commands() []string
 	RunCommand(name string) (tea.Cmd, bool)
 }
+
+// IncidentsChangedMsg is news from the daemon: its incidents changed (a
+// pre-warm finished, an alert arrived or resolved). It carries no data:
+// pages read the store again, so a session that missed some news still
+// converges.
+type IncidentsChangedMsg struct {
+	// IDs are the incidents that changed, sorted.
+	IDs []string
+	// Heartbeat is set when the alert pipeline's heartbeat changed.
+	Heartbeat bool
+}
+
+// Broadcast: every page of the stack is told.
+func (IncidentsChangedMsg) Broadcast() {}
+
+// ReportMsg is news of a newer report for an incident: the verdict page
+// showing that alert (its fingerprint and start) swaps it in.
+type ReportMsg struct {
+	Fingerprint string
+	StartsAt    time.Time
+	Report      *triage.Report
+}
+
+// Broadcast: every page of the stack is told.
+func (ReportMsg) Broadcast() {}

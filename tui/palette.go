@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -12,19 +13,21 @@ import (
 // stack's pages know.
 type palette struct {
 	c        *Common
-	input    string
+	input    FilterInput
 	commands []string
 	choice   int
 }
 
 func newPalette(c *Common, commands []string) *palette {
-	return &palette{c: c, commands: commands}
+	p := &palette{c: c, commands: commands, input: NewFilterInput(c.Keys)}
+	p.input.Start()
+	return p
 }
 
 // matches lists the commands that start with the input, then those that
 // contain it.
 func (p *palette) matches() []string {
-	in := strings.ToLower(strings.TrimSpace(p.input))
+	in := strings.ToLower(strings.TrimSpace(p.input.Value()))
 	var pre, sub []string
 	for _, c := range p.commands {
 		switch {
@@ -52,7 +55,9 @@ func (p *palette) View(w int) string {
 	if len(m) == 0 {
 		line1 = s.Unknown.Render(" no such command")
 	}
-	line2 := s.Accent.Render(":") + Fit(p.input, w-3) + "█" + s.Faint.Render("  tab completes · enter runs · esc closes")
+	keys := p.c.Keys
+	line2 := s.Accent.Render(":") + strings.TrimPrefix(ansi.Strip(p.input.Prompt(s, w-3)), "/") +
+		s.Faint.Render("  "+keys.Tab.Help().Key+" completes · "+keys.FilterApply.Help().Key+" runs · "+keys.FilterClear.Help().Key+" closes")
 	return ansi.Truncate(line1, w, "…") + "\n" + ansi.Truncate(line2, w, "…")
 }
 
@@ -78,33 +83,30 @@ func (a *App) commands() []string {
 }
 
 func (a *App) paletteKey(k tea.KeyPressMsg) tea.Cmd {
-	p := a.palette
-	switch k.String() {
-	case "esc":
+	p, keys := a.palette, a.c.Keys
+	switch {
+	case key.Matches(k, keys.FilterClear):
 		a.palette = nil
-	case "tab":
+	case key.Matches(k, keys.Tab):
 		if m := p.matches(); len(m) > 0 {
-			p.input, p.choice = m[min(p.choice, len(m)-1)], 0
+			p.input.Set(m[min(p.choice, len(m)-1)])
+			p.input.Start()
+			p.choice = 0
 		}
-	case "up", "shift+tab":
+	case k.String() == "up" || k.String() == "shift+tab":
 		p.choice = max(p.choice-1, 0)
-	case "down":
+	case k.String() == "down":
 		p.choice = min(p.choice+1, max(len(p.matches())-1, 0))
-	case "backspace":
-		if r := []rune(p.input); len(r) > 0 {
-			p.input, p.choice = string(r[:len(r)-1]), 0
-		}
-	case "enter":
+	case key.Matches(k, keys.FilterApply):
 		m := p.matches()
 		a.palette = nil
-		name := strings.TrimSpace(p.input)
+		name := strings.TrimSpace(p.input.Value())
 		if len(m) > 0 && !contains(m, name) {
 			name = m[min(p.choice, len(m)-1)]
 		}
 		return a.runCommand(name)
 	default:
-		if k.Text != "" {
-			p.input += k.Text
+		if _, changed := p.input.Update(k); changed {
 			p.choice = 0
 		}
 	}

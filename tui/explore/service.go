@@ -3,10 +3,8 @@ package explore
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/triage"
@@ -41,10 +39,7 @@ type servicePage struct {
 
 	// metricsWhy, when set, is why no query can run (no source, no window).
 	metricsWhy string
-	seq        int
-	loading    bool
-	showSpin   bool
-	spin       spinner.Model
+	load       *tui.Load
 	metrics    *metricsResult
 }
 
@@ -54,8 +49,7 @@ func Service(c *tui.Common, in tui.IncidentRef, service string) tui.PageFunc {
 }
 
 func newServicePage(ctx context.Context, c *tui.Common, in tui.IncidentRef, svc string) *servicePage {
-	p := &servicePage{c: c, ctx: ctx, in: in, svc: svc, rank: rankOf(in.Report, svc),
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))}
+	p := &servicePage{c: c, ctx: ctx, in: in, svc: svc, rank: rankOf(in.Report, svc), load: tui.NewLoad(ctx, c)}
 	p.lists[secTraces] = tui.NewList(c, traceColumns(c.Width)...)
 	p.lists[secLogs] = tui.NewList(c,
 		tui.Column{Title: "LEVEL", Width: 5}, tui.Column{Title: "COUNT", Width: 7, Right: true},
@@ -152,15 +146,13 @@ func (p *servicePage) setEdgeRows() {
 	p.lists[secEdges].SetRows(rows)
 }
 
-func (p *servicePage) Init() tea.Cmd { return p.load() }
+func (p *servicePage) Init() tea.Cmd { return p.reload() }
 
-// load (re)asks Prometheus; a newer request makes older answers stale.
-func (p *servicePage) load() tea.Cmd {
+// reload (re)asks Prometheus; a newer request makes older answers stale.
+func (p *servicePage) reload() tea.Cmd {
 	if p.metricsWhy != "" {
 		return nil
 	}
-	p.seq++
-	p.loading, p.showSpin = true, false
 	q := p.c.Data.RED
 	if q == (triage.REDQueries{}) {
 		q = triage.DefaultREDQueries()
@@ -169,37 +161,20 @@ func (p *servicePage) load() tea.Cmd {
 	if deadline <= 0 {
 		deadline = triage.DefaultOptions().SourceDeadline
 	}
-	seq := p.seq
-	return tea.Batch(
-		fetchMetrics(p.ctx, p, seq, p.c.Data.Sources.Metrics, q, p.svc, p.in.Report.Window, deadline),
-		tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return spinnerDueMsg{page: p, seq: seq} }),
-	)
+	return p.load.Start(fetchMetrics(p.ctx, p.c.Data.Sources.Metrics, q, p.svc, p.in.Report.Window, deadline))
 }
 
 func (p *servicePage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
-	switch msg := msg.(type) {
-	case metricsMsg:
-		if msg.page == p && msg.seq == p.seq {
-			p.loading, p.showSpin = false, false
-			p.metrics = &msg.res
-			p.setEdgeRows()
-		}
-	case spinnerDueMsg:
-		if msg.page == p && msg.seq == p.seq && p.loading {
-			p.showSpin = true
-			return p, p.spin.Tick
-		}
-	case spinner.TickMsg:
-		// Ticks stop once loaded; the spinner drops other spinners' ticks.
-		if p.loading && p.showSpin {
-			var cmd tea.Cmd
-			p.spin, cmd = p.spin.Update(msg)
-			return p, cmd
-		}
-	case tea.KeyPressMsg:
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		return p, p.key(msg)
 	}
-	return p, nil
+	v, ok, cmd := p.load.Update(msg)
+	if ok {
+		res := v.(metricsResult)
+		p.metrics = &res
+		p.setEdgeRows()
+	}
+	return p, cmd
 }
 
 func (p *servicePage) key(k tea.KeyPressMsg) tea.Cmd {
@@ -222,7 +197,7 @@ func (p *servicePage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Logs) && p.section != secEdges:
 		return p.openLogs()
 	case key.Matches(k, keys.Refresh):
-		return p.load()
+		return p.reload()
 	default:
 		l.Update(k)
 	}

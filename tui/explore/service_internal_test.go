@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -42,58 +41,24 @@ func newTestPage(t *testing.T, ctx context.Context, m triage.MetricsSource) *ser
 	return p
 }
 
-// TestStaleResults: an answer to an older request, or to another page of
-// the same kind, changes nothing.
-func TestStaleResults(t *testing.T) {
-	p := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
-	other := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
-	p.load()
-	p.load()
-	res := metricsResult{edges: []edge{{peer: "checkout", reqPerS: 1}}}
-	for _, msg := range []tea.Msg{metricsMsg{page: p, seq: 1, res: res}, metricsMsg{page: other, seq: 2, res: res}} {
-		p.Update(msg)
-		if p.metrics != nil || !p.loading {
-			t.Fatalf("%T with a stale id was taken", msg)
-		}
-	}
-	p.Update(metricsMsg{page: p, seq: 2, res: res})
-	if p.metrics == nil || p.loading || p.lists[secEdges].Len() != 1 {
-		t.Fatal("the current answer was dropped")
-	}
-}
-
-// TestSpinner: no spinner before 100 ms, a spinner after, and no ticks
-// once loaded.
+// TestSpinner: no spinner before 100 ms, a spinner after, the metrics
+// once they come, and `r` asks again. (The load's spinner and staleness
+// rules are tui.Load's, tested there.)
 func TestSpinner(t *testing.T) {
 	p := newTestPage(t, context.Background(), blockingMetrics{asked: make(chan string, 16)})
-	if p.Init() == nil {
+	start := p.Init()
+	if start == nil {
 		t.Fatal("Init asked nothing")
 	}
 	if v := ansi.Strip(p.View()); strings.Contains(v, "querying") {
 		t.Errorf("spinner before 100ms:\n%s", v)
 	}
-	p.Update(spinnerDueMsg{page: p, seq: p.seq - 1})
-	if p.showSpin {
-		t.Error("a stale spinner tick showed the spinner")
-	}
-	_, cmd := p.Update(spinnerDueMsg{page: p, seq: p.seq})
-	if !p.showSpin || cmd == nil {
+	due := start().(tea.BatchMsg)[1]
+	if _, cmd := p.Update(due()); cmd == nil {
 		t.Fatal("the spinner did not start after 100ms")
 	}
 	mustHave(t, ansi.Strip(p.View()), "querying prometheus")
-	tick := cmd()
-	if _, cmd = p.Update(tick); cmd == nil {
-		t.Error("the spinner stopped while loading")
-	}
-	p.Update(metricsMsg{page: p, seq: p.seq})
-	if _, cmd = p.Update(tick); cmd != nil {
-		t.Error("the spinner still ticks after loading")
-	}
-	if _, cmd = p.Update(spinner.TickMsg{ID: -1}); cmd != nil {
-		t.Error("another spinner's tick started ours")
-	}
-	seq := p.seq
-	if _, cmd = p.Update(tuitest.Press("r")); cmd == nil || !p.loading || p.seq != seq+1 {
+	if _, cmd := p.Update(tuitest.Press("r")); cmd == nil || !p.load.Loading() {
 		t.Error("r did not ask Prometheus again")
 	}
 }
@@ -110,14 +75,14 @@ func TestPopCancels(t *testing.T) {
 	m := blockingMetrics{asked: make(chan string, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := newTestPage(t, ctx, m)
-	fetch := fetchMetrics(ctx, p, 1, m, triage.DefaultREDQueries(), "payments", p.in.Report.Window, time.Hour)
-	done := make(chan tea.Msg, 1)
+	fetch := fetchMetrics(ctx, m, triage.DefaultREDQueries(), "payments", p.in.Report.Window, time.Hour)
+	done := make(chan any, 1)
 	go func() { done <- fetch() }()
 	<-m.asked // a request is in flight
 	cancel()
 	select {
 	case msg := <-done:
-		res := msg.(metricsMsg).res
+		res := msg.(metricsResult)
 		if res.edgesErr == nil || res.red[0].err == nil {
 			t.Errorf("a cancelled request reported success: %+v", res)
 		}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/triagectl/triage/triage"
 )
 
@@ -39,19 +37,6 @@ type metricsResult struct {
 	red      [3]redLine
 	edges    []edge
 	edgesErr error
-}
-
-// metricsMsg carries a result to the page instance and request that asked.
-type metricsMsg struct {
-	page *servicePage
-	seq  int
-	res  metricsResult
-}
-
-// spinnerDueMsg says 100 ms have passed: the spinner may show.
-type spinnerDueMsg struct {
-	page *servicePage
-	seq  int
 }
 
 // pickSeries finds the service's series: by its label, or the only series
@@ -126,11 +111,12 @@ func ratioOr(p *float64) float64 {
 	return *p
 }
 
-// fetchMetrics builds the command that asks every query at once. It
-// captures its inputs, so a later change on the page cannot race it.
-func fetchMetrics(ctx context.Context, p *servicePage, seq int, m triage.MetricsSource, q triage.REDQueries,
-	svc string, w triage.Window, deadline time.Duration) tea.Cmd {
-	return func() tea.Msg {
+// fetchMetrics builds the fetch that asks every query at once, giving a
+// metricsResult. It captures its inputs, so a later change on the page
+// cannot race it.
+func fetchMetrics(ctx context.Context, m triage.MetricsSource, q triage.REDQueries,
+	svc string, w triage.Window, deadline time.Duration) func() any {
+	return func() any {
 		ctx, cancel := context.WithTimeout(ctx, deadline)
 		defer cancel()
 		explain := func(err error) error {
@@ -181,7 +167,7 @@ func fetchMetrics(ctx context.Context, p *servicePage, seq int, m triage.Metrics
 		} else {
 			res.edges = buildEdges(svc, rng, total, failed)
 		}
-		return metricsMsg{page: p, seq: seq, res: res}
+		return res
 	}
 }
 

@@ -132,11 +132,11 @@ func (p *servicePage) redLine(i, sw int) string {
 			return ""
 		}
 		return label + tui.Unknown(p.c, triage.SourcePrometheus, p.metricsWhy, rest)
-	case p.loading || p.metrics == nil:
-		if i > 0 || !p.showSpin {
+	case p.load.Loading() || p.metrics == nil:
+		if i > 0 || p.load.Spinner() == "" {
 			return label
 		}
-		return label + p.spin.View() + s.Faint.Render(" querying prometheus")
+		return label + p.load.Spinner() + s.Faint.Render("querying prometheus")
 	}
 	l := p.metrics.red[i]
 	switch {
@@ -182,7 +182,7 @@ func (p *servicePage) tabsLine() string {
 	switch {
 	case p.metricsWhy != "" || (p.metrics != nil && p.metrics.edgesErr != nil):
 		counts[secEdges] = "?"
-	case p.metrics != nil && !p.loading:
+	case p.metrics != nil && !p.load.Loading():
 		counts[secEdges] = fmt.Sprint(len(p.metrics.edges))
 	}
 	var parts []string
@@ -222,9 +222,9 @@ func (p *servicePage) sectionView() string {
 		switch {
 		case p.metricsWhy != "":
 			return " " + tui.Unknown(p.c, triage.SourcePrometheus, p.metricsWhy, p.w-1)
-		case p.loading || p.metrics == nil:
-			if p.showSpin {
-				return " " + p.spin.View() + s.Faint.Render(" querying the service graph")
+		case p.load.Loading() || p.metrics == nil:
+			if spin := p.load.Spinner(); spin != "" {
+				return " " + spin + s.Faint.Render("querying the service graph")
 			}
 			return ""
 		case p.metrics.edgesErr != nil:

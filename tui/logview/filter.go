@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/triagectl/triage/tui"
 )
 
 // A keystroke in the filter must not stall the UI, even over 100,000
@@ -39,9 +40,9 @@ type cachedFilter struct {
 	shown  []int32
 }
 
-// filteredMsg is a scan's result. owner tells viewers apart: the app hands
-// every message to every page.
+// filteredMsg is a scan's result, for the viewer that asked.
 type filteredMsg struct {
+	to       tui.PageID
 	owner    *Viewer
 	gen      uint64
 	needle   string
@@ -78,10 +79,10 @@ func (v *Viewer) setFilter(text string) tea.Cmd {
 		return nil
 	}
 	f.pending = true
-	owner, entries, gen, latest := v, v.ix.entries, f.gen, f.latest
+	to, owner, entries, gen, latest := v.route, v, v.ix.entries, f.gen, f.latest
 	return func() tea.Msg {
 		shown, ok := scan(entries, base, needle, func() bool { return latest.Load() != gen })
-		return filteredMsg{owner: owner, gen: gen, needle: needle, shown: shown, complete: ok}
+		return filteredMsg{to: to, owner: owner, gen: gen, needle: needle, shown: shown, complete: ok}
 	}
 }
 
@@ -173,3 +174,6 @@ func scan(entries []entry, base []int32, needle string, stale func() bool) ([]in
 	}
 	return out, true
 }
+
+// RoutedTo sends a scan's result to the page that asked.
+func (m filteredMsg) RoutedTo() tui.PageID { return m.to }

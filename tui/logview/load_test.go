@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -50,87 +49,54 @@ func newTestPage(t *testing.T, ls triage.LogsSource) *Page {
 	return p
 }
 
-// load runs a batch's commands at once and returns the load's result,
-// whichever command gives it.
-func load(t *testing.T, cmd tea.Cmd) tea.Msg {
+// loadParts runs a load's start command and returns its two commands: the
+// fetch and the spinner's delay.
+func loadParts(t *testing.T, cmd tea.Cmd) (fetch, due tea.Cmd) {
 	t.Helper()
-	batch := cmd().(tea.BatchMsg)
-	out := make(chan tea.Msg, len(batch))
-	for _, c := range batch {
-		go func() { out <- c() }()
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok || len(batch) != 2 {
+		t.Fatalf("the load started with %T, want the fetch and the spinner's delay", batch)
 	}
-	deadline := time.After(5 * time.Second)
-	for range batch {
-		select {
-		case m := <-out:
-			if lm, ok := m.(loadedMsg); ok {
-				return lm
-			}
-		case <-deadline:
-		}
-	}
-	t.Fatal("no load result")
-	return nil
+	return batch[0], batch[1]
 }
 
+// The page waits quietly for SpinnerDelay, then says what it queries,
+// then shows the lines. (The load itself is tui.Load's, tested there.)
 func TestSpinnerOnlyAfterDelay(t *testing.T) {
 	g := &gatedLogs{gate: make(chan struct{})}
 	p := newTestPage(t, g)
-	cmd := p.Init()
-	if cmd == nil {
-		t.Fatal("no load")
-	}
+	fetch, due := loadParts(t, p.Init())
 	if v := ansi.Strip(p.View()); strings.Contains(v, "querying") {
 		t.Errorf("spinner before its delay:\n%s", v)
 	}
-	// A delay of another load, or of another page, is ignored.
-	if _, c := p.Update(spinnerDueMsg{owner: p, req: p.req - 1}); c != nil || p.spinning {
-		t.Error("a stale delay started the spinner")
-	}
-	if _, c := p.Update(spinnerDueMsg{owner: &Page{}, req: p.req}); c != nil || p.spinning {
-		t.Error("another page's delay started the spinner")
-	}
-	_, tick := p.Update(spinnerDueMsg{owner: p, req: p.req})
-	if tick == nil || !p.spinning {
+	if _, tick := p.Update(due()); tick == nil {
 		t.Fatal("the delay did not start the spinner")
 	}
 	if v := ansi.Strip(p.View()); !strings.Contains(v, "querying loki for the lines of trace "+traceA) {
 		t.Errorf("no spinner:\n%s", v)
 	}
-	if _, next := p.Update(tick()); next == nil {
-		t.Error("the spinner stopped while loading")
-	}
 	close(g.gate)
-	p.Update(load(t, cmd))
-	if p.spinning || p.loading || p.Viewer() == nil {
-		t.Fatalf("after the load: spinning %v loading %v", p.spinning, p.loading)
+	p.Update(fetch())
+	if p.load.Loading() || p.Viewer() == nil {
+		t.Fatalf("after the load: loading %v", p.load.Loading())
 	}
-	// Ticks stop once loaded.
-	if _, next := p.Update(spinner.TickMsg{ID: p.spin.ID()}); next != nil {
-		t.Error("the spinner still ticks after the load")
+	if v := ansi.Strip(p.View()); strings.Contains(v, "querying") {
+		t.Errorf("still querying after the load:\n%s", v)
 	}
 }
 
+// `r` supersedes a running load: its late answer is not shown.
 func TestStaleLoadDropped(t *testing.T) {
 	g := &gatedLogs{gate: make(chan struct{})}
 	close(g.gate)
 	p := newTestPage(t, g)
-	first := load(t, p.Init()).(loadedMsg)
-	second := p.load() // r: a new request
-	// The first answer arrives late and is dropped.
-	p.Update(first)
-	if p.Viewer() != nil || !p.loading {
+	first, _ := loadParts(t, p.Init())
+	second, _ := loadParts(t, p.reload())
+	p.Update(first())
+	if p.Viewer() != nil || !p.load.Loading() {
 		t.Fatal("a superseded load was shown")
 	}
-	// Another page's answer is not this page's.
-	other := load(t, second).(loadedMsg)
-	other.owner = &Page{}
-	p.Update(other)
-	if p.Viewer() != nil {
-		t.Fatal("another page's load was shown")
-	}
-	other.owner = p
-	p.Update(other)
+	p.Update(second())
 	if p.Viewer() == nil || p.Viewer().Total() != 1 {
 		t.Fatal("the current load was not shown")
 	}
@@ -143,10 +109,10 @@ func TestCancelledWithPage(t *testing.T) {
 	c.Data.Sources.Logs = g
 	ctx, cancel := context.WithCancel(t.Context())
 	p := New(c, tui.IncidentRef{}, traceA, "", nil)(ctx).(*Page)
-	cmd := p.Init()
+	fetch, _ := loadParts(t, p.Init())
 	cancel()
-	m := load(t, cmd).(loadedMsg)
-	if m.err == nil {
+	p.Update(fetch())
+	if p.err == nil {
 		t.Fatal("the request outlived its page")
 	}
 }

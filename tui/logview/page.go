@@ -5,18 +5,13 @@ package logview
 
 import (
 	"context"
-	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
-
-// spinnerDelay keeps fast answers from flashing a spinner.
-const spinnerDelay = 100 * time.Millisecond
 
 // Page is the logs page of one trace.
 type Page struct {
@@ -28,10 +23,7 @@ type Page struct {
 
 	copyLine, copyQuery key.Binding
 
-	req       int
-	loading   bool
-	spinning  bool
-	spin      spinner.Model
+	load      *tui.Load
 	err       error
 	query     string // the query behind the lines shown
 	truncated bool
@@ -40,21 +32,13 @@ type Page struct {
 	w, h      int
 }
 
-// loadedMsg is a load's result; owner and req let the page drop the
-// results of other pages and of superseded loads.
+// loadedMsg is a load's result.
 type loadedMsg struct {
-	owner     *Page
-	req       int
 	v         *Viewer
 	query     string
 	truncated bool
 	spanLines int
 	err       error
-}
-
-type spinnerDueMsg struct {
-	owner *Page
-	req   int
 }
 
 // New builds the logs page of traceID: its lines in the trace's services
@@ -68,7 +52,7 @@ func New(c *tui.Common, in tui.IncidentRef, traceID, spanID string, tr *triage.T
 		p.copyLine.SetHelp(c.Keys.Copy.Help().Key, "copy line")
 		// The key map has no action for a second copy target yet.
 		p.copyQuery = key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy LogQL"))
-		p.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))
+		p.load = tui.NewLoad(ctx, c)
 		return p
 	}
 }
@@ -78,56 +62,41 @@ func (p *Page) Init() tea.Cmd {
 	if p.c.Data.Sources.Logs == nil {
 		return nil
 	}
-	return p.load()
+	return p.reload()
 }
 
-func (p *Page) load() tea.Cmd {
-	p.req++
-	p.loading, p.spinning, p.err, p.v = true, false, nil, nil
-	owner, req, ctx, c, ls, pl := p, p.req, p.ctx, p.c, p.c.Data.Sources.Logs, p.plan
+func (p *Page) reload() tea.Cmd {
+	p.err, p.v = nil, nil
+	ctx, c, ls, pl := p.ctx, p.c, p.c.Data.Sources.Logs, p.plan
 	traceID, spanID, w, h := p.traceID, p.spanID, p.w, p.h
-	fetchCmd := func() tea.Msg {
+	return p.load.Start(func() any {
 		lines, q, truncated, err := fetch(ctx, ls, pl, traceID)
-		m := loadedMsg{owner: owner, req: req, query: q, truncated: truncated, err: err}
+		m := loadedMsg{query: q, truncated: truncated, err: err}
 		if err == nil {
 			// Sorting and sanitising happen here, off the UI loop.
 			m.v = NewViewer(c, lines)
+			m.v.route = tui.PageIDFrom(ctx)
 			m.v.SetSize(w, h-1)
 			m.spanLines = m.v.FocusSpan(spanID)
 		}
 		return m
-	}
-	due := tea.Tick(spinnerDelay, func(time.Time) tea.Msg { return spinnerDueMsg{owner: owner, req: req} })
-	return tea.Batch(fetchCmd, due)
+	})
 }
 
 // Update takes the page's own results and keys; the rest is ignored.
 func (p *Page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.owner == p && msg.req == p.req {
-			p.loading, p.spinning = false, false
-			p.v, p.query, p.truncated, p.spanLines, p.err = msg.v, msg.query, msg.truncated, msg.spanLines, msg.err
-			if p.v != nil {
-				p.v.SetSize(p.w, p.h-1)
-			}
-		}
-		return p, nil
-	case spinnerDueMsg:
-		if msg.owner == p && msg.req == p.req && p.loading {
-			p.spinning = true
-			return p, p.spin.Tick
-		}
-		return p, nil
-	case spinner.TickMsg:
-		if !p.spinning {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
-	case tea.KeyPressMsg:
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		return p, p.key(msg)
+	}
+	if v, ok, cmd := p.load.Update(msg); ok {
+		m := v.(loadedMsg)
+		p.v, p.query, p.truncated, p.spanLines, p.err = m.v, m.query, m.truncated, m.spanLines, m.err
+		if p.v != nil {
+			p.v.SetSize(p.w, p.h-1)
+		}
+		return p, nil
+	} else if cmd != nil {
+		return p, cmd
 	}
 	if p.v != nil {
 		cmd, _ := p.v.Update(msg)
@@ -146,7 +115,7 @@ func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(tea.SetClipboard(p.query), tui.Status("copied LogQL: "+tui.Fit(p.query, 60), false))
 	case key.Matches(k, p.c.Keys.Refresh):
 		if p.c.Data.Sources.Logs != nil {
-			return p.load()
+			return p.reload()
 		}
 		return nil
 	}
@@ -200,7 +169,7 @@ func (p *Page) ShortHelp() []key.Binding {
 	switch {
 	case p.hasLines():
 		return []key.Binding{keys.Filter, keys.Wrap, p.copyLine, p.copyQuery}
-	case p.loading || p.c.Data.Sources.Logs == nil:
+	case p.load.Loading() || p.c.Data.Sources.Logs == nil:
 		return []key.Binding{p.copyQuery}
 	}
 	return []key.Binding{p.retry(), p.copyQuery}

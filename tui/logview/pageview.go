@@ -17,9 +17,9 @@ func (p *Page) View() string {
 	switch {
 	case p.c.Data.Sources.Logs == nil:
 		body = p.note(s.Faint, "loki is not configured — set sources.loki.url to see a trace's lines")
-	case p.loading:
-		if p.spinning {
-			body = []string{"  " + p.spin.View() + s.Faint.Render(" querying loki for the lines of trace "+safeFit(p.traceID, 40)+"…")}
+	case p.load.Loading():
+		if spin := p.load.Spinner(); spin != "" {
+			body = []string{"  " + spin + s.Faint.Render("querying loki for the lines of trace "+safeFit(p.traceID, 40)+"…")}
 		}
 	case p.err != nil:
 		body = p.note(s.Unknown, "unknown — loki: "+reason(p.err))

@@ -59,7 +59,7 @@ func (v *Viewer) View() string {
 	for len(rows) <= bh {
 		rows = append(rows, "")
 	}
-	if v.typing || v.f.text != "" {
+	if v.input.Editing() || v.f.text != "" {
 		rows = append(rows, v.filterRow())
 	}
 	// Below three rows there is no room for everything: the top wins.
@@ -128,16 +128,11 @@ func (v *Viewer) appendLine(rows []string, i int, lay layout, room int) []string
 
 func (v *Viewer) filterRow() string {
 	s := v.c.Styles
-	cursor := ""
-	if v.typing {
-		cursor = "█"
-	}
-	text, _ := fit(safe.Line(v.f.text), max(v.width-30, 4))
 	count := " " + thousands(v.Len()) + "/" + thousands(v.Total()) + " lines"
 	if v.f.pending {
 		count += " · filtering…"
 	}
-	return s.Accent.Render("/") + text + cursor + s.Faint.Render(count)
+	return v.input.Prompt(s, max(v.width-29, 5)) + s.Faint.Render(count)
 }
 
 // safeFit sanitises an external string and cuts it to w cells.

@@ -81,9 +81,10 @@ func buildIndex(lines []triage.LogLine) *index {
 // cost per key and per View depends on the window, not on the line count.
 type Viewer struct {
 	c      *tui.Common
+	route  tui.PageID // the page whose filter scans come back here
 	ix     *index
 	f      filterState
-	typing bool
+	input  tui.FilterInput
 	wrap   bool
 	cursor int // among the lines shown
 	offset int // first line drawn
@@ -93,7 +94,7 @@ type Viewer struct {
 
 // NewViewer orders lines by time, oldest first, and prepares them to draw.
 func NewViewer(c *tui.Common, lines []triage.LogLine) *Viewer {
-	return &Viewer{c: c, ix: buildIndex(lines), f: filterState{latest: new(atomic.Uint64)}, width: 80, height: 20}
+	return &Viewer{c: c, ix: buildIndex(lines), f: filterState{latest: new(atomic.Uint64)}, input: tui.NewFilterInput(c.Keys), width: 80, height: 20}
 }
 
 // FocusSpan marks the lines of a span and puts the cursor on the first
@@ -147,7 +148,7 @@ func (v *Viewer) Range() (first, last time.Time) { return v.ix.first, v.ix.last 
 func (v *Viewer) Wrapped() bool { return v.wrap }
 
 // Filtering reports whether the filter prompt has the keys.
-func (v *Viewer) Filtering() bool { return v.typing }
+func (v *Viewer) Filtering() bool { return v.input.Editing() }
 
 // Filter is the filter typed so far.
 func (v *Viewer) Filter() string { return v.f.text }
@@ -175,15 +176,14 @@ func (v *Viewer) Selected() (text string, index int, ok bool) {
 
 // ClearFilter drops the filter; it reports whether there was one.
 func (v *Viewer) ClearFilter() bool {
-	had := v.typing || v.f.text != ""
-	v.typing = false
+	had := v.input.Clear() || v.f.text != ""
 	v.setFilter("")
 	return had
 }
 
 func (v *Viewer) bodyHeight() int {
 	h := v.height - 1 // column titles
-	if v.typing || v.f.text != "" {
+	if v.input.Editing() || v.f.text != "" {
 		h--
 	}
 	return max(h, 1)
@@ -199,60 +199,37 @@ func (v *Viewer) Update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		return nil, false
-	case tea.PasteMsg:
-		if v.typing {
-			return v.setFilter(v.f.text + msg.Content), true
-		}
-		return nil, false
-	case tea.KeyPressMsg:
-		if v.typing {
+	case tea.PasteMsg, tea.KeyPressMsg:
+		if v.input.Editing() {
 			return v.typeKey(msg), true
 		}
-		return nil, v.moveKey(msg)
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			return nil, v.moveKey(k)
+		}
 	}
 	return nil, false
 }
 
 // typeKey edits the filter: the prompt takes every key as text.
-func (v *Viewer) typeKey(k tea.KeyPressMsg) tea.Cmd {
-	switch k.String() {
-	case "enter":
-		v.typing = false
+func (v *Viewer) typeKey(msg tea.Msg) tea.Cmd {
+	_, changed := v.input.Update(msg)
+	if !v.input.Editing() {
 		v.scrollToCursor()
-		return nil
-	case "esc":
-		v.ClearFilter()
-		return nil
-	case "backspace":
-		r := []rune(v.f.text)
-		if len(r) == 0 {
-			return nil
-		}
-		return v.setFilter(string(r[:len(r)-1]))
 	}
-	if k.Text == "" {
+	if !changed {
 		return nil
 	}
-	return v.setFilter(v.f.text + k.Text)
+	return v.setFilter(v.input.Value())
 }
 
 func (v *Viewer) moveKey(k tea.KeyPressMsg) bool {
 	keys := v.c.Keys
+	cur := tui.Cursor{Pos: v.cursor}
 	switch {
-	case key.Matches(k, keys.Up):
-		v.cursor--
-	case key.Matches(k, keys.Down):
-		v.cursor++
-	case key.Matches(k, keys.PageUp):
-		v.cursor -= v.bodyHeight()
-	case key.Matches(k, keys.PageDown):
-		v.cursor += v.bodyHeight()
-	case key.Matches(k, keys.Top):
-		v.cursor = 0
-	case key.Matches(k, keys.Bottom):
-		v.cursor = v.Len() - 1
+	case cur.Move(keys, k, v.Len(), v.bodyHeight()):
+		v.cursor = cur.Pos
 	case key.Matches(k, keys.Filter):
-		v.typing = true
+		v.input.Start()
 	case key.Matches(k, keys.Wrap):
 		v.wrap = !v.wrap
 	default:

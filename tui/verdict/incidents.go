@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -25,6 +24,9 @@ type ListOptions struct {
 	// Status is the pre-warm status of an alert's investigation ("ready",
 	// "running"…); nil shows "—".
 	Status func(fingerprint string) string
+	// Loaded says the alerts given are current: the list does not load
+	// them again when it starts.
+	Loaded bool
 	// Report is an alert's pre-warmed report, nil when there is none:
 	// enter then opens the verdict without investigating again.
 	Report func(fingerprint string) *triage.Report
@@ -40,25 +42,16 @@ type Incidents struct {
 	byKey      map[string]triage.Alert
 	list       *tui.List
 
-	req         int
-	loading     bool
-	showSpinner bool
-	spin        spinner.Model
-	loadErr     string
+	load    *tui.Load
+	loadErr string
 
 	width, height int
 }
 
+// alertsMsg is a load's answer.
 type alertsMsg struct {
-	owner  *Incidents
-	req    int
 	alerts []triage.Alert
 	err    error
-}
-
-type alertsDelayMsg struct {
-	owner *Incidents
-	req   int
 }
 
 // NewList is the incident list of Alertmanager's firing alerts; without
@@ -79,8 +72,7 @@ func NewListOf(c *tui.Common, alerts []triage.Alert, opts ListOptions) tui.PageF
 
 func newIncidents(c *tui.Common, alerts []triage.Alert, opts ListOptions, configured bool) tui.PageFunc {
 	return func(ctx context.Context) tui.Page {
-		p := &Incidents{c: c, ctx: ctx, opts: opts, configured: configured}
-		p.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accent))
+		p := &Incidents{c: c, ctx: ctx, opts: opts, configured: configured, load: tui.NewLoad(ctx, c)}
 		p.list = tui.NewList(c)
 		p.setAlerts(alerts)
 		p.SetSize(c.Width, max(c.Height-2, 1))
@@ -88,54 +80,52 @@ func newIncidents(c *tui.Common, alerts []triage.Alert, opts ListOptions, config
 	}
 }
 
-// Init loads the alerts when there is a loader.
-func (p *Incidents) Init() tea.Cmd { return p.load() }
+// Init loads the alerts when there is a loader, unless the alerts given
+// are current (ListOptions.Loaded).
+func (p *Incidents) Init() tea.Cmd {
+	if p.opts.Loaded {
+		return nil
+	}
+	return p.reload()
+}
 
-func (p *Incidents) load() tea.Cmd {
+func (p *Incidents) reload() tea.Cmd {
 	if p.opts.Load == nil {
 		return nil
 	}
-	p.req++
-	p.loading, p.showSpinner = true, false
-	owner, req, load, ctx := p, p.req, p.opts.Load, p.ctx
-	fetch := func() tea.Msg {
+	load, ctx := p.opts.Load, p.ctx
+	return p.load.Start(func() any {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		alerts, err := load(ctx)
-		return alertsMsg{owner: owner, req: req, alerts: alerts, err: err}
-	}
-	delay := tea.Tick(spinnerDelay, func(time.Time) tea.Msg { return alertsDelayMsg{owner: owner, req: req} })
-	return tea.Batch(fetch, delay)
+		return alertsMsg{alerts: alerts, err: err}
+	})
 }
 
-// Update handles keys, the loaded alerts and the spinner.
+// Update handles keys, the loaded alerts, the spinner and the news that
+// the incidents behind the list changed.
 func (p *Incidents) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
 		return p, p.key(m)
-	case alertsMsg:
-		if m.owner != p || m.req != p.req {
+	case tui.IncidentsChangedMsg:
+		if len(m.IDs) == 0 {
 			return p, nil
 		}
-		p.loading = false
-		if m.err != nil {
-			p.loadErr = "Alertmanager: " + m.err.Error()
-			return p, nil
-		}
-		p.loadErr = ""
-		p.setAlerts(m.alerts)
-	case alertsDelayMsg:
-		if m.owner == p && m.req == p.req && p.loading {
-			p.showSpinner = true
-			return p, p.spin.Tick
-		}
-	case spinner.TickMsg:
-		if m.ID == p.spin.ID() && p.loading && p.showSpinner {
-			var cmd tea.Cmd
-			p.spin, cmd = p.spin.Update(m)
-			return p, cmd
-		}
+		// The list keeps the selection on the same row.
+		return p, p.reload()
 	}
+	v, ok, cmd := p.load.Update(msg)
+	if !ok {
+		return p, cmd
+	}
+	m := v.(alertsMsg)
+	if m.err != nil {
+		p.loadErr = "Alertmanager: " + m.err.Error()
+		return p, nil
+	}
+	p.loadErr = ""
+	p.setAlerts(m.alerts)
 	return p, nil
 }
 
@@ -150,7 +140,7 @@ func (p *Incidents) key(k tea.KeyPressMsg) tea.Cmd {
 		return p.open()
 	case key.Matches(k, keys.Refresh):
 		p.setAlerts(p.alerts) // statuses move on even without a loader
-		return p.load()
+		return p.reload()
 	}
 	p.list.Update(k)
 	return nil
@@ -283,15 +273,13 @@ func (p *Incidents) View() string {
 		head += st.Faint.Render(" · " + itoa(resolved) + " resolved")
 	}
 	switch {
-	case p.loading && p.showSpinner:
-		head += "  " + p.spin.View() + st.Faint.Render(" loading alerts…")
-	case p.loading:
-		head += st.Faint.Render("  loading alerts…")
+	case p.load.Loading():
+		head += "  " + p.load.Spinner() + st.Faint.Render("loading alerts…")
 	case p.loadErr != "":
 		head += "  " + st.Unknown.Render("✖ "+tui.Fit(p.loadErr, w)) + st.Faint.Render(" — r retries")
 	}
 	body := p.list.View()
-	if len(p.alerts) == 0 && !p.loading && p.loadErr == "" {
+	if len(p.alerts) == 0 && !p.load.Loading() && p.loadErr == "" {
 		body = st.Faint.Render(" no alert is firing")
 	}
 	return tui.FitLines(append([]string{head}, strings.Split(body, "\n")...), w, p.height)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/triage"
@@ -160,20 +162,22 @@ func TestListSpinnerAndStaleAnswers(t *testing.T) {
 	c := tuitest.Common(t, 80, 24)
 	c.Data.Alerts = &fakeAlerts{alerts: alerts(t)}
 	p := NewList(c)(context.Background()).(*Incidents)
-	p.Init()
-	p.Update(alertsDelayMsg{owner: p, req: p.req})
-	if !strings.Contains(p.View(), p.spin.View()) || !p.showSpinner {
-		t.Error("no spinner after the delay")
+	first := exec(t, p.Init()).(tea.BatchMsg)
+	p.Update(exec(t, first[1]))
+	if !strings.Contains(ansi.Strip(p.View()), spinner.MiniDot.Frames[0]+" loading alerts") {
+		t.Errorf("no spinner after the delay:\n%s", p.View())
 	}
 	// An answer to an earlier request, or to another list, is dropped.
 	other := NewList(c)(context.Background()).(*Incidents)
-	p.Update(alertsMsg{owner: other, req: p.req, alerts: alerts(t)})
-	p.Update(alertsMsg{owner: p, req: p.req - 1, alerts: alerts(t)})
-	if len(p.alerts) != 0 || !p.loading {
+	otherBatch := exec(t, other.Init()).(tea.BatchMsg)
+	p.Update(exec(t, otherBatch[0]))
+	second := exec(t, p.reload()).(tea.BatchMsg)
+	p.Update(exec(t, first[0]))
+	if len(p.alerts) != 0 || !p.load.Loading() {
 		t.Error("a stale answer was taken")
 	}
-	p.Update(alertsMsg{owner: p, req: p.req, alerts: alerts(t)})
-	if len(p.alerts) != 4 || p.loading {
+	p.Update(exec(t, second[0]))
+	if len(p.alerts) != 4 || p.load.Loading() {
 		t.Error("the answer was not taken")
 	}
 }

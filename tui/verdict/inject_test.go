@@ -1,7 +1,6 @@
 package verdict
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -148,7 +147,6 @@ func TestListInjection(t *testing.T) {
 		tuitest.CheckSize(t, view(app), sz[0], sz[1])
 		// A load error's text is external as well.
 		p := app.Top().(*Incidents)
-		p.Update(alertsMsg{owner: p, req: p.req, err: context.DeadlineExceeded})
 		p.loadErr = poison(3, "Alertmanager: ")
 		checkInert(t, "list error", view(app))
 		app.Update(tea.WindowSizeMsg{Width: 200, Height: 60})

@@ -3,16 +3,11 @@ package verdict
 import (
 	"context"
 	"errors"
-	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/triage"
 )
-
-// spinnerDelay keeps fast answers from flickering a spinner.
-const spinnerDelay = 100 * time.Millisecond
 
 // event is what the investigation's goroutine hands the page: a streamed
 // update, or the end of the run.
@@ -21,45 +16,37 @@ type event struct {
 	final  bool
 	rep    *triage.Report
 	err    error
-}
-
-// streamMsg carries one event to the page that started the run. The app
-// hands every page every message, so owner and gen tell the page its own
-// from another page's or an earlier run's.
-type streamMsg struct {
-	owner *Page
-	gen   int
-	ev    event
-	ch    <-chan event
-}
-
-type spinnerDelayMsg struct {
-	owner *Page
-	gen   int
+	ch     <-chan event // where the next event comes from
 }
 
 // start (re)runs the investigation: any earlier run is cancelled and its
-// messages are dropped by generation.
+// events are dropped.
 func (p *Page) start() tea.Cmd {
 	if p.cancel != nil {
 		p.cancel()
 	}
-	p.gen++
 	ctx, cancel := context.WithCancel(p.ctx)
 	p.cancel = cancel
-	p.running, p.showSpinner, p.runErr = true, false, nil
+	p.running, p.runErr = true, nil
 	p.setReport(nil)
 	ch := make(chan event, 8)
 	iv := triage.NewInvestigation(p.c.Data.Sources, p.c.Data.Options, p.c.Data.RED)
-	owner, alert, gen := p, p.alert, p.gen
+	alert := p.alert
 	// The goroutine starts when the program runs the command, so a page
 	// that is built but never run starts nothing.
-	first := func() tea.Msg {
+	return p.load.Start(func() any {
 		go investigate(ctx, iv, alert, ch)
-		return next(owner, ch, gen)
+		return next(ch)
+	})
+}
+
+// stop cancels a running investigation and drops what it still sends.
+func (p *Page) stop() {
+	if p.cancel != nil {
+		p.cancel()
 	}
-	delay := tea.Tick(spinnerDelay, func(time.Time) tea.Msg { return spinnerDelayMsg{owner: owner, gen: gen} })
-	return tea.Batch(first, delay)
+	p.load.Stop()
+	p.running = false
 }
 
 // investigate runs the investigation and always closes ch, so a waiting
@@ -92,79 +79,36 @@ func offer(ch chan event, ev event) {
 	}
 }
 
-func next(owner *Page, ch <-chan event, gen int) tea.Msg {
+// next waits for the stream's next event; nil once it has closed.
+func next(ch <-chan event) any {
 	ev, ok := <-ch
 	if !ok {
 		return nil
 	}
-	return streamMsg{owner: owner, gen: gen, ev: ev, ch: ch}
+	ev.ch = ch
+	return ev
 }
 
-func waitCmd(owner *Page, ch <-chan event, gen int) tea.Cmd {
-	return func() tea.Msg { return next(owner, ch, gen) }
-}
-
-// onStream applies one event and asks for the next while the run lasts.
-func (p *Page) onStream(m streamMsg) tea.Cmd {
-	if m.owner != p || m.gen != p.gen {
-		return nil
-	}
-	if !m.ev.final {
-		if m.ev.update.Report != nil {
-			p.setReport(m.ev.update.Report)
+// onEvent applies one event and asks for the next while the run lasts.
+func (p *Page) onEvent(ev event) tea.Cmd {
+	if !ev.final {
+		if ev.update.Report != nil {
+			p.setReport(ev.update.Report)
 		}
-		return waitCmd(p, m.ch, m.gen)
+		ch := ev.ch
+		return p.load.Next(func() any { return next(ch) })
 	}
 	p.running = false
-	if m.ev.err != nil && !errors.Is(m.ev.err, triage.ErrAllSourcesFailed) {
-		p.runErr = m.ev.err
+	if ev.err != nil && !errors.Is(ev.err, triage.ErrAllSourcesFailed) {
+		p.runErr = ev.err
 	}
-	if m.ev.rep != nil {
-		p.setReport(m.ev.rep)
+	if ev.rep != nil {
+		p.setReport(ev.rep)
 	} else {
 		p.setReport(p.rep) // settle the sections now that the run is over
 	}
 	return nil
 }
 
-// onSpinner shows the spinner once loading has lasted spinnerDelay, and
-// lets its ticks die once nothing is loading.
-func (p *Page) onSpinner(msg tea.Msg) tea.Cmd {
-	switch m := msg.(type) {
-	case spinnerDelayMsg:
-		if m.owner != p || m.gen != p.gen || !p.loading() {
-			return nil
-		}
-		p.showSpinner = true
-		return p.spin.Tick
-	case spinner.TickMsg:
-		if m.ID != p.spin.ID() || !p.showSpinner || !p.loading() {
-			return nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(m)
-		return cmd
-	}
-	return nil
-}
-
-// loading reports whether any part of the page still waits for a source.
-func (p *Page) loading() bool {
-	if p.running {
-		return true
-	}
-	for _, s := range p.secs {
-		if s.state == stateLoading {
-			return true
-		}
-	}
-	return false
-}
-
 // spinText is the spinner's frame and a space, once it shows.
-func (p *Page) spinText() string {
-	if !p.showSpinner || !p.loading() {
-		return ""
-	}
-	return p.spin.View() + " "
-}
+func (p *Page) spinText() string { return p.load.Spinner() }

@@ -42,7 +42,8 @@ func TestVerdictStreams(t *testing.T) {
 	if v := p.View(); !strings.Contains(line(v, "SERVICES"), "waiting for tempo…") || !strings.Contains(line(v, "LOGS"), "waiting for loki…") {
 		t.Fatalf("before the run the sections do not wait:\n%s", ansi.Strip(v))
 	}
-	next := step(t, p, startStream(t, p))
+	first, due := startStream(t, p.Init())
+	next := step(t, p, first)
 	v := p.View()
 	if p.Report() == nil {
 		t.Fatal("the first update carried no report")
@@ -60,7 +61,7 @@ func TestVerdictStreams(t *testing.T) {
 	}
 
 	// The spinner's delay passes: the loading sections spin.
-	_, spin := p.Update(spinnerDelayMsg{owner: p, gen: p.gen})
+	_, spin := p.Update(exec(t, due))
 	if spin == nil || !strings.Contains(line(p.View(), "SERVICES"), spinner.MiniDot.Frames[0]+" waiting for tempo") {
 		t.Errorf("no spinner after the delay: %q", line(p.View(), "SERVICES"))
 	}
@@ -98,7 +99,7 @@ func TestVerdictStreams(t *testing.T) {
 		t.Errorf("LOGS after the run: %q", l)
 	}
 	// Nothing loads any more: the spinner's ticks stop.
-	if _, cmd := p.Update(spinner.TickMsg{ID: p.spin.ID()}); cmd != nil {
+	if _, cmd := p.Update(exec(t, spin)); cmd != nil {
 		t.Error("the spinner still ticks after the run")
 	}
 	tuitest.CheckSize(t, v, 80, 22)
@@ -171,16 +172,13 @@ func TestVerdictRunError(t *testing.T) {
 func TestVerdictDropsForeignMessages(t *testing.T) {
 	f := tuitest.Fixture(t)
 	c := tuitest.Common(t, 80, 24)
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	p := New(c, f.Alert, f.Report)(ctx).(*Page)
 	other := New(c, f.Alert, nil)(ctx).(*Page)
 	before := p.View()
-	foreign := []tea.Msg{
-		streamMsg{owner: other, gen: 1, ev: event{update: triage.Update{Report: &triage.Report{}}}},
-		streamMsg{owner: p, gen: p.gen + 5, ev: event{final: true}},
-		spinnerDelayMsg{owner: other, gen: 1},
-		spinner.TickMsg{ID: other.spin.ID()},
-	}
+	otherStream, otherDue := startStream(t, other.Init())
+	foreign := []tea.Msg{exec(t, otherStream), exec(t, otherDue)}
 	for _, m := range foreign {
 		if _, cmd := p.Update(m); cmd != nil {
 			t.Errorf("%T of another page returned a command", m)
@@ -188,6 +186,17 @@ func TestVerdictDropsForeignMessages(t *testing.T) {
 	}
 	if p.View() != before {
 		t.Error("another page's message changed the view")
+	}
+	// A run superseded by `r` is dropped too.
+	_, cmd := p.Update(tuitest.Press("r"))
+	oldStream, _ := startStream(t, cmd)
+	_, cmd = p.Update(tuitest.Press("r"))
+	newStream, _ := startStream(t, cmd)
+	if _, cmd := p.Update(exec(t, oldStream)); cmd != nil {
+		t.Error("the superseded run's update was taken")
+	}
+	if next := step(t, p, newStream); next == nil {
+		t.Error("the current run's update was dropped")
 	}
 }
 
@@ -202,16 +211,14 @@ func TestVerdictRefresh(t *testing.T) {
 	if p.Init() != nil {
 		t.Fatal("a page given its report investigates on start")
 	}
-	old := p.gen
 	_, cmd := p.Update(tuitest.Press("r"))
-	if cmd == nil || p.gen != old+1 || !p.running {
+	if cmd == nil || !p.running {
 		t.Fatal("r did not start a run")
 	}
 	if l := line(p.View(), "SERVICES"); !strings.Contains(l, "waiting for tempo") {
 		t.Errorf("refreshing: SERVICES reads %q", l)
 	}
-	batch := exec(t, cmd).(tea.BatchMsg)
-	next := batch[0]
+	next, _ := startStream(t, cmd)
 	for i := 0; next != nil; i++ {
 		if i > 10 {
 			t.Fatal("the stream does not end")

@@ -166,15 +166,15 @@ func exec(t testing.TB, cmd tea.Cmd) tea.Msg {
 	return nil
 }
 
-// startStream runs the page's Init and returns the stream's first command,
-// leaving out the spinner's delay, which tests send themselves.
-func startStream(t testing.TB, p *Page) tea.Cmd {
+// startStream runs cmd (Init, or `r`'s) and returns the stream's first
+// command and the spinner's delay, which tests run themselves.
+func startStream(t testing.TB, cmd tea.Cmd) (stream, due tea.Cmd) {
 	t.Helper()
-	batch, ok := exec(t, p.Init()).(tea.BatchMsg)
+	batch, ok := exec(t, cmd).(tea.BatchMsg)
 	if !ok || len(batch) != 2 {
-		t.Fatalf("Init returned %T, want the stream and the spinner delay", batch)
+		t.Fatalf("the run started with %T, want the stream and the spinner delay", batch)
 	}
-	return batch[0]
+	return batch[0], batch[1]
 }
 
 // step feeds the stream's next message to the page and returns the
@@ -182,8 +182,8 @@ func startStream(t testing.TB, p *Page) tea.Cmd {
 func step(t testing.TB, p *Page, cmd tea.Cmd) tea.Cmd {
 	t.Helper()
 	msg := exec(t, cmd)
-	if _, ok := msg.(streamMsg); !ok {
-		t.Fatalf("stream sent %T, want a streamMsg", msg)
+	if msg == nil {
+		t.Fatal("the stream ended without its final event")
 	}
 	_, next := p.Update(msg)
 	return next

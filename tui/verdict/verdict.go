@@ -7,7 +7,6 @@ import (
 	"context"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/triage"
@@ -25,11 +24,9 @@ type Page struct {
 	culprit culprit
 	running bool
 	runErr  error // the run's own failure, not a source's
-	gen     int
 	cancel  context.CancelFunc
-
-	spin        spinner.Model
-	showSpinner bool
+	load    *tui.Load
+	pending *triage.Report // a newer report held while a filter is typed
 
 	width, height int
 	focus         int // a section, or focusImpact
@@ -47,7 +44,7 @@ func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
 			labels = triage.DefaultOptions().ServiceLabels
 		}
 		p.scope = triage.ResolveScope(alert, labels)
-		p.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accent))
+		p.load = tui.NewLoad(ctx, c)
 		p.secs = [numSections]*section{
 			newSection(c, secServices, "SERVICES", triage.SourceTempo, "no service implicated in the sampled traces"),
 			newSection(c, secUsers, "USERS", triage.SourceTempo, "no failing users in the sample"),
@@ -76,13 +73,20 @@ func (p *Page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	var cmd tea.Cmd
 	switch m := msg.(type) {
 	case tea.KeyPressMsg:
-		cmd = p.key(m)
-	case streamMsg:
-		cmd = p.onStream(m)
-	case spinnerDelayMsg, spinner.TickMsg:
-		return p, p.onSpinner(msg)
+		cmd = tea.Batch(p.key(m), p.swapPending())
+	case tui.ReportMsg:
+		// The sender says the report is newer (it was stored later).
+		if m.Report == nil || m.Report == p.rep || m.Fingerprint != p.alert.Fingerprint || !m.StartsAt.Equal(p.alert.StartsAt) {
+			return p, nil
+		}
+		p.pending = m.Report
+		cmd = p.swapPending()
 	default:
-		return p, nil
+		v, ok, lcmd := p.load.Update(msg)
+		if !ok {
+			return p, lcmd
+		}
+		cmd = p.onEvent(v.(event))
 	}
 	p.relayout()
 	return p, cmd
@@ -203,3 +207,17 @@ var (
 	_ tui.Linker    = (*Page)(nil)
 	_ tui.Filterer  = (*Page)(nil)
 )
+
+// swapPending shows a newer report that came in (the daemon's pre-warm
+// finished), unless a filter is being typed: then it waits for the next
+// key. A running investigation gives way to it.
+func (p *Page) swapPending() tea.Cmd {
+	if p.pending == nil || p.Filtering() {
+		return nil
+	}
+	r := p.pending
+	p.pending = nil
+	p.stop()
+	p.setReport(r)
+	return tui.Status("pre-warmed report updated (as of "+p.clock(r.Window.End)+")", false)
+}

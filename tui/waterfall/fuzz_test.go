@@ -142,8 +142,7 @@ func runFuzzBody(t *testing.T, spans, presses []byte, w, h uint8) {
 		tr := decodeTrace(spans)
 		p := New(c, tui.IncidentRef{}, tr.ID)(context.Background()).(*page)
 		p.SetSize(int(w), int(h))
-		p.fetch()
-		p.Update(loadedMsg{owner: p, req: p.req, d: newTraceData(tr, c.Data.Options)})
+		p.loaded(loadResult{d: newTraceData(tr, c.Data.Options)})
 		for k := range min(len(presses), 24) {
 			p.Update(keys[int(presses[k])%len(keys)])
 			view := p.View()

@@ -11,8 +11,10 @@ import (
 // open; otherwise the movement keys go to the waterfall or, when it has
 // the focus, to the details panel.
 func (p *page) key(k tea.KeyPressMsg) tea.Cmd {
-	if p.filtering {
-		p.filterKey(k)
+	if p.input.Editing() {
+		if _, changed := p.input.Update(k); changed {
+			p.setFilter(p.input.Value())
+		}
 		return nil
 	}
 	keys := p.c.Keys
@@ -20,7 +22,7 @@ func (p *page) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.keys.refresh) && p.c.Data.Sources.Traces != nil:
 		return p.fetch()
 	case key.Matches(k, keys.Filter) && p.d != nil:
-		p.filtering = true
+		p.input.Start()
 		return nil
 	case key.Matches(k, p.keys.tab) && p.d != nil:
 		p.details = (p.details + 1) % 3
@@ -35,18 +37,9 @@ func (p *page) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(k, keys.Up):
-		p.move(-1)
-	case key.Matches(k, keys.Down):
-		p.move(1)
-	case key.Matches(k, keys.PageUp):
-		p.move(-p.rowsHeight())
-	case key.Matches(k, keys.PageDown):
-		p.move(p.rowsHeight())
-	case key.Matches(k, keys.Top):
-		p.move(-len(p.f.rows))
-	case key.Matches(k, keys.Bottom):
-		p.move(len(p.f.rows))
+	case p.cur.Move(keys, k, len(p.f.rows), p.rowsHeight()):
+		p.dOffset = 0
+		p.clamp()
 	case key.Matches(k, p.keys.toggle):
 		p.toggle()
 	case key.Matches(k, keys.Left):
@@ -61,27 +54,8 @@ func (p *page) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// filterKey edits the filter as text: keys are not bindings here, so a
-// service name may contain j, k or q.
-func (p *page) filterKey(k tea.KeyPressMsg) {
-	switch k.String() {
-	case "enter":
-		p.filtering = false
-	case "esc":
-		p.ClearFilter()
-	case "backspace":
-		if r := []rune(p.filter); len(r) > 0 {
-			p.setFilter(string(r[:len(r)-1]))
-		}
-	default:
-		if k.Text != "" {
-			p.setFilter(p.filter + k.Text)
-		}
-	}
-}
-
 func (p *page) move(n int) {
-	p.cursor += n
+	p.cur.Pos += n
 	p.dOffset = 0
 	p.clamp()
 }
@@ -91,21 +65,13 @@ func (p *page) clamp() {
 	if p.f == nil {
 		return
 	}
-	p.cursor = min(max(p.cursor, 0), max(len(p.f.rows)-1, 0))
-	rh := p.rowsHeight()
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+rh {
-		p.offset = p.cursor - rh + 1
-	}
-	p.offset = max(min(p.offset, len(p.f.rows)-rh), 0)
+	p.cur.Clamp(len(p.f.rows), p.rowsHeight())
 }
 
 // refold rebuilds the rows after a fold, keeping the cursor on its span.
 func (p *page) refold(cur int32) {
 	p.f.rebuild(p.d)
-	p.cursor = p.f.find(p.d, cur)
+	p.cur.Pos = p.f.find(p.d, cur)
 	p.clamp()
 }
 
@@ -130,7 +96,7 @@ func (p *page) left() {
 		return
 	}
 	if par := p.d.parent(i); par >= 0 {
-		p.cursor = p.f.find(p.d, par)
+		p.cur.Pos = p.f.find(p.d, par)
 		p.clamp()
 	}
 }
@@ -146,7 +112,7 @@ func (p *page) right() {
 		p.refold(i)
 		return
 	}
-	if p.cursor+1 < len(p.f.rows) && p.d.parent(p.f.rows[p.cursor+1]) == i {
+	if p.cur.Pos+1 < len(p.f.rows) && p.d.parent(p.f.rows[p.cur.Pos+1]) == i {
 		p.move(1)
 	}
 }
@@ -186,7 +152,7 @@ func (p *page) follow(traceID, spanID string) tea.Cmd {
 	if traceID == "" || traceID == p.id {
 		if i, ok := p.d.byID[spanID]; ok {
 			if p.f.pass != nil && !p.f.pass[i] {
-				p.filter = "" // the filter hides the target: drop it
+				p.input.Clear() // the filter hides the target: drop it
 				p.f.setFilter(p.d, "")
 			}
 			for a := p.d.parent(i); a >= 0; a = p.d.parent(a) {
@@ -206,29 +172,17 @@ func (p *page) follow(traceID, spanID string) tea.Cmd {
 // scrollDetails moves the focused details panel; it reports whether the
 // key was a movement key.
 func (p *page) scrollDetails(k tea.KeyPressMsg) bool {
-	keys := p.c.Keys
-	_, dh := p.detailsBox()
+	dw, dh := p.detailsBox()
 	body := max(dh-1, 1)
-	switch {
-	case key.Matches(k, keys.Up):
-		p.dOffset--
-	case key.Matches(k, keys.Down):
-		p.dOffset++
-	case key.Matches(k, keys.PageUp):
-		p.dOffset -= body
-	case key.Matches(k, keys.PageDown):
-		p.dOffset += body
-	case key.Matches(k, keys.Top):
-		p.dOffset = 0
-	case key.Matches(k, keys.Bottom):
-		p.dOffset = 1 << 30
-	default:
+	lines := 0
+	if i, ok := p.selected(); ok {
+		lines = len(p.detailLines(i, dw))
+	}
+	// The panel scrolls by its top line: the last top is lines-body.
+	top := tui.Cursor{Pos: p.dOffset}
+	if !top.Move(p.c.Keys, k, lines-body+1, body) {
 		return false
 	}
-	if i, ok := p.selected(); ok {
-		dw, _ := p.detailsBox()
-		p.dOffset = min(p.dOffset, len(p.detailLines(i, dw))-body)
-	}
-	p.dOffset = max(p.dOffset, 0)
+	p.dOffset = max(min(top.Pos, lines-body), 0)
 	return true
 }

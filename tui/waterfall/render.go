@@ -42,7 +42,7 @@ func (p *page) detailsBox() (int, int) { _, _, dw, dh := p.layout(); return dw, 
 func (p *page) rowsHeight() int {
 	_, wh, _, _ := p.layout()
 	h := wh - 1
-	if p.filtering || p.filter != "" {
+	if p.input.Active() {
 		h--
 	}
 	return max(h, 1)
@@ -86,9 +86,9 @@ func (p *page) View() string {
 func (p *page) stateLines() []string {
 	s := p.c.Styles
 	switch {
-	case p.loading && p.showSpin:
-		return []string{" " + p.spin.View() + s.Faint.Render(" fetching the trace from tempo…")}
-	case p.loading:
+	case p.load.Loading() && p.load.Spinner() != "":
+		return []string{" " + p.load.Spinner() + s.Faint.Render("fetching the trace from tempo…")}
+	case p.load.Loading():
 		return nil
 	}
 	hint := "esc goes back"
@@ -164,7 +164,7 @@ type columns struct{ gutter, name, service, dur, bar int }
 func (p *page) columns(ww int) columns {
 	c := columns{gutter: 4, dur: 7}
 	longest := 0
-	for _, i := range p.f.rows[p.offset:min(p.offset+p.rowsHeight(), len(p.f.rows))] {
+	for _, i := range p.f.rows[p.cur.Offset:min(p.cur.Offset+p.rowsHeight(), len(p.f.rows))] {
 		longest = max(longest, ansi.StringWidth(tui.Fit(p.d.span(i).Service(), 24)))
 	}
 	c.service = min(max(longest, 7), 16, max(ww/6, 7))
@@ -191,22 +191,18 @@ func (p *page) waterfall(ww, wh int) []string {
 	out = append(out, s.Faint.Render(trunc(strings.Repeat(" ", col.gutter)+pad("SPAN", col.name)+" "+pad("SERVICE", col.service)+" "+
 		padLeft("DUR", col.dur)+" "+scale, ww)))
 	rh := p.rowsHeight()
-	end := min(p.offset+rh, len(p.f.rows))
-	for k := p.offset; k < end; k++ {
+	end := min(p.cur.Offset+rh, len(p.f.rows))
+	for k := p.cur.Offset; k < end; k++ {
 		out = append(out, p.row(k, col, ww))
 	}
 	if len(p.f.rows) == 0 {
-		out = append(out, s.Faint.Render(tui.Fit("  no span matches "+p.filter+" — esc clears the filter", ww)))
+		out = append(out, s.Faint.Render(tui.Fit("  no span matches "+p.input.Value()+" — esc clears the filter", ww)))
 	}
-	if p.filtering || p.filter != "" {
+	if p.input.Active() {
 		for len(out) < wh-1 {
 			out = append(out, "")
 		}
-		cursor := ""
-		if p.filtering {
-			cursor = "█"
-		}
-		out = append(out, trunc(s.Accent.Render("/")+tui.Fit(p.filter, ww-20)+cursor+
+		out = append(out, trunc(p.input.Prompt(s, ww-19)+
 			s.Faint.Render(" "+strconv.Itoa(len(p.f.rows))+"/"+strconv.Itoa(len(p.d.trace.Spans))+" spans"), ww))
 	}
 	for len(out) < wh {
@@ -237,7 +233,7 @@ func (p *page) row(k int, col columns, ww int) string {
 		critMark = s.CriticalPath.Render("┃")
 	}
 	cur := " "
-	if k == p.cursor {
+	if k == p.cur.Pos {
 		cur = "▸"
 	}
 
@@ -280,7 +276,7 @@ func (p *page) row(k int, col columns, ww int) string {
 		s.Faint.Render(pad(tui.Fit(sp.Service(), col.service), col.service)) + " " +
 		s.Text.Render(padLeft(fmtDur(sp.Duration()), col.dur)) + " " +
 		barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
-	if k == p.cursor {
+	if k == p.cur.Pos {
 		return s.Selected.Render(pad(ansi.Strip(line), ww))
 	}
 	return line

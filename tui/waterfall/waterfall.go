@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/triagectl/triage/triage"
@@ -36,19 +35,14 @@ type page struct {
 	keys pageKeys
 	w, h int
 
-	req       int
-	loading   bool
-	showSpin  bool
-	spin      spinner.Model
-	loadErr   string // the reason the trace cannot be shown
-	d         *traceData
-	f         *fold
-	cursor    int // index into f.rows
-	offset    int
-	filter    string
-	filtering bool
-	details   int
-	dOffset   int // the details panel's scroll
+	load    *tui.Load
+	loadErr string // the reason the trace cannot be shown
+	d       *traceData
+	f       *fold
+	cur     tui.Cursor // among f.rows
+	input   tui.FilterInput
+	details int
+	dOffset int // the details panel's scroll
 }
 
 // pageKeys are the console's bindings with this page's descriptions.
@@ -73,35 +67,25 @@ func newKeys(k *tui.KeyMap) pageKeys {
 // New builds the Trace page of traceID, fetched from the trace source.
 func New(c *tui.Common, in tui.IncidentRef, traceID string) tui.PageFunc {
 	return func(ctx context.Context) tui.Page {
-		p := &page{c: c, ctx: ctx, in: in, id: traceID, keys: newKeys(c.Keys), w: c.Width, h: max(c.Height-2, 1)}
-		p.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))
+		p := &page{c: c, ctx: ctx, in: in, id: traceID, keys: newKeys(c.Keys), w: c.Width, h: max(c.Height-2, 1),
+			input: tui.NewFilterInput(c.Keys)}
+		p.load = tui.NewLoad(ctx, c)
 		if c.Data.Sources.Traces == nil {
 			p.loadErr = "unknown — tempo: not configured (set sources.tempo.url to see traces)"
-		} else {
-			p.loading = true
 		}
 		return p
 	}
 }
 
-// Messages carry their page, so a page below the top (which also receives
-// them) keeps only its own, and a request id, so a refetch drops the
-// answer of the fetch it replaced.
-type (
-	loadedMsg struct {
-		owner *page
-		req   int
-		d     *traceData
-		err   error
-	}
-	spinnerDueMsg struct {
-		owner *page
-		req   int
-	}
-)
+// loadResult is a fetch's answer: the trace read, or why it cannot be
+// shown.
+type loadResult struct {
+	d   *traceData
+	err error
+}
 
 func (p *page) Init() tea.Cmd {
-	if !p.loading {
+	if p.c.Data.Sources.Traces == nil {
 		return nil
 	}
 	return p.fetch()
@@ -110,27 +94,23 @@ func (p *page) Init() tea.Cmd {
 // fetch asks for the trace and builds its tree in the command, off the UI
 // goroutine: a 5,000-span trace takes a few milliseconds to read.
 func (p *page) fetch() tea.Cmd {
-	p.req++
-	p.loading, p.showSpin = true, false
-	owner, req, ctx, src, id, opts := p, p.req, p.ctx, p.c.Data.Sources.Traces, p.id, p.c.Data.Options
+	ctx, src, id, opts := p.ctx, p.c.Data.Sources.Traces, p.id, p.c.Data.Options
 	deadline := opts.SourceDeadline
 	if deadline <= 0 {
 		deadline = fetchDeadline
 	}
-	load := func() tea.Msg {
+	return p.load.Start(func() any {
 		ctx, cancel := context.WithTimeout(ctx, deadline)
 		defer cancel()
 		tr, err := src.Trace(ctx, id)
 		if err != nil {
-			return loadedMsg{owner: owner, req: req, err: explain(err, deadline)}
+			return loadResult{err: explain(err, deadline)}
 		}
 		if tr == nil {
-			return loadedMsg{owner: owner, req: req, err: errNotFound}
+			return loadResult{err: errNotFound}
 		}
-		return loadedMsg{owner: owner, req: req, d: newTraceData(tr, opts)}
-	}
-	due := tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return spinnerDueMsg{owner: owner, req: req} })
-	return tea.Batch(load, due)
+		return loadResult{d: newTraceData(tr, opts)}
+	})
 }
 
 var errNotFound = errors.New("trace not found in tempo")
@@ -154,33 +134,19 @@ func explain(err error, deadline time.Duration) error {
 }
 
 func (p *page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.owner == p && msg.req == p.req {
-			p.loaded(msg)
-		}
-		return p, nil
-	case spinnerDueMsg:
-		if msg.owner == p && msg.req == p.req && p.loading {
-			p.showSpin = true
-			return p, p.spin.Tick
-		}
-		return p, nil
-	case spinner.TickMsg:
-		if !p.loading || !p.showSpin || msg.ID != p.spin.ID() {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
-	case tea.KeyPressMsg:
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		return p, p.key(msg)
 	}
-	return p, nil
+	v, ok, cmd := p.load.Update(msg)
+	if ok {
+		p.loaded(v.(loadResult))
+	}
+	return p, cmd
 }
 
-func (p *page) loaded(m loadedMsg) {
-	p.loading, p.showSpin = false, false
+// loaded shows a fetch's answer.
+func (p *page) loaded(m loadResult) {
+	p.load.Stop()
 	if m.err != nil {
 		p.loadErr, p.d, p.f = m.err.Error(), nil, nil
 		return
@@ -191,13 +157,13 @@ func (p *page) loaded(m loadedMsg) {
 		return
 	}
 	p.d, p.f = m.d, newFold(m.d)
-	p.f.setFilter(p.d, p.filter)
+	p.f.setFilter(p.d, p.input.Value())
 	p.f.rebuild(p.d)
-	p.cursor = 0
+	p.cur.Pos = 0
 	// Start on the culprit: at 3 AM the proof is what matters.
 	if c := p.d.an.Culprit(); c != nil {
 		if i, ok := p.d.byID[c.SpanID]; ok {
-			p.cursor = p.f.find(p.d, i)
+			p.cur.Pos = p.f.find(p.d, i)
 		}
 	}
 	p.clamp()
@@ -205,25 +171,23 @@ func (p *page) loaded(m loadedMsg) {
 
 // selected is the span under the cursor.
 func (p *page) selected() (int32, bool) {
-	if p.f == nil || p.cursor < 0 || p.cursor >= len(p.f.rows) {
+	if p.f == nil || p.cur.Pos < 0 || p.cur.Pos >= len(p.f.rows) {
 		return 0, false
 	}
-	return p.f.rows[p.cursor], true
+	return p.f.rows[p.cur.Pos], true
 }
 
 // Filterer
 
-func (p *page) Filtering() bool { return p.filtering }
+func (p *page) Filtering() bool { return p.input.Editing() }
 
 func (p *page) ClearFilter() bool {
-	had := p.filter != "" || p.filtering
-	p.filtering = false
+	had := p.input.Clear()
 	p.setFilter("")
 	return had
 }
 
 func (p *page) setFilter(q string) {
-	p.filter = q
 	if p.d == nil {
 		return
 	}
@@ -231,7 +195,7 @@ func (p *page) setFilter(q string) {
 	p.f.setFilter(p.d, q)
 	p.f.rebuild(p.d)
 	if ok {
-		p.cursor = p.f.find(p.d, cur)
+		p.cur.Pos = p.f.find(p.d, cur)
 	}
 	p.clamp()
 }

@@ -5,6 +5,7 @@
 #   Prometheus   built from the Go module proxy (Debian's package as fallback)
 #   Loki         built from the Go module proxy, pkg/push taken from its published module
 #   Alertmanager Debian's prometheus-alertmanager (the proxy's build lacks its UI assets)
+#   Jaeger       v2's jaeger binary, built from its module's source on the Go module proxy
 #   tmux         Debian's package, for the console's end-to-end tests
 #   ssh          Debian's openssh-client, for triage serve's SSH end-to-end tests
 #
@@ -15,6 +16,9 @@ CACHE="${TRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/triage}"
 BIN="$CACHE/bin"
 PROM_VERSION="${PROM_VERSION:-v0.316.0}"
 LOKI_VERSION="${LOKI_VERSION:-v3.7.8}"
+# Jaeger publishes its v2 binary in the v1 module: v1.75.0 is Jaeger v2.12.0.
+# Newer tags are served but not approved releases: keep to this one.
+JAEGER_VERSION="${JAEGER_VERSION:-v1.75.0}"
 mkdir -p "$BIN" "$CACHE/src"
 
 log() { echo "backends: $*" >&2; }
@@ -99,6 +103,34 @@ get_loki() {
 	echo "LOKI_BIN=$out"
 }
 
+# Module v1.NN.P carries Jaeger v2.(NN-63).P: v2.0.0 came with v1.63.0.
+jaeger_release() {
+	local v=${JAEGER_VERSION#v1.}
+	local minor=${v%%.*}
+	echo "v2.$((minor - 63)).${v#*.}"
+}
+
+# The jaeger module replaces one of its dependencies, which go install
+# refuses for a module@version; build it inside its own module instead,
+# where the replace applies, straight from the module cache.
+get_jaeger() {
+	local out="$BIN/jaeger-$JAEGER_VERSION-r1"
+	if [ ! -x "$out" ]; then
+		log "building jaeger $JAEGER_VERSION ($(jaeger_release)) from the module proxy (several minutes, once)"
+		local t0=$SECONDS
+		local dir
+		dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+		[ -n "$dir" ] || { log "cannot download jaeger"; return 1; }
+		local pkg=github.com/jaegertracing/jaeger/internal/version
+		(cd "$dir" && GOFLAGS=-mod=readonly go build -trimpath \
+			-ldflags "-s -w -X $pkg.latestVersion=$(jaeger_release) -X $pkg.commitSHA=module-proxy-$JAEGER_VERSION" \
+			-o "$out.tmp" ./cmd/jaeger) >&2 || { rm -f "$out.tmp"; log "jaeger build failed"; return 1; }
+		mv "$out.tmp" "$out"
+		log "jaeger built in $((SECONDS - t0))s"
+	fi
+	echo "JAEGER_BIN=$out"
+}
+
 get_tempo() {
 	if [ -n "${TEMPO_URL:-}" ]; then
 		echo "TEMPO_URL=$TEMPO_URL"
@@ -125,7 +157,7 @@ get_ssh() {
 	fi
 }
 
-want="${*:-prometheus alertmanager loki tempo tmux ssh}"
+want="${*:-prometheus alertmanager loki tempo jaeger tmux ssh}"
 for b in $want; do
 	"get_$b"
 done

@@ -20,9 +20,9 @@ while IFS= read -r line; do
 done <<<"$backends"
 echo "   ready in $((SECONDS - t0))s"
 
-# Prometheus, Loki and Alertmanager must run live here: a missing one fails
-# the run instead of skipping its tests. Tempo is live only when present.
-export TRIAGE_REQUIRE_LIVE="${TRIAGE_REQUIRE_LIVE:-prometheus,loki,alertmanager}"
+# Prometheus, Loki, Alertmanager and Jaeger must run live here: a missing one
+# fails the run instead of skipping its tests. Tempo is live only when present.
+export TRIAGE_REQUIRE_LIVE="${TRIAGE_REQUIRE_LIVE:-prometheus,loki,alertmanager,jaeger}"
 TRIAGE_LIVE_REPORT=$(mktemp)
 export TRIAGE_LIVE_REPORT
 trap 'rm -f "$TRIAGE_LIVE_REPORT"' EXIT

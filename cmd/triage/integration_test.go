@@ -51,6 +51,24 @@ func TestCheckLiveBackends(t *testing.T) {
 	t.Logf("check output with loki stopped:\n%s", out)
 }
 
+// triage check probes a real Jaeger: its query service answers, states its
+// version in the UI page, and serves the UI API beside api/v3.
+func TestCheckLiveJaeger(t *testing.T) {
+	j := testenv.Jaeger(t)
+	out, errOut, code := runCLI(t, "check", "--jaeger-url", j.URL)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	row := rowOf(t, out, "jaeger")
+	if !strings.Contains(row, "● ok") || j.Version == "" || !strings.Contains(row, j.Version) {
+		t.Errorf("jaeger row %q (version %q)", row, j.Version)
+	}
+	if r := rowOf(t, out, "tempo"); !strings.Contains(r, "unconfigured") {
+		t.Errorf("tempo row: %q", r)
+	}
+	t.Logf("check output:\n%s", out)
+}
+
 func rowOf(t *testing.T, out, name string) string {
 	t.Helper()
 	for _, l := range strings.Split(out, "\n") {

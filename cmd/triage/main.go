@@ -91,6 +91,7 @@ and shows the verdict first with the evidence one key away.`,
 	pf.String("prometheus-url", "", "Prometheus base URL")
 	pf.String("loki-url", "", "Loki base URL")
 	pf.String("tempo-url", "", "Tempo base URL")
+	pf.String("jaeger-url", "", "Jaeger query service base URL (a trace backend instead of Tempo)")
 	pf.String("alertmanager-url", "", "Alertmanager base URL")
 	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
 	pf.String("lookback", "", "how long before the alert's start the window begins (default 15m)")

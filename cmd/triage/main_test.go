@@ -125,3 +125,10 @@ func TestDebugLogsToFileNotTerminal(t *testing.T) {
 		t.Fatalf("debug log: %v %q", err, b)
 	}
 }
+
+func TestTempoAndJaegerTogetherRefused(t *testing.T) {
+	_, errOut, code := runCLI(t, "check", "--tempo-url", "http://tempo:3200", "--jaeger-url", "http://jaeger:16686")
+	if code == 0 || !strings.Contains(errOut, "sources.tempo and sources.jaeger are both set: one trace backend per investigation") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}

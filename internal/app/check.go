@@ -12,6 +12,7 @@ import (
 	"github.com/triagectl/triage/internal/safe"
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/sources/jaeger"
 	"github.com/triagectl/triage/sources/loki"
 	"github.com/triagectl/triage/sources/prometheus"
 	"github.com/triagectl/triage/sources/tempo"
@@ -26,6 +27,8 @@ func newProber(name string, cfg sources.Config) (sources.Prober, error) {
 		return loki.New(cfg)
 	case "tempo":
 		return tempo.New(cfg)
+	case "jaeger":
+		return jaeger.New(cfg)
 	case "alertmanager":
 		return alertmanager.New(cfg)
 	}

@@ -21,17 +21,20 @@ type Config struct {
 	Log     Log               `mapstructure:"log" yaml:"log"`
 }
 
-// Sources names the four backends. A source with no URL is unconfigured.
+// Sources names the backends. A source with no URL is unconfigured. Tempo
+// and Jaeger are the two trace backends, of which at most one is set.
 type Sources struct {
 	Prometheus   sources.Config `mapstructure:"prometheus" yaml:"prometheus"`
 	Loki         sources.Config `mapstructure:"loki" yaml:"loki"`
 	Tempo        sources.Config `mapstructure:"tempo" yaml:"tempo"`
+	Jaeger       sources.Config `mapstructure:"jaeger" yaml:"jaeger"`
 	Alertmanager sources.Config `mapstructure:"alertmanager" yaml:"alertmanager"`
 }
 
 // Each returns the sources in display order with their names.
 func (s Sources) Each() []Named {
-	return []Named{{"prometheus", s.Prometheus}, {"loki", s.Loki}, {"tempo", s.Tempo}, {"alertmanager", s.Alertmanager}}
+	return []Named{{"prometheus", s.Prometheus}, {"loki", s.Loki}, {"tempo", s.Tempo}, {"jaeger", s.Jaeger},
+		{"alertmanager", s.Alertmanager}}
 }
 
 // Named pairs a source's name with its config.
@@ -135,6 +138,7 @@ func Default() Config {
 			Prometheus:   src(10 * time.Second),
 			Loki:         src(10 * time.Second),
 			Tempo:        src(10 * time.Second),
+			Jaeger:       src(10 * time.Second),
 			Alertmanager: src(5 * time.Second),
 		},
 		Mapping: Mapping{

@@ -198,3 +198,86 @@ func TestHeadersAreFreeForm(t *testing.T) {
 		t.Errorf("authorization header printed: %s", out)
 	}
 }
+
+// Jaeger is configured like the other sources, from the file, the
+// environment or --jaeger-url, and validated alike.
+func TestJaegerSource(t *testing.T) {
+	isolate(t)
+	path := writeConfig(t, "sources:\n  jaeger: {url: http://jaeger:16686, timeout: 7s, headers: {X-Tenant: a}, "+
+		"basic_auth: {username: u, password: pw}, tls: {ca_file: ca.pem}}\n")
+	l, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := l.Sources.Jaeger
+	if j.URL != "http://jaeger:16686" || j.Timeout != 7*time.Second || j.TLS.CAFile != "ca.pem" || j.BasicAuth == nil || j.BasicAuth.Username != "u" {
+		t.Fatalf("jaeger = %+v", j)
+	}
+	if j.Headers["X-Tenant"] != "a" && j.Headers["x-tenant"] != "a" {
+		t.Errorf("headers = %v", j.Headers)
+	}
+	var names []string
+	for _, n := range l.Sources.Each() {
+		names = append(names, n.Name)
+	}
+	if strings.Join(names, ",") != "prometheus,loki,tempo,jaeger,alertmanager" {
+		t.Errorf("sources in order: %v", names)
+	}
+	out, _ := l.Redacted().YAML()
+	if strings.Contains(string(out), "pw") || !strings.Contains(string(out), "jaeger:\n    url: http://jaeger:16686") {
+		t.Errorf("redacted config:\n%s", out)
+	}
+
+	isolate(t)
+	t.Setenv("TRIAGE_SOURCES_JAEGER_URL", "http://env:16686")
+	l, err = Load("", nil)
+	if err != nil || l.Sources.Jaeger.URL != "http://env:16686" {
+		t.Fatalf("env: %v %+v", err, l)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("jaeger-url", "", "")
+	if err := fs.Parse([]string{"--jaeger-url=http://flag:16686"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Load("", fs)
+	if err != nil || l.Sources.Jaeger.URL != "http://flag:16686" {
+		t.Fatalf("flag: %v %+v", err, l)
+	}
+
+	for _, c := range []struct{ file, want string }{
+		{"sources:\n  jaeger: {url: 'jaeger:16686'}\n", `sources.jaeger.url = "jaeger:16686": expected an http:// or https:// URL`},
+		{"sources:\n  jaeger: {url: http://j:16686, bearer_token: a, bearer_token_file: /f}\n", "sources.jaeger.bearer_token_file"},
+		{"sources:\n  jaeger: {url: http://j:16686, tls: {cert_file: c.pem}}\n", "sources.jaeger.tls.key_file"},
+	} {
+		isolate(t)
+		if _, err := Load(writeConfig(t, c.file), nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.file, err, c.want)
+		}
+	}
+}
+
+// One investigation reads one trace backend: naming both is an error that
+// says so, wherever the second one comes from.
+func TestTempoAndJaegerBothSetIsAnError(t *testing.T) {
+	const want = "sources.tempo and sources.jaeger are both set: one trace backend per investigation"
+	isolate(t)
+	path := writeConfig(t, "sources:\n  tempo: {url: http://tempo:3200}\n  jaeger: {url: http://jaeger:16686}\n")
+	_, err := Load(path, nil)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "http://jaeger:16686") {
+		t.Fatalf("err = %v", err)
+	}
+
+	isolate(t)
+	path = writeConfig(t, "sources:\n  tempo: {url: http://tempo:3200}\n")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("jaeger-url", "", "")
+	if err := fs.Parse([]string{"--jaeger-url=http://flag:16686"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, fs); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("tempo in the file, jaeger by flag: err = %v", err)
+	}
+	if _, err := Load(path, nil); err != nil {
+		t.Fatalf("tempo alone: %v", err)
+	}
+}

@@ -22,6 +22,7 @@ var FlagKeys = map[string]string{
 	"prometheus-url":   "sources.prometheus.url",
 	"loki-url":         "sources.loki.url",
 	"tempo-url":        "sources.tempo.url",
+	"jaeger-url":       "sources.jaeger.url",
 	"alertmanager-url": "sources.alertmanager.url",
 	"theme":            "theme",
 	"lookback":         "triage.lookback",

@@ -33,6 +33,10 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.Sources.Tempo.Configured() && c.Sources.Jaeger.Configured() {
+		return fmt.Errorf("config: sources.tempo and sources.jaeger are both set: one trace backend per investigation "+
+			"(tempo %q, jaeger %q); remove one", c.Sources.Tempo.URL, c.Sources.Jaeger.URL)
+	}
 	t := c.Triage
 	if err := positive("triage.lookback", t.Lookback); err != nil {
 		return err
@@ -136,6 +140,7 @@ func (c Config) Redacted() Config {
 	c.Sources.Prometheus = c.Sources.Prometheus.Redacted()
 	c.Sources.Loki = c.Sources.Loki.Redacted()
 	c.Sources.Tempo = c.Sources.Tempo.Redacted()
+	c.Sources.Jaeger = c.Sources.Jaeger.Redacted()
 	c.Sources.Alertmanager = c.Sources.Alertmanager.Redacted()
 	return c
 }

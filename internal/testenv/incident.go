@@ -20,7 +20,7 @@ type SimIncident struct {
 	Incident *sim.Incident
 	Now      time.Time
 
-	Prometheus, Loki, Alertmanager, Tempo *Backend
+	Prometheus, Loki, Alertmanager, Tempo, Jaeger *Backend
 }
 
 // Incident loads the simulator's default scenario into every live backend,
@@ -31,8 +31,8 @@ func Incident(t testing.TB) *SimIncident {
 }
 
 // IncidentFor loads one of the simulator's named scenarios into a
-// Prometheus, a Loki and (when present) a Tempo of its own, started for it,
-// so scenarios do not mix. StopScenario frees them.
+// Prometheus, a Loki and (when present) a Tempo and a Jaeger of its own,
+// started for it, so scenarios do not mix. StopScenario frees them.
 func IncidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
 	return scenarioEnv(preset).incidentFor(t, preset)
@@ -83,7 +83,7 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	}
 	si := &SimIncident{Truth: in.Truth(), Incident: in, Now: now}
 	for name, dst := range map[string]**Backend{"prometheus": &si.Prometheus, "loki": &si.Loki,
-		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo} {
+		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo, "jaeger": &si.Jaeger} {
 		if name == "alertmanager" && preset != "" {
 			continue // scenarios need no alerting
 		}
@@ -110,6 +110,14 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	if si.Tempo != nil {
 		if err := in.SendTraces(ctx, si.Tempo.OTLP); err != nil {
 			return nil, fmt.Errorf("send traces to tempo: %w", err)
+		}
+	}
+	if si.Jaeger != nil {
+		if err := in.SendTraces(ctx, si.Jaeger.OTLP); err != nil {
+			return nil, fmt.Errorf("send traces to jaeger: %w", err)
+		}
+		if err := waitJaeger(ctx, si); err != nil {
+			return nil, err
 		}
 	}
 	if si.Prometheus != nil {

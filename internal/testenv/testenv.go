@@ -1,7 +1,7 @@
 // Package testenv starts the real backends that integration tests run
-// against (Prometheus, Loki, Alertmanager and, when present, Tempo), once per
-// test binary, on free loopback ports with temporary directories, and fills
-// them with the simulator's incident.
+// against (Prometheus, Loki, Alertmanager and, when present, Tempo and
+// Jaeger), once per test binary, on free loopback ports with temporary
+// directories, and fills them with the simulator's incident.
 package testenv
 
 import (
@@ -21,9 +21,9 @@ import (
 
 // Backend is one running backend.
 type Backend struct {
-	Name    string // "prometheus", "loki", "alertmanager", "tempo"
-	URL     string // base URL, e.g. "http://127.0.0.1:41234"
-	OTLP    string // tempo only: OTLP/HTTP base URL
+	Name    string // "prometheus", "loki", "alertmanager", "tempo", "jaeger"
+	URL     string // base URL, e.g. "http://127.0.0.1:41234"; Jaeger's query service
+	OTLP    string // tempo and jaeger: OTLP/HTTP base URL
 	Version string
 
 	proc   *proc
@@ -170,6 +170,7 @@ var starters = map[string]struct {
 	"loki":         {"LOKI_BIN", startLoki},
 	"alertmanager": {"ALERTMANAGER_BIN", startAlertmanager},
 	"tempo":        {"TEMPO_BIN", startTempo},
+	"jaeger":       {"JAEGER_BIN", startJaeger},
 }
 
 // errNotAvailable marks a backend whose binary is not configured.
@@ -255,6 +256,10 @@ func Alertmanager(t testing.TB) *Backend { t.Helper(); return need(t, "alertmana
 // Tempo returns Tempo when one is live (TEMPO_URL or TEMPO_BIN), and skips
 // the test otherwise.
 func Tempo(t testing.TB) *Backend { t.Helper(); return need(t, "tempo") }
+
+// Jaeger returns the test Jaeger v2 (in-memory storage) when JAEGER_BIN is
+// set, and skips the test otherwise. Its URL is the query service's.
+func Jaeger(t testing.TB) *Backend { t.Helper(); return need(t, "jaeger") }
 
 // report appends a line to the file named by TRIAGE_LIVE_REPORT, which
 // `make test` prints at the end: which backends ran live and which did not.

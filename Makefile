@@ -33,8 +33,7 @@ backends:
 	bash scripts/backends.sh
 
 lint:
-	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
-	$(GO) vet ./...
+	bash scripts/lint.sh
 
 clean:
 	rm -rf bin

@@ -6,11 +6,7 @@ cd "$(dirname "$0")/.."
 
 t0=$SECONDS
 echo "== lint"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
-if [ -n "$unformatted" ]; then
-	echo "gofmt needed on:"; echo "$unformatted"; exit 1
-fi
-go vet ./...
+bash scripts/lint.sh
 
 echo "== backends (cache: ${TRIAGE_CACHE:-~/.cache/triage})"
 backends=$(bash scripts/backends.sh)

@@ -240,13 +240,6 @@ func (p *pool) pruneRecent() {
 	}
 }
 
-// investigationsStarted counts investigations run so far.
-func (p *pool) investigationsStarted() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.started
-}
-
 // investigate runs one investigation, through the recorder when there is one.
 func (s *Service) investigate(ctx context.Context, a triage.Alert) (*triage.Report, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.deps.InvestigationTimeout)

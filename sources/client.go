@@ -227,7 +227,6 @@ func (c *Client) execute(parent context.Context, op string, reqBody []byte, buil
 			if !retryStatus(status) || attempt >= retries {
 				return resp, nil
 			}
-			lastErr = HTTPError(c.Name, op, status, resp.Header.Get("Content-Type"), resp.Body)
 			if werr := c.wait(ctx, attempt, retryAfter(resp.Header)); werr != nil {
 				return resp, nil // out of time: the last answer stands
 			}

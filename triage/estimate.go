@@ -116,10 +116,11 @@ func frequencies(mult []int) []int {
 	return f
 }
 
-// chaoExtrapolate is the expected number of distinct users among N
-// requests by Chao et al. (2014, eq. 9): S_obs + f0 [1 - (1 - f1/(n f0 +
-// f1))^(N-n)], f0 being the Chao1 estimate of the users the sample missed.
-func chaoExtrapolate(f []int, n int, N float64) float64 {
+// chaoExtrapolate is the expected number of distinct users among
+// requests total (Chao et al. 2014, eq. 9, with N = total): S_obs + f0 [1 -
+// (1 - f1/(n f0 + f1))^(N-n)], f0 being the Chao1 estimate of the users the
+// sample missed.
+func chaoExtrapolate(f []int, n int, total float64) float64 {
 	seen, f1, f2 := 0, 0.0, 0.0
 	for _, c := range f[1:] {
 		seen += c
@@ -143,7 +144,7 @@ func chaoExtrapolate(f []int, n int, N float64) float64 {
 	if f0 <= 0 {
 		return float64(seen)
 	}
-	return float64(seen) + f0*(1-math.Pow(1-f1/(nf*f0+f1), math.Max(N-nf, 0)))
+	return float64(seen) + f0*(1-math.Pow(1-f1/(nf*f0+f1), math.Max(total-nf, 0)))
 }
 
 // gammaPoisson is a fitted abundance model: a user's count in the sample

@@ -198,7 +198,9 @@ func TestEachSourceFailsAlone(t *testing.T) {
 				}
 				raw, _ := json.Marshal(r)
 				var doc map[string]json.RawMessage
-				json.Unmarshal(raw, &doc)
+				if err := json.Unmarshal(raw, &doc); err != nil {
+					t.Fatal(err)
+				}
 				for _, sec := range sectionsOf(src) {
 					if string(doc[sec]) != "null" {
 						t.Errorf("section %s of failed %s = %s, want null", sec, src, truncate(doc[sec]))

@@ -51,11 +51,12 @@ func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
 
 	line("")
 	line("*Services*")
-	if r.Services == nil {
+	switch {
+	case r.Services == nil:
 		line("unknown — %s", mdReason(r, SourceTempo))
-	} else if len(r.Services) == 0 {
+	case len(r.Services) == 0:
 		line("none implicated in the sampled traces")
-	} else {
+	default:
 		var t strings.Builder
 		tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "service\trole\terr%\tbaseline\tfail/s\tp99")

@@ -129,7 +129,9 @@ func TestMarkdownGrafanaLinks(t *testing.T) {
 	for _, l := range strings.Split(buf.String(), "\n") {
 		if strings.HasPrefix(l, "*Explore:*") {
 			for _, part := range strings.Split(l, "<")[1:] {
-				links = append(links, part[:strings.Index(part, "|")])
+				if end := strings.Index(part, "|"); end >= 0 {
+					links = append(links, part[:end])
+				}
 			}
 		}
 	}
@@ -157,7 +159,9 @@ func TestMarkdownGrafanaLinks(t *testing.T) {
 	}
 	// Without Grafana, or for a source without a datasource, no link.
 	buf.Reset()
-	triage.WriteMarkdownWith(&buf, r, triage.MarkdownOptions{Grafana: triage.Grafana{URL: "https://g", Datasources: map[string]string{"loki": "x"}}})
+	if err := triage.WriteMarkdownWith(&buf, r, triage.MarkdownOptions{Grafana: triage.Grafana{URL: "https://g", Datasources: map[string]string{"loki": "x"}}}); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Count(buf.String(), "<https://g/explore") != 1 {
 		t.Errorf("want exactly the loki link:\n%s", buf.String())
 	}

@@ -107,11 +107,14 @@ func (v *validator) check(s *schema, x any, path string) {
 		var types []string
 		if json.Unmarshal(s.Type, &types) != nil {
 			var one string
-			json.Unmarshal(s.Type, &one)
+			if err := json.Unmarshal(s.Type, &one); err != nil {
+				v.fail(path, "schema type %s: %v", s.Type, err)
+				return
+			}
 			types = []string{one}
 		}
 		got := typeOf(x)
-		if !slices.Contains(types, got) && !(got == "integer" && slices.Contains(types, "number")) {
+		if !slices.Contains(types, got) && (got != "integer" || !slices.Contains(types, "number")) {
 			v.fail(path, "is %s, want %v", got, types)
 			return
 		}
@@ -120,7 +123,10 @@ func (v *validator) check(s *schema, x any, path string) {
 		var want any
 		d := json.NewDecoder(bytes.NewReader(s.Const))
 		d.UseNumber()
-		d.Decode(&want)
+		if err := d.Decode(&want); err != nil {
+			v.fail(path, "schema const %s: %v", s.Const, err)
+			return
+		}
 		if fmt.Sprint(want) != fmt.Sprint(x) {
 			v.fail(path, "is %v, want %v", x, want)
 		}
@@ -230,7 +236,9 @@ func TestSchemaRejects(t *testing.T) {
 	good := marshal(t, loadReport(t, "db-region.json"))
 	edit := func(f func(m map[string]any)) []byte {
 		var m map[string]any
-		json.Unmarshal(good, &m)
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
 		f(m)
 		b, _ := json.Marshal(m)
 		return b

@@ -95,7 +95,7 @@ type IncidentsChangedMsg struct {
 	Heartbeat bool
 }
 
-// Broadcast: every page of the stack is told.
+// Broadcast marks the news for every page of the stack.
 func (IncidentsChangedMsg) Broadcast() {}
 
 // ReportMsg is news of a newer report for an incident: the verdict page
@@ -106,5 +106,5 @@ type ReportMsg struct {
 	Report      *triage.Report
 }
 
-// Broadcast: every page of the stack is told.
+// Broadcast marks the news for every page of the stack.
 func (ReportMsg) Broadcast() {}

@@ -24,7 +24,9 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 func TestConfigPrintsEffectiveRedacted(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("sources:\n  loki: {url: http://loki:3100, basic_auth: {username: u, password: hunter2}}\n"), 0o600)
+	if err := os.WriteFile(cfg, []byte("sources:\n  loki: {url: http://loki:3100, basic_auth: {username: u, password: hunter2}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("TRIAGE_THEME", "light")
 	out, errOut, code := runCLI(t, "config", "--config", cfg, "--tempo-url", "http://tempo:3200")
 	if code != 0 {
@@ -63,19 +65,19 @@ func TestCheckReportsEachSourceApart(t *testing.T) {
 	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/-/ready":
-			w.Write([]byte("Prometheus Server is Ready.\n"))
+			_, _ = w.Write([]byte("Prometheus Server is Ready.\n"))
 		case "/api/v1/status/buildinfo":
 			w.Header().Set("Content-Type", "application/json")
-			w.Write([]byte(`{"status":"success","data":{"version":"3.16.0","revision":"abc","branch":"HEAD","goVersion":"go1.26"}}`))
+			_, _ = w.Write([]byte(`{"status":"success","data":{"version":"3.16.0","revision":"abc","branch":"HEAD","goVersion":"go1.26"}}`))
 		default:
 			w.Header().Set("Content-Type", "application/json")
-			w.Write([]byte(`{"status":"success","data":["__name__","job"]}`))
+			_, _ = w.Write([]byte(`{"status":"success","data":["__name__","job"]}`))
 		}
 	}))
 	defer prom.Close()
 	loki := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("Ingester not ready: \x1b]52;c;ZXZpbA==\x07waiting for 15s after being ready"))
+		_, _ = w.Write([]byte("Ingester not ready: \x1b]52;c;ZXZpbA==\x07waiting for 15s after being ready"))
 	}))
 	defer loki.Close()
 	tempoAddr := sourcestest.ClosedAddr(t)

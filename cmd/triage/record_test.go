@@ -52,7 +52,9 @@ func sameReport(t *testing.T, got, want triage.Report) {
 func TestRecordSourcesDown(t *testing.T) {
 	dir := t.TempDir()
 	alert := filepath.Join(dir, "alert.json")
-	os.WriteFile(alert, []byte(webhook), 0o600)
+	if err := os.WriteFile(alert, []byte(webhook), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "incident.bundle")
 	down := func() string { return "http://" + sourcestest.ClosedAddr(t) }
 	_, errOut, code := runCLI(t, "record", "--alert-file", alert, "-o", out,
@@ -143,7 +145,9 @@ func TestReportBadBundle(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name+".bundle")
-			os.WriteFile(path, c.data, 0o600)
+			if err := os.WriteFile(path, c.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			_, errOut, code := runCLI(t, "report", "--bundle", path)
 			if code != 2 || !strings.Contains(errOut, c.says) || !strings.Contains(errOut, path) {
 				t.Fatalf("exit %d, stderr %q: want %q naming the file", code, errOut, c.says)

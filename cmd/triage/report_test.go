@@ -19,7 +19,9 @@ const webhook = `{"version":"4","status":"firing","receiver":"triage","groupKey"
 // claims nothing, and the command exits 1.
 func TestReportAllSourcesDown(t *testing.T) {
 	alert := filepath.Join(t.TempDir(), "alert.json")
-	os.WriteFile(alert, []byte(webhook), 0o600)
+	if err := os.WriteFile(alert, []byte(webhook), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	down := func() string { return "http://" + sourcestest.ClosedAddr(t) }
 	out, errOut, code := runCLI(t, "report", "--alert-file", alert,
 		"--prometheus-url", down(), "--loki-url", down(), "--tempo-url", down())
@@ -43,7 +45,9 @@ func TestReportAllSourcesDown(t *testing.T) {
 		Alert   struct{ Name, Expr string }
 		Sources []struct{ Name, State, Error string }
 	}
-	json.Unmarshal([]byte(out), &r)
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
 	if r.Version != 1 || r.Alert.Name != "HighErrorRate" || r.Alert.Expr != "sum(rate(x[5m])) > 0.05" {
 		t.Errorf("header: %+v", r)
 	}
@@ -56,7 +60,9 @@ func TestReportAllSourcesDown(t *testing.T) {
 
 func TestReportMarkdownSaysUnknown(t *testing.T) {
 	alert := filepath.Join(t.TempDir(), "alert.json")
-	os.WriteFile(alert, []byte(webhook), 0o600)
+	if err := os.WriteFile(alert, []byte(webhook), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, _, code := runCLI(t, "report", "--alert-file", alert, "--format", "markdown", "--loki-url", "http://"+sourcestest.ClosedAddr(t))
 	if code != 1 {
 		t.Fatalf("exit %d", code)

@@ -52,9 +52,6 @@ func New(cfg config.Config, o Options) *App {
 	return a
 }
 
-// onClose pushes a cleanup on the stack Close runs.
-func (a *App) onClose(f func()) { a.cleanups = append(a.cleanups, f) }
-
 // Close runs the cleanups, last pushed first.
 func (a *App) Close() {
 	for i := len(a.cleanups) - 1; i >= 0; i-- {

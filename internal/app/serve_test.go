@@ -114,7 +114,7 @@ func TestDaemonStopsCleanlyOnCancel(t *testing.T) {
 	for sc.Scan() && !strings.Contains(sc.Text(), "webhook on") {
 	}
 	cancel()
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	select {
 	case err := <-done:
 		if err != nil {

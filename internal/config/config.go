@@ -59,7 +59,8 @@ type Triage struct {
 	SlowThreshold    time.Duration `mapstructure:"slow_threshold" yaml:"slow_threshold"`
 }
 
-// Grafana, when configured, turns rows into Explore links.
+// Grafana is the Grafana instance whose Explore links rows turn into, when
+// it is configured.
 type Grafana struct {
 	URL         string            `mapstructure:"url" yaml:"url"`
 	Datasources map[string]string `mapstructure:"datasources" yaml:"datasources,omitempty"`

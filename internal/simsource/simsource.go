@@ -75,7 +75,9 @@ func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.Trac
 	}
 	var slow time.Duration
 	if m := durRE.FindStringSubmatch(q.Query); m != nil {
-		fmt.Sscan(m[1], &slow)
+		if _, err := fmt.Sscan(m[1], &slow); err != nil {
+			return nil, fmt.Errorf("simsource: duration in %q: %w", q.Query, err)
+		}
 		slow *= time.Millisecond
 	}
 	match := func(t *triage.Trace) bool {

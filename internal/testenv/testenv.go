@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -303,12 +302,3 @@ func (m *metricsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *metricsServer) close() { _ = m.srv.Close() }
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}

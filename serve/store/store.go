@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout this package writes. A store written by a
@@ -93,7 +94,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err == nil {
 		db.NoSync = o.NoSync
 	}
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("store %s is locked by another process (is another triage serve running?)", path)
 	}
 	if err != nil {

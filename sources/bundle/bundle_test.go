@@ -54,7 +54,7 @@ func fixtureBackend(t *testing.T) *httptest.Server {
 				}
 				w.Header().Set("Content-Type", f.contentType)
 				w.Header().Set("Set-Cookie", "session=c00kie-value")
-				w.Write(body)
+				_, _ = w.Write(body)
 				return
 			}
 		}
@@ -168,7 +168,9 @@ func recordSmall(t *testing.T) []byte {
 	if _, err := src.Logs.Patterns(ctx, `{env="sim"}`, fixtureWindow.Start, fixtureWindow.End, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	w.WriteReport(&triage.Report{Version: triage.ReportVersion})
+	if err := w.WriteReport(&triage.Report{Version: triage.ReportVersion}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +282,7 @@ func TestReplayRepeatsInOrder(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k := min(int(n.Add(1)), len(answers)) - 1
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"status":"success","data":{"resultType":"scalar","result":[1795566204,"`+answers[k]+`"]}}`)
+		_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"scalar","result":[1795566204,"`+answers[k]+`"]}}`)
 	}))
 	defer srv.Close()
 	cfg := config.Config{}

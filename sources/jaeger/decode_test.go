@@ -196,7 +196,7 @@ func TestSplitMixedResource(t *testing.T) {
 
 func TestNormalizeTraceID(t *testing.T) {
 	for in, want := range map[string]string{
-		"AB": "000000000000000000000000000000ab", " 0badc0ffee0000000000000000000001 ": "0badc0ffee0000000000000000000001",
+		"AB": "000000000000000000000000000000ab", "\t0badc0ffee0000000000000000000001\n": "0badc0ffee0000000000000000000001",
 		"000" + strings.Repeat("1", 32): strings.Repeat("1", 32),
 	} {
 		if got, err := NormalizeTraceID(in); err != nil || got != want {

@@ -78,9 +78,11 @@ func extractTraceJSON(body []byte) (traceJSON, error) {
 			if body[i] != '[' {
 				return out, fmt.Errorf("%s is not an array", key)
 			}
-			dst := append(make([]byte, 0, len(body)+len(body)/4), `{"resourceSpans":`...)
+			dst := make([]byte, 0, len(body)+len(body)/4)
+			dst = append(dst, `{"resourceSpans":`...)
 			dst, i, err = rewriteIDs(dst, body, i)
-			out.otlp = append(dst, '}')
+			dst = append(dst, '}')
+			out.otlp = dst
 		case "status":
 			// jsonpb writes enum names; a number is tolerated.
 			if body[i] == '"' {

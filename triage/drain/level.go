@@ -100,7 +100,7 @@ func bareLevel(w string) string {
 	}
 	// Lower-case words are too often prose ("error while …") to trust
 	// unless bracketed by the format; upper case and title case are levels.
-	if w == "" || (!bracketed && !(w[0] >= 'A' && w[0] <= 'Z')) {
+	if w == "" || (!bracketed && (w[0] < 'A' || w[0] > 'Z')) {
 		return ""
 	}
 	return NormalizeLevel(w)

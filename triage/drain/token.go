@@ -86,7 +86,7 @@ func tokenizeLine(line string, maxTokens int, buf []drainToken) []drainToken {
 		}
 		if len(buf) == maxTokens-1 {
 			tail := strings.TrimRight(s[i:], " \t\n\r\v\f")
-			if cut || strings.IndexAny(tail, " \t\n\r\v\f") >= 0 || (json && strings.Contains(tail, `,"`)) {
+			if cut || strings.ContainsAny(tail, " \t\n\r\v\f") || (json && strings.Contains(tail, `,"`)) {
 				return append(buf, rest(i))
 			}
 		}
@@ -186,7 +186,7 @@ func makeToken(raw string) drainToken {
 // keyLen finds a logfmt key (key=) or a JSON one (key":, its opening quote
 // already skipped) at the start of s: the key's length and the separator's.
 func keyLen(s string) (int, int) {
-	if s == "" || !(isLetterByte(s[0]) || s[0] == '_') {
+	if s == "" || (!isLetterByte(s[0]) && s[0] != '_') {
 		return 0, 0
 	}
 	for i := 1; i < len(s); i++ {

@@ -89,7 +89,7 @@ func (p *servicePage) numbersLine() string {
 		}
 		return f(*v)
 	}
-	ms := func(v float64) string { return fmtMS(v) }
+	ms := fmtMS
 	return fmt.Sprintf(" err%% %s (baseline %s) · fail/s %s · p99 %s",
 		num(r.ErrorRatio, fmtPct), num(r.ErrorRatioBaseline, fmtPct), num(r.FailedPerS, fmtRate), num(r.P99MS, ms))
 }

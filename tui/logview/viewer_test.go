@@ -121,7 +121,7 @@ func TestFilterFlow(t *testing.T) {
 	if app.Depth() != 2 || p.Filtering() || p.Viewer().Len() != 7 || p.Viewer().Filter() != "" {
 		t.Fatalf("first esc: depth %d filtering %v len %d", app.Depth(), p.Filtering(), p.Viewer().Len())
 	}
-	m = tuitest.Drive(t, m, "esc")
+	tuitest.Drive(t, m, "esc")
 	if app.Depth() != 1 {
 		t.Fatalf("second esc: depth %d, want back at the root", app.Depth())
 	}

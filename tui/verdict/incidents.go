@@ -309,7 +309,7 @@ func (p *Incidents) Filtering() bool { return p.list.Filtering() }
 // ClearFilter clears the filter.
 func (p *Incidents) ClearFilter() bool { return p.list.ClearFilter() }
 
-// Commands: `:alerts` comes back to the list from anywhere.
+// Commands lists `:alerts`, which comes back to the list from anywhere.
 func (p *Incidents) Commands() []string { return []string{"alerts"} }
 
 // RunCommand runs a palette command; the app has already popped the pages

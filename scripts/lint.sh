@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make lint: gofmt, go vet and golangci-lint (pinned, built once from the
+# module proxy and cached under ~/.cache/triage).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${TRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/triage}"
+VERSION=v2.15.0
+BIN="$CACHE/bin/golangci-lint-$VERSION/golangci-lint"
+if [ ! -x "$BIN" ]; then
+	echo "lint: building golangci-lint $VERSION (once)" >&2
+	GOBIN="$(dirname "$BIN")" GOFLAGS=-mod=mod go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$VERSION" >&2
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt needed on:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+"$BIN" run ./...

@@ -323,7 +323,7 @@ func TestUpdatesStreamProgressively(t *testing.T) {
 
 // The engine against the simulator's ground truth, on each scenario. All
 // three sources are served from the generated incident here; the live
-// version of this test runs against the real backends in internal/wiring.
+// version of this test runs against the real backends in sources/adapter.
 func TestAccuracyAgainstGroundTruth(t *testing.T) {
 	var rows []simsource.Accuracy
 	for _, p := range sim.Presets() {

@@ -7,7 +7,8 @@ import (
 )
 
 // The engine reaches its backends through these small interfaces; the
-// wiring package adapts the real clients to them, and bundles replay them.
+// adapter package (sources/adapter) fills them with the real clients, and
+// bundles replay them.
 // A nil source is unconfigured.
 
 // Sample is one labelled value of an instant query.

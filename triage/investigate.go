@@ -108,7 +108,13 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 	}
 	st.send("", nil, false)
 
-	extra := make(chan foundIDs, 2)
+	hints := traceHints{exemplars: newIDHint(), logs: newIDHint()}
+	if iv.src.Metrics == nil {
+		hints.exemplars.give(nil)
+	}
+	if iv.src.Logs == nil {
+		hints.logs.give(nil)
+	}
 	var wg sync.WaitGroup
 	// run gives one source its own deadline and records how it ended.
 	run := func(configured bool, step func(ctx context.Context, start time.Time) (SourceStatus, func())) {
@@ -126,12 +132,12 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 		}()
 	}
 	run(iv.src.Metrics != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
-		res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, extra)
+		res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, hints.exemplars)
 		return status(SourcePrometheus, start, res.calls, res.failed, false, res.firstErr, res.queries, o.SlowAfter, ""),
 			func() { st.metrics = res }
 	})
 	run(iv.src.Logs != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
-		res := runLogs(ctx, iv.src.Logs, w, o, extra)
+		res := runLogs(ctx, iv.src.Logs, w, o, hints.logs)
 		note := ""
 		if res.truncated {
 			note = fmt.Sprintf("line limit %d reached: counts are a floor", o.LogLimit)
@@ -140,7 +146,7 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 			func() { st.logs = res }
 	})
 	run(iv.src.Traces != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
-		res := runTraces(ctx, iv.src.Traces, scope, w, o, extra)
+		res := runTraces(ctx, iv.src.Traces, scope, w, o, hints)
 		note := ""
 		if res.partial > 0 || res.missing > 0 {
 			note = fmt.Sprintf("%d traces partial, %d not found", res.partial, res.missing)

@@ -26,8 +26,9 @@ const errorLineFilter = `|~ "(?i)(level\\W{1,3}(error|err|warn|warning|fatal|cri
 
 // runLogs reads the error and warning lines of the window and the baseline,
 // and the server's patterns, at once. Trace ids of error lines go to ids.
-func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<- foundIDs) *logsResult {
+func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids *idHint) *logsResult {
 	res := &logsResult{}
+	defer ids.give(nil) // none found, when the query failed
 	selector := "{" + ls.ServiceLabel() + `=~".+"}`
 	query := selector + " " + errorLineFilter
 	var mu sync.Mutex
@@ -53,20 +54,15 @@ func runLogs(ctx context.Context, ls LogsSource, w Window, o Options, ids chan<-
 			return
 		}
 		lines = keepErrorsAndWarnings(lines)
-		if ids != nil {
-			seen := map[string]bool{}
-			var tids []string
-			for _, l := range lines {
-				if l.TraceID != "" && logLevelOf(l) == "error" && !seen[l.TraceID] {
-					seen[l.TraceID] = true
-					tids = append(tids, l.TraceID)
-				}
-			}
-			select {
-			case ids <- foundIDs{ids: tids}:
-			default:
+		seen := map[string]bool{}
+		var tids []string
+		for _, l := range lines {
+			if l.TraceID != "" && logLevelOf(l) == "error" && !seen[l.TraceID] {
+				seen[l.TraceID] = true
+				tids = append(tids, l.TraceID)
 			}
 		}
+		ids.give(tids)
 		mu.Lock()
 		res.lines = lines
 		res.truncated = res.truncated || len(lines) >= o.LogLimit

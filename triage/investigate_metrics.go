@@ -93,8 +93,9 @@ func promRange(d time.Duration) string {
 // runMetrics asks for RED now and at baseline, the scope's failure count,
 // exemplars and the error-ratio series, all at once. exemplars receives
 // trace ids as soon as they are known.
-func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, slow time.Duration, exemplars chan<- foundIDs) *metricsResult {
+func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, slow time.Duration, exemplars *idHint) *metricsResult {
 	res := &metricsResult{red: map[string]RED{}}
+	defer exemplars.give(nil) // none found, when the query did not run or failed
 	rng := promRange(w.End.Sub(w.Start))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -183,12 +184,7 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 			mu.Lock()
 			res.exemplarIDs = ids
 			mu.Unlock()
-			if exemplars != nil {
-				select {
-				case exemplars <- foundIDs{ids: ids, exemplars: true}:
-				default:
-				}
-			}
+			exemplars.give(ids)
 		}()
 	}
 	if scope.Service != "" && q.Errors != "" && q.Requests != "" {

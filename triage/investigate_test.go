@@ -409,3 +409,37 @@ func (s splitDelay) Trace(ctx context.Context, id string) (*triage.Trace, error)
 	}
 	return s.TracesSource.Trace(ctx, id)
 }
+
+// The same answers give the same report whatever order and pace they
+// arrive in: on every scenario, calls delayed at random give one report.
+// The sample here is larger than the scope's own failing traces, so the
+// trace ids found in exemplars and error logs are part of it.
+func TestSameAnswersGiveTheSameReport(t *testing.T) {
+	for _, p := range sim.Presets() {
+		t.Run(p.Name, func(t *testing.T) {
+			inc := incident(t, p.Name)
+			o := options()
+			o.TraceSample = 400
+			var want []byte
+			for seed := range 6 {
+				src := simsource.Jitter(simSources(inc), uint64(seed), 30*time.Millisecond)
+				r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range r.Sources {
+					r.Sources[i].LatencyMS = 0
+				}
+				got, err := json.Marshal(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if seed == 0 {
+					want = got
+				} else if string(got) != string(want) {
+					t.Fatalf("seed %d gave another report (%d traces) than seed 0", seed, len(r.Traces))
+				}
+			}
+		})
+	}
+}

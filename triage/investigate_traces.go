@@ -23,12 +23,41 @@ type traceResult struct {
 	firstErr   error
 }
 
-// foundIDs are trace ids another source found: exemplars of the scope's
-// error series, or trace ids on error log lines.
-type foundIDs struct {
-	ids       []string
-	exemplars bool
+// idHint is trace ids another source finds for the trace phase: the
+// exemplars of the scope's error series, or the trace ids on error log
+// lines. It is handed over exactly once, nil when the source found none,
+// failed or is not configured, so the trace phase can wait for it and the
+// sample does not depend on which source answered first.
+type idHint struct{ ch chan []string }
+
+func newIDHint() *idHint { return &idHint{ch: make(chan []string, 1)} }
+
+// give hands ids over; only the first call counts.
+func (h *idHint) give(ids []string) {
+	if h == nil {
+		return
+	}
+	select {
+	case h.ch <- ids:
+	default:
+	}
 }
+
+// wait is the ids handed over, or nil once ctx ends.
+func (h *idHint) wait(ctx context.Context) []string {
+	if h == nil {
+		return nil
+	}
+	select {
+	case ids := <-h.ch:
+		return ids
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// traceHints are the hints the trace phase takes from the other sources.
+type traceHints struct{ exemplars, logs *idHint }
 
 // traceQL quotes a string for TraceQL.
 func traceQL(s string) string {
@@ -52,8 +81,10 @@ func discoveryQueries(scope Scope, slow time.Duration) (failing []string, slowQ 
 }
 
 // runTraces discovers, samples and fetches traces. Trace ids found by other
-// sources (exemplars, error logs) arrive on extra while the searches run.
-func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, extra <-chan foundIDs) *traceResult {
+// sources (exemplars, error logs) arrive through hints while the searches
+// run; the sample is cut once both are in, so it depends only on the
+// sources' answers.
+func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, hints traceHints) *traceResult {
 	res := &traceResult{}
 	var mu sync.Mutex
 	record := func(q string, err error) {
@@ -124,20 +155,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	for _, r := range results[0].refs {
 		add(r.TraceID)
 	}
-	var fromExemplars, fromLogs []string
-drain:
-	for {
-		select {
-		case more := <-extra:
-			if more.exemplars {
-				fromExemplars = append(fromExemplars, more.ids...)
-			} else {
-				fromLogs = append(fromLogs, more.ids...)
-			}
-		default:
-			break drain
-		}
-	}
+	fromExemplars, fromLogs := hints.exemplars.wait(ctx), hints.logs.wait(ctx)
 	for _, id := range fromExemplars {
 		add(id)
 	}

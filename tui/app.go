@@ -271,7 +271,7 @@ func (a *App) breadcrumbs() string {
 	if a.c.Pipeline != nil {
 		line = a.pipeline(a.c.Pipeline()) + " " + line
 	}
-	return ansi.Truncate(line, a.c.Width, "…")
+	return Truncate(line, a.c.Width, "…")
 }
 
 // pipeline is the dead man's switch: quiet when the Watchdog beats, loud
@@ -310,7 +310,7 @@ func (a *App) footer() string {
 		if a.status.Err {
 			st = s.Unknown
 		}
-		return ansi.Truncate(" "+st.Render(a.status.Text), a.c.Width, "…")
+		return Truncate(" "+st.Render(a.status.Text), a.c.Width, "…")
 	}
 	binds := append([]key.Binding{}, a.Top().ShortHelp()...)
 	binds = append(binds, a.c.Keys.Help)
@@ -319,7 +319,7 @@ func (a *App) footer() string {
 	} else {
 		binds = append(binds, a.c.Keys.Back)
 	}
-	return ansi.Truncate(" "+renderBindings(s, binds), a.c.Width, "…")
+	return Truncate(" "+renderBindings(s, binds), a.c.Width, "…")
 }
 
 func renderBindings(s *Styles, binds []key.Binding) string {
@@ -341,7 +341,7 @@ func FitBlock(s string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
+		lines[i] = Truncate(l, w, "…")
 	}
 	for len(lines) < h {
 		lines = append(lines, "")

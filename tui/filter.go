@@ -95,9 +95,9 @@ func (f *FilterInput) Prompt(s *Styles, w int) string {
 	if f.editing {
 		pos := min(f.ti.Position(), len(v))
 		text = safe.Line(string(v[:pos])) + "█" + safe.Line(string(v[pos:]))
-		if over := ansi.StringWidth(text) - max(w-1, 2); over > 0 {
+		if over := Width(text) - max(w-1, 2); over > 0 {
 			text = ansi.TruncateLeft(text, over+1, "…")
 		}
 	}
-	return s.Accent.Render("/") + ansi.Truncate(text, max(w-1, 2), "…")
+	return s.Accent.Render("/") + Truncate(text, max(w-1, 2), "…")
 }

@@ -169,7 +169,7 @@ func (l *List) View() string {
 	for i, c := range l.Columns {
 		title = append(title, cell(c.Title, w[i], c.Right))
 	}
-	b.WriteString(s.Faint.Render(ansi.Truncate(" "+strings.Join(title, " "), l.width, "…")))
+	b.WriteString(s.Faint.Render(Truncate(" "+strings.Join(title, " "), l.width, "…")))
 	bh := l.bodyHeight()
 	for i := l.cur.Offset; i < min(l.cur.Offset+bh, len(l.shown)); i++ {
 		r := l.rows[l.shown[i]]
@@ -191,14 +191,14 @@ func (l *List) View() string {
 		} else if r.Style != nil {
 			line = r.Style.Render(line)
 		}
-		b.WriteString("\n" + ansi.Truncate(line, l.width, "…"))
+		b.WriteString("\n" + Truncate(line, l.width, "…"))
 	}
 	if len(l.shown) == 0 {
 		msg := "  (no rows)"
 		if l.filter.Value() != "" {
 			msg = "  no rows match " + safe.Line(l.filter.Value()) + " — esc clears the filter"
 		}
-		b.WriteString("\n" + s.Faint.Render(ansi.Truncate(msg, l.width, "…")))
+		b.WriteString("\n" + s.Faint.Render(Truncate(msg, l.width, "…")))
 	}
 	if l.filter.Active() {
 		pad := bh - max(min(len(l.shown)-l.cur.Offset, bh), 1)
@@ -214,23 +214,4 @@ func cell(v string, w int, right bool) string {
 }
 
 // padStyled pads a (possibly styled) string to w cells.
-func padStyled(v string, w int, right bool) string {
-	v = ansi.Truncate(v, w, "…")
-	pad := w - ansi.StringWidth(v)
-	if pad <= 0 {
-		return v
-	}
-	if right {
-		return strings.Repeat(" ", pad) + v
-	}
-	return v + strings.Repeat(" ", pad)
-}
-
-// Fit makes an external string safe and at most w cells wide, marking a cut
-// with "…". Wide runes count as two cells, so they cannot push the layout.
-func Fit(v string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	return ansi.Truncate(safe.Line(v), w, "…")
-}
+func padStyled(v string, w int, right bool) string { return Pad(v, w, right) }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // helpView lists every key: the page's own, then the console's.
@@ -57,7 +56,7 @@ func (a *App) sourcesView(w, h int) string {
 			b.WriteString("\n   " + s.Unknown.Render(Fit(src.Error, w-4)))
 		}
 		for _, q := range src.Queries {
-			b.WriteString("\n   " + s.Faint.Render(ansi.Truncate("› "+safeLine(q), w-4, "…")))
+			b.WriteString("\n   " + s.Faint.Render(Truncate("› "+safeLine(q), w-4, "…")))
 		}
 	}
 	return b.String()

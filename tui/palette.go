@@ -58,7 +58,7 @@ func (p *palette) View(w int) string {
 	keys := p.c.Keys
 	line2 := s.Accent.Render(":") + strings.TrimPrefix(ansi.Strip(p.input.Prompt(s, w-3)), "/") +
 		s.Faint.Render("  "+keys.Tab.Help().Key+" completes · "+keys.FilterApply.Help().Key+" runs · "+keys.FilterClear.Help().Key+" closes")
-	return ansi.Truncate(line1, w, "…") + "\n" + ansi.Truncate(line2, w, "…")
+	return Truncate(line1, w, "…") + "\n" + Truncate(line2, w, "…")
 }
 
 // commands are the console's own plus those of every page in the stack.

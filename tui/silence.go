@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/triage"
 )
@@ -129,9 +128,9 @@ func (p *silencePrompt) View(w int) string {
 	case 3:
 		line = s.Faint.Render("posting the silence to Alertmanager…")
 	}
-	out := ansi.Truncate(title, w, "…") + "\n" + ansi.Truncate(" "+line, w, "…")
+	out := Truncate(title, w, "…") + "\n" + Truncate(" "+line, w, "…")
 	if p.err != "" {
-		out += "\n" + s.Unknown.Render(ansi.Truncate(" ✖ "+p.err, w, "…"))
+		out += "\n" + s.Unknown.Render(Truncate(" ✖ "+p.err, w, "…"))
 	}
 	return out
 }

@@ -10,7 +10,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
@@ -186,7 +185,7 @@ func navHelp(k *tui.KeyMap) []key.Binding {
 func unavailable(what string) tea.Cmd { return tui.Status(what+" is not available here", true) }
 
 // fitLine cuts a drawn (possibly styled) line to w cells.
-func fitLine(s string, w int) string { return ansi.Truncate(s, w, "…") }
+func fitLine(s string, w int) string { return tui.Truncate(s, w, "…") }
 
 // errReason is the short text of a source error.
 func errReason(err error) string {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
@@ -238,11 +236,11 @@ func (p *servicePage) sectionView() string {
 
 // pad and lpad pad a drawn string to w cells, cutting it when longer.
 func pad(v string, w int) string {
-	v = ansi.Truncate(v, w, "…")
-	return v + strings.Repeat(" ", max(w-ansi.StringWidth(v), 0))
+	v = tui.Truncate(v, w, "…")
+	return v + strings.Repeat(" ", max(w-tui.Width(v), 0))
 }
 
 func lpad(v string, w int) string {
-	v = ansi.Truncate(v, w, "…")
-	return strings.Repeat(" ", max(w-ansi.StringWidth(v), 0)) + v
+	v = tui.Truncate(v, w, "…")
+	return strings.Repeat(" ", max(w-tui.Width(v), 0)) + v
 }

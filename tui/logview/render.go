@@ -4,9 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/triagectl/triage/internal/safe"
+	"github.com/triagectl/triage/tui"
 )
 
 const (
@@ -65,7 +64,7 @@ func (v *Viewer) View() string {
 	// Below three rows there is no room for everything: the top wins.
 	rows = rows[:min(len(rows), v.height)]
 	for i, r := range rows {
-		rows[i] = ansi.Truncate(r, v.width, "")
+		rows[i] = tui.Truncate(r, v.width, "")
 	}
 	return strings.Join(rows, "\n")
 }

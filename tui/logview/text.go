@@ -11,8 +11,9 @@ import (
 // megabyte-long line costs no more to draw than a short one.
 
 // cut splits s after at most w cells: the head, its width, and the rest.
-// It measures grapheme clusters as ansi.StringWidth does, so wide runes
-// and emoji sequences count as two cells and are never split.
+// It measures grapheme clusters as tui.Width does, so wide runes count as
+// two cells, an emoji sequence as wide as the widest terminal draws it,
+// and none is ever split.
 func cut(s string, w int) (head string, width int, rest string) {
 	i := 0
 	for i < len(s) {
@@ -37,6 +38,10 @@ func cluster(s string) (n, width int) {
 	c, cw := ansi.FirstGraphemeCluster(s, ansi.GraphemeWidth)
 	if len(c) == 0 {
 		return 1, 1
+	}
+	if utf8.RuneCountInString(c) > 1 {
+		// A code-point terminal draws each part of the cluster.
+		cw = max(cw, ansi.StringWidthWc(c))
 	}
 	return len(c), cw
 }

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/triagectl/triage/internal/safe"
 	"github.com/triagectl/triage/triage"
@@ -49,7 +48,7 @@ func buildIndex(lines []triage.LogLine) *index {
 		if !ok {
 			svc = safe.Line(l.Service)
 			svcs[l.Service] = svc
-			ix.svcWidth = max(ix.svcWidth, ansi.StringWidth(svc))
+			ix.svcWidth = max(ix.svcWidth, tui.Width(svc))
 		}
 		norm := triage.NormalizeLogLevel(l.Level)
 		lv, ok := levels[l.Level]

@@ -53,7 +53,8 @@ func Golden(t *testing.T, name, view string) {
 	}
 }
 
-// CheckSize asserts that a view fits in w×h cells.
+// CheckSize asserts that a view fits in w×h cells, on a terminal that
+// measures grapheme clusters and on one that measures code points.
 func CheckSize(t *testing.T, view string, w, h int) {
 	t.Helper()
 	lines := strings.Split(view, "\n")
@@ -61,7 +62,7 @@ func CheckSize(t *testing.T, view string, w, h int) {
 		t.Errorf("view has %d rows, want at most %d", len(lines), h)
 	}
 	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
+		if n := max(ansi.StringWidth(l), ansi.StringWidthWc(l)); n > w {
 			t.Errorf("row %d is %d cells wide, want at most %d: %q", i, n, w, ansi.Strip(l))
 		}
 	}

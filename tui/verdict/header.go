@@ -4,8 +4,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
@@ -45,7 +43,7 @@ func (p *Page) dots(compact bool) string {
 	for _, s := range p.sourceStates() {
 		name := shortSource(s.Name)
 		if compact {
-			name = ansi.Truncate(name, 1, "")
+			name = tui.Truncate(name, 1, "")
 		}
 		parts = append(parts, st.Faint.Render(name)+" "+st.State(s.State))
 	}
@@ -94,16 +92,16 @@ func (p *Page) headerLines(w int, summary bool) []string {
 				r = st.Selected.Render("DEMO") + " " + r
 			}
 		}
-		lw, rw := ansi.StringWidth(l), ansi.StringWidth(r)
+		lw, rw := tui.Width(l), tui.Width(r)
 		if lw+1+rw <= w || try.compact {
 			if lw+1+rw > w {
-				l = ansi.Truncate(l, max(w-rw-1, 1), "…")
-				lw = ansi.StringWidth(l)
+				l = tui.Truncate(l, max(w-rw-1, 1), "…")
+				lw = tui.Width(l)
 			}
-			lines := []string{ansi.Truncate(l+strings.Repeat(" ", max(w-lw-rw, 1))+r, w, "…")}
+			lines := []string{tui.Truncate(l+strings.Repeat(" ", max(w-lw-rw, 1))+r, w, "…")}
 			if summary {
 				if s := p.summary(); s != "" {
-					lines = append(lines, ansi.Truncate(" "+st.Faint.Render(tui.Fit(s, w-1)), w, "…"))
+					lines = append(lines, tui.Truncate(" "+st.Faint.Render(tui.Fit(s, w-1)), w, "…"))
 				}
 			}
 			return lines

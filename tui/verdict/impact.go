@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
@@ -128,7 +126,7 @@ func (p *Page) impactLines(w int, focused bool, spin string) []string {
 		lines = append(lines, indent+l3)
 	}
 	for i := range lines {
-		lines[i] = ansi.Truncate(lines[i], w, "…")
+		lines[i] = tui.Truncate(lines[i], w, "…")
 	}
 	return lines
 }

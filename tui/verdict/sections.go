@@ -104,7 +104,7 @@ func (s *section) view(c *tui.Common, w, body int, focused bool, spin string) []
 		case stateEmpty:
 			msg = st.Faint.Render(s.empty)
 		}
-		return []string{ansi.Truncate(" "+st.Title.Render(s.name)+"  "+msg, w, "…")}
+		return []string{tui.Truncate(" "+st.Title.Render(s.name)+"  "+msg, w, "…")}
 	}
 	s.list.SetSize(w, body+1)
 	lines := strings.Split(s.list.View(), "\n")

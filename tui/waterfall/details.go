@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
@@ -148,7 +146,7 @@ func (p *page) attrLines(title string, attrs triage.Attrs, w, indent int) []stri
 	}
 	kw := 0
 	for _, a := range attrs {
-		kw = max(kw, ansi.StringWidth(tui.Fit(a.Key, 30)))
+		kw = max(kw, tui.Width(tui.Fit(a.Key, 30)))
 	}
 	kw = min(kw, max(w/2-indent, 4))
 	lead := pad("", indent)
@@ -174,11 +172,11 @@ func wrap(msg string, w, n int) []string {
 			lw = first
 		}
 		lw = max(lw, 8)
-		if ansi.StringWidth(msg) <= lw {
+		if tui.Width(msg) <= lw {
 			out = append(out, msg)
 			return out
 		}
-		line := ansi.Truncate(msg, lw, "")
+		line := tui.Truncate(msg, lw, "")
 		if sp := strings.LastIndexByte(line, ' '); sp > len(line)/2 {
 			line = line[:sp+1]
 		}
@@ -186,7 +184,7 @@ func wrap(msg string, w, n int) []string {
 		msg = msg[len(line):]
 	}
 	if msg != "" {
-		out[len(out)-1] = ansi.Truncate(out[len(out)-1], max(w-1, 1), "") + "…"
+		out[len(out)-1] = tui.Truncate(out[len(out)-1], max(w-1, 1), "") + "…"
 	}
 	return out
 }

@@ -136,7 +136,7 @@ func (p *page) header() []string {
 	legend := s.Faint.Render("◆ origin ! error path ┃ critical ✖ error")
 	st = " " + st
 	// The legend always has its place: in mono it is what the markers mean.
-	if room := p.w - ansi.StringWidth(legend) - 1; room >= 24 {
+	if room := p.w - tui.Width(legend) - 1; room >= 24 {
 		st = pad(st, room) + " " + legend
 	}
 	return []string{trunc(top, p.w), trunc(st, p.w)}
@@ -165,7 +165,7 @@ func (p *page) columns(ww int) columns {
 	c := columns{gutter: 4, dur: 7}
 	longest := 0
 	for _, i := range p.f.rows[p.cur.Offset:min(p.cur.Offset+p.rowsHeight(), len(p.f.rows))] {
-		longest = max(longest, ansi.StringWidth(tui.Fit(p.d.span(i).Service(), 24)))
+		longest = max(longest, tui.Width(tui.Fit(p.d.span(i).Service(), 24)))
 	}
 	c.service = min(max(longest, 7), 16, max(ww/6, 7))
 	c.bar = min(max(ww*28/100, 8), 60)
@@ -262,7 +262,7 @@ func (p *page) row(k int, col columns, ww int) string {
 	case m&markCritical != 0:
 		nameStyle = s.CriticalPath
 	}
-	room := col.name - ansi.StringWidth(guide+glyph+errGlyph+suffix)
+	room := col.name - tui.Width(guide+glyph+errGlyph+suffix)
 	name := s.Faint.Render(guide+glyph) + nameStyle.Render(errGlyph+tui.Fit(sp.Name, max(room, 1))) + s.Faint.Render(suffix)
 
 	barStyle := s.Text
@@ -315,12 +315,12 @@ func (p *page) guide(i int32, levels int) string {
 }
 
 // trunc cuts a styled string to w cells.
-func trunc(s string, w int) string { return ansi.Truncate(s, max(w, 0), "…") }
+func trunc(s string, w int) string { return tui.Truncate(s, max(w, 0), "…") }
 
 // pad cuts or pads a styled string to exactly w cells.
 func pad(s string, w int) string {
 	s = trunc(s, w)
-	if n := w - ansi.StringWidth(s); n > 0 {
+	if n := w - tui.Width(s); n > 0 {
 		return s + strings.Repeat(" ", n)
 	}
 	return s
@@ -328,7 +328,7 @@ func pad(s string, w int) string {
 
 func padLeft(s string, w int) string {
 	s = trunc(s, w)
-	if n := w - ansi.StringWidth(s); n > 0 {
+	if n := w - tui.Width(s); n > 0 {
 		return strings.Repeat(" ", n) + s
 	}
 	return s

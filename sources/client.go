@@ -204,6 +204,11 @@ func (c *Client) DoHTTP(ctx context.Context, op string, req *http.Request) (*htt
 
 // execute runs the attempts: the per-source timeout bounds all of them.
 func (c *Client) execute(parent context.Context, op string, reqBody []byte, build func(context.Context) (*http.Request, error)) (*Response, error) {
+	if err := c.cfg.CheckHeaders(); err != nil {
+		// Sending it would fail the same way every time, and is not a
+		// network problem: the config must change.
+		return nil, &Error{Source: c.Name, Op: op, Kind: KindConfig, Msg: OneLine(err.Error(), 200), Err: err}
+	}
 	ctx, cancel := context.WithTimeout(parent, c.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
@@ -269,7 +274,11 @@ func (c *Client) attempt(op string, req *http.Request, reqBody []byte) (*Respons
 	ex.Status, ex.Header = hr.StatusCode, hr.Header
 	if err != nil {
 		ex.Err = err
-		return nil, 0, err
+		if req.Context().Err() != nil {
+			return nil, 0, err // the deadline cut the body: a timeout
+		}
+		// The server was reached and answered; its body stopped short.
+		return nil, 0, TruncatedError(c.Name, op, hr.StatusCode, int64(len(body)), hr.ContentLength, body, err)
 	}
 	if int64(len(body)) > c.cfg.MaxBodyBytes {
 		ex.Err = errors.New("body over cap")

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Defaults applied by Config.WithDefaults.
@@ -110,6 +113,34 @@ func sensitiveHeader(name string) bool {
 	n := strings.ToLower(name)
 	return n == "authorization" || strings.Contains(n, "token") || strings.Contains(n, "secret") ||
 		strings.Contains(n, "api-key") || strings.Contains(n, "apikey") || strings.Contains(n, "cookie")
+}
+
+// CheckHeaders reports the first configured header whose name or value
+// HTTP cannot carry (a line break in a value would end the header early),
+// naming it; nil when all are valid.
+func (c Config) CheckHeaders() error {
+	names := make([]string, 0, len(c.Headers))
+	for k := range c.Headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := CheckHeader(k, c.Headers[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckHeader says what is wrong with one header, or nil.
+func CheckHeader(name, value string) error {
+	if !httpguts.ValidHeaderFieldName(name) {
+		return fmt.Errorf("header name %q is not a valid HTTP header name (letters, digits and !#$%%&'*+-.^_`|~, no spaces)", name)
+	}
+	if !httpguts.ValidHeaderFieldValue(value) {
+		return fmt.Errorf("header %s: the value holds a control character such as a line break, which HTTP header values cannot carry", name)
+	}
+	return nil
 }
 
 // tlsConfig builds the crypto/tls config, reading the files once.

@@ -35,11 +35,15 @@ const (
 	KindRateLimited Kind = "rate_limited"
 	KindServer      Kind = "server"
 	KindDecode      Kind = "decode"
+	// KindConfig is a source whose own config cannot make a request (a
+	// header value with a line break): no request is sent, and none is
+	// retried.
+	KindConfig Kind = "config"
 )
 
 // Kinds lists every Kind, in a stable order.
 var Kinds = []Kind{KindUnreachable, KindTimeout, KindAuth, KindBadRequest, KindNotFound,
-	KindTooLarge, KindRateLimited, KindServer, KindDecode}
+	KindTooLarge, KindRateLimited, KindServer, KindDecode, KindConfig}
 
 // Retryable reports whether a call that failed this way may succeed when
 // repeated unchanged.
@@ -247,6 +251,18 @@ func Truncate(s string, max int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// TruncatedError reports an answer whose body ended early: the server was
+// reached and answered, then the body stopped short of its Content-Length
+// (declared < 0 when it was not declared) with readErr.
+func TruncatedError(source, op string, status int, got, declared int64, body []byte, readErr error) *Error {
+	msg := fmt.Sprintf("truncated response: got %d of %d bytes", got, declared)
+	if declared < 0 {
+		msg = fmt.Sprintf("truncated response: got %d bytes, then %s", got, OneLine(readErr.Error(), 120))
+	}
+	return &Error{Source: source, Op: op, Kind: KindDecode, Status: status, Msg: msg,
+		Body: Truncate(string(body), MaxErrorBody), Err: readErr}
 }
 
 // TransportError classifies a failure that happened before any response:

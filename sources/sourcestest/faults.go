@@ -5,12 +5,14 @@
 package sourcestest
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,11 @@ type Fault struct {
 	Truncated bool
 	// OverCap marks a 200 whose body is larger than the client's cap.
 	OverCap bool
+	// ShortBody marks a 200 that declares a Content-Length larger than
+	// the body it sends before closing the connection.
+	ShortBody bool
+	// Headers are set in the client's config (sources.<name>.headers).
+	Headers map[string]string
 }
 
 // CapBytes is the body cap clients should be configured with when running
@@ -58,6 +65,10 @@ func Faults(okBody string) []Fault {
 		{Name: "html on 200", Status: 200, ContentType: "text/html", Body: "<html><head><title>Sign in - SSO</title></head><body>login</body></html>", WantKind: sources.KindDecode, WantMsg: "Sign in - SSO"},
 		{Name: "truncated json", Status: 200, ContentType: "application/json", Body: half, Truncated: true, WantKind: sources.KindDecode},
 		{Name: "body over cap", Status: 200, ContentType: "application/json", Body: okBody + strings.Repeat(" ", 2*CapBytes), OverCap: true, WantKind: sources.KindTooLarge, WantMsg: "cap"},
+		{Name: "body shorter than its content-length", Status: 200, ContentType: "application/json", Body: half, ShortBody: true,
+			WantKind: sources.KindDecode, WantMsg: fmt.Sprintf("truncated response: got %d of %d bytes", len(half), 2*len(half))},
+		{Name: "line break in a configured header", Status: 200, ContentType: "application/json", Body: okBody,
+			Headers: map[string]string{"X-Scope-OrgID": "team-a\r\nX-Injected: 1"}, WantKind: sources.KindConfig, WantMsg: "X-Scope-OrgID"},
 	}
 }
 
@@ -67,12 +78,19 @@ func Faults(okBody string) []Fault {
 func Serve(t testing.TB, f Fault) sources.Config {
 	t.Helper()
 	zero := 1
-	cfg := sources.Config{Timeout: Timeout, MaxBodyBytes: CapBytes, Retries: &zero, RetryBackoff: time.Millisecond}
+	cfg := sources.Config{Timeout: Timeout, MaxBodyBytes: CapBytes, Retries: &zero, RetryBackoff: time.Millisecond,
+		Headers: f.Headers}
 	if f.Refused {
 		cfg.URL = "http://" + ClosedAddr(t)
 		return cfg
 	}
+	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if f.ShortBody {
+			shortBody(t, w, f)
+			return
+		}
 		if f.Delay > 0 {
 			select {
 			case <-time.After(f.Delay):
@@ -87,8 +105,31 @@ func Serve(t testing.TB, f Fault) sources.Config {
 		_, _ = w.Write([]byte(f.Body))
 	}))
 	t.Cleanup(srv.Close)
+	if f.Headers != nil {
+		// A header HTTP cannot carry is a config error: no request leaves.
+		t.Cleanup(func() {
+			if n := hits.Load(); n != 0 {
+				t.Errorf("%s: %d requests reached the server", f.Name, n)
+			}
+		})
+	}
 	cfg.URL = srv.URL
 	return cfg
+}
+
+// shortBody answers with a Content-Length twice the body's, sends the
+// body and closes the connection, as a server or proxy that dies mid-answer
+// does.
+func shortBody(t testing.TB, w http.ResponseWriter, f Fault) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+		f.Status, http.StatusText(f.Status), f.ContentType, 2*len(f.Body), f.Body)
+	_ = buf.Flush()
 }
 
 // ClosedAddr returns a loopback address on which nothing listens.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+
+	"github.com/triagectl/triage/internal/keyspec"
 )
 
 // KeyMap holds every key of the console. Pages show the bindings they use
@@ -87,25 +89,18 @@ func (k *KeyMap) Actions() []string {
 }
 
 // Remap applies config's `keys:` section: action name to a comma-separated
-// list of keys. ctrl+c is not remappable: it must always quit.
+// list of keys. ctrl+c is not remappable: it must always quit. Config
+// validation has checked the same with keyspec before the console starts.
 func (k *KeyMap) Remap(m map[string]string) error {
 	all := k.bindings()
 	for action, keys := range m {
 		b, ok := all[strings.ToLower(action)]
 		if !ok {
-			return fmt.Errorf("keys.%s: unknown action; want one of %s", action, strings.Join(k.Actions(), ", "))
+			return fmt.Errorf("keys.%s: unknown action; want one of %s", action, strings.Join(keyspec.Actions, ", "))
 		}
-		var ks []string
-		for _, s := range strings.Split(keys, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				if s == "ctrl+c" {
-					return fmt.Errorf("keys.%s: %q is reserved for quitting", action, s)
-				}
-				ks = append(ks, s)
-			}
-		}
-		if len(ks) == 0 {
-			return fmt.Errorf("keys.%s: %q names no key", action, keys)
+		ks, err := keyspec.Parse(keys)
+		if err != nil {
+			return fmt.Errorf("keys.%s = %q: %w", action, keys, err)
 		}
 		b.SetKeys(ks...)
 		b.SetHelp(strings.Join(ks, "/"), b.Help().Desc)

@@ -1,11 +1,15 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/triagectl/triage/internal/keyspec"
 	"github.com/triagectl/triage/themes"
 )
 
@@ -60,5 +64,43 @@ func TestRemapFilterKeys(t *testing.T) {
 	press(text("/"), tea.KeyPressMsg{Code: 'g', Mod: tea.ModCtrl})
 	if l.Filtering() || l.Filter() != "" || l.Len() != 2 {
 		t.Fatalf("the remapped clear key: filtering %v, filter %q", l.Filtering(), l.Filter())
+	}
+}
+
+// Config validation knows the actions and key syntax through keyspec; the
+// keymap has exactly those actions, and its own keys pass the same check.
+func TestKeymapMatchesKeyspec(t *testing.T) {
+	k := DefaultKeyMap()
+	if got := k.Actions(); !slices.Equal(got, keyspec.Actions) {
+		t.Fatalf("keymap actions %v, keyspec %v", got, keyspec.Actions)
+	}
+	for name, b := range k.bindings() {
+		for _, ks := range b.Keys() {
+			if err := keyspec.CheckKey(ks); err != nil && ks != keyspec.ForceQuit {
+				t.Errorf("%s: default key %q: %v", name, ks, err)
+			}
+		}
+	}
+}
+
+// keyspec's key names, which config checks keys against without linking
+// bubbletea, are exactly the names bubbletea gives its named keys.
+func TestKeyspecNamesAreBubbleteas(t *testing.T) {
+	got := map[string]bool{}
+	for _, c := range []rune{tea.KeyEnter, tea.KeyTab, tea.KeyBackspace, tea.KeyEscape, tea.KeySpace} {
+		got[tea.Key{Code: c}.String()] = true
+	}
+	for c := tea.KeyExtended + 1; c < tea.KeyExtended+512; c++ {
+		if s := (tea.Key{Code: c}).String(); utf8.RuneCountInString(s) > 1 && !strings.ContainsRune(s, utf8.RuneError) {
+			got[s] = true
+		}
+	}
+	var names []string
+	for n := range got {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, keyspec.Named()) {
+		t.Fatalf("bubbletea names keys %v\nkeyspec knows %v", names, keyspec.Named())
 	}
 }

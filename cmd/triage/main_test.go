@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -132,5 +133,49 @@ func TestTempoAndJaegerTogetherRefused(t *testing.T) {
 	_, errOut, code := runCLI(t, "check", "--tempo-url", "http://tempo:3200", "--jaeger-url", "http://jaeger:16686")
 	if code == 0 || !strings.Contains(errOut, "sources.tempo and sources.jaeger are both set: one trace backend per investigation") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// Config that would fail later fails first, whatever the command: triage
+// serve never opens its store or its webhook listener, and every problem
+// is listed, one per line.
+func TestBadConfigFailsBeforeServing(t *testing.T) {
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	store := filepath.Join(dir, "incidents.db")
+	cfg := filepath.Join(dir, "c.yaml")
+	body := "keys: {notanaction: x, silence: ctrl+c, filter: \"\"}\n" +
+		"sources:\n  loki: {url: http://l:3100, headers: {\"X Scope\": a}}\n" +
+		"serve: {webhook_listen: " + addr + ", store: " + store + ", ssh_listen: \"\"}\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"config", "serve", "check"} {
+		_, errOut, code := runCLI(t, cmd, "--config", cfg)
+		if code == 0 {
+			t.Fatalf("%s: exit 0 with a bad config", cmd)
+		}
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if len(lines) != 4 {
+			t.Errorf("%s: want 4 problems, one per line:\n%s", cmd, errOut)
+		}
+		for _, want := range []string{`keys.notanaction = "x"`, `keys.silence = "ctrl+c"`, `keys.filter = ""`, `sources.loki.headers = "x scope"`} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
+			}
+		}
+		for _, l := range lines {
+			if !strings.HasPrefix(l, "triage: config: ") {
+				t.Errorf("%s: line %q", cmd, l)
+			}
+		}
+	}
+	if _, err := os.Stat(store); !os.IsNotExist(err) {
+		t.Errorf("serve created its store before failing: %v", err)
 	}
 }

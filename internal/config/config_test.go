@@ -281,3 +281,74 @@ func TestTempoAndJaegerBothSetIsAnError(t *testing.T) {
 		t.Fatalf("tempo alone: %v", err)
 	}
 }
+
+// A file with several bad values gets all of them named at once, each
+// with its key, value and what was expected: keys the console would
+// refuse only when it starts, and headers HTTP cannot carry.
+func TestEveryProblemReported(t *testing.T) {
+	isolate(t)
+	path := writeConfig(t, `keys:
+  notanaction: x
+  silence: ctrl+c
+  filter: ""
+  refresh: ctlr+r
+  help: "?"
+sources:
+  loki:
+    url: http://l:3100
+    headers: {"X Scope": team-a, X-Ok: fine}
+  tempo:
+    url: http://t:3200
+    headers: {X-Scope-OrgID: "team-a\r\nX-Injected: 1"}
+theme: neon
+serve: {workers: 0, ssh_listen: localhost}
+`)
+	_, err := Load(path, nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, want := range [][]string{
+		{`keys.notanaction = "x"`, "an action: one of back, bottom"},
+		{`keys.silence = "ctrl+c"`, "reserved"},
+		{`keys.filter = ""`, "names no key"},
+		{`keys.refresh = "ctlr+r"`, `unknown modifier "ctlr"`},
+		{`sources.loki.headers = "x scope"`, "no spaces"},
+		{`sources.tempo.headers.x-scope-orgid = "team-a\r\nX-Injected: 1"`, "without control characters"},
+		{`theme = "neon"`, "one of dark"},
+		{`serve.workers = "0"`, "between 1 and 256"},
+		{`serve.ssh_listen = "localhost"`, "host:port"},
+	} {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, want[0]) && strings.Contains(l, want[1]) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no line with %q and %q in:\n%s", want[0], want[1], err)
+		}
+	}
+	if len(lines) != 9 {
+		t.Errorf("%d problems reported, want 9:\n%s", len(lines), err)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "config: ") {
+			t.Errorf("line %q does not start with config:", l)
+		}
+	}
+}
+
+// Unknown keys and values of the wrong type are all listed too.
+func TestEveryUnknownKeyAndTypeReported(t *testing.T) {
+	isolate(t)
+	_, err := Load(writeConfig(t, "sources:\n  loki: {url: http://l:3100, tiemout: 5s, retries: many}\ntriage: {lookbak: 5m, trace_sample: lots}\n"), nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"sources.loki.tiemout", "triage.lookbak", `sources.loki.retries = "many"`, `triage.trace_sample = "lots"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%s", want, err)
+		}
+	}
+}

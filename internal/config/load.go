@@ -78,9 +78,8 @@ func Load(path string, flags *pflag.FlagSet) (*Loaded, error) {
 	} else if explicit || !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
-	if err := unknownKeys(v, file, keys); err != nil {
-		return nil, err
-	}
+	var p problems
+	unknownKeys(&p, v, file, keys)
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
 	v.AutomaticEnv()
@@ -91,8 +90,9 @@ func Load(path string, flags *pflag.FlagSet) (*Loaded, error) {
 			}
 		}
 	}
-	if err := checkTypes(v, keys); err != nil {
-		return nil, err
+	checkTypes(&p, v, keys)
+	if len(p) > 0 {
+		return nil, p.err()
 	}
 	cfg := def
 	if err := v.Unmarshal(&cfg); err != nil {
@@ -106,9 +106,9 @@ func Load(path string, flags *pflag.FlagSet) (*Loaded, error) {
 
 // unknownKeys rejects keys in the file that Triage does not know: a typo
 // must not silently fall back to a default.
-func unknownKeys(v *viper.Viper, file string, keys []string) error {
+func unknownKeys(p *problems, v *viper.Viper, file string, keys []string) {
 	if file == "" {
-		return nil
+		return
 	}
 	known := map[string]bool{}
 	for _, k := range keys {
@@ -121,11 +121,10 @@ func unknownKeys(v *viper.Viper, file string, keys []string) error {
 		}
 		bad = append(bad, k)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
 	sort.Strings(bad)
-	return &Error{Key: bad[0], Value: fmt.Sprint(v.Get(bad[0])), Expected: "a known key (see `triage config`)", Extra: len(bad) - 1}
+	for _, k := range bad {
+		p.add(k, fmt.Sprint(v.Get(k)), "a known key (see `triage config`)")
+	}
 }
 
 // underMap reports whether k lies inside a free-form map key such as
@@ -222,7 +221,7 @@ func lookup(c Config, key string) (any, bool) {
 // checkTypes converts every set value to its field's type first, so that a
 // bad value is reported by key, value and expectation rather than by the
 // decoder's internals.
-func checkTypes(v *viper.Viper, keys []string) error {
+func checkTypes(p *problems, v *viper.Viper, keys []string) {
 	types := map[string]reflect.Type{}
 	walk(reflect.TypeOf(Config{}), "", func(key string, t reflect.Type) { types[key] = t })
 	for _, k := range keys {
@@ -239,53 +238,52 @@ func checkTypes(v *viper.Viper, keys []string) error {
 			case int, int64:
 			case string:
 				if _, err := time.ParseDuration(strings.TrimSpace(x)); err != nil {
-					return &Error{Key: k, Value: s, Expected: "a duration such as 10s, 1m30s or 1h"}
+					p.add(k, s, "a duration such as 10s, 1m30s or 1h")
 				}
 			default:
-				return &Error{Key: k, Value: s, Expected: "a duration such as 10s, 1m30s or 1h"}
+				p.add(k, s, "a duration such as 10s, 1m30s or 1h")
 			}
 		case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 			switch x := raw.(type) {
 			case int, int64, uint64:
 			case float64:
 				if x != float64(int64(x)) {
-					return &Error{Key: k, Value: s, Expected: "a whole number"}
+					p.add(k, s, "a whole number")
 				}
 			case string:
 				if _, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err != nil {
-					return &Error{Key: k, Value: s, Expected: "a whole number"}
+					p.add(k, s, "a whole number")
 				}
 			default:
-				return &Error{Key: k, Value: s, Expected: "a whole number"}
+				p.add(k, s, "a whole number")
 			}
 		case t.Kind() == reflect.Bool:
 			switch x := raw.(type) {
 			case bool:
 			case string:
 				if _, err := strconv.ParseBool(strings.TrimSpace(x)); err != nil {
-					return &Error{Key: k, Value: s, Expected: "true or false"}
+					p.add(k, s, "true or false")
 				}
 			default:
-				return &Error{Key: k, Value: s, Expected: "true or false"}
+				p.add(k, s, "true or false")
 			}
 		case t.Kind() == reflect.String:
 			switch raw.(type) {
 			case map[string]any, []any:
-				return &Error{Key: k, Value: s, Expected: "a string"}
+				p.add(k, s, "a string")
 			}
 		case t.Kind() == reflect.Slice:
 			switch raw.(type) {
 			case []any, []string, string:
 			default:
-				return &Error{Key: k, Value: s, Expected: "a list of strings"}
+				p.add(k, s, "a list of strings")
 			}
 		case t.Kind() == reflect.Map:
 			switch raw.(type) {
 			case map[string]any, map[string]string:
 			default:
-				return &Error{Key: k, Value: s, Expected: "a map of names to strings"}
+				p.add(k, s, "a map of names to strings")
 			}
 		}
 	}
-	return nil
 }

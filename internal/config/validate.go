@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/triagectl/triage/internal/keyspec"
 	"github.com/triagectl/triage/sources"
 )
 
@@ -26,113 +29,142 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Validate checks every value that has a constraint beyond its type.
+// problems collects every problem of a config, so that one run names them
+// all rather than one per attempt.
+type problems []error
+
+func (p *problems) add(key, value, expected string) {
+	*p = append(*p, &Error{Key: key, Value: value, Expected: expected})
+}
+
+// err joins the problems, one per line, in the order found; nil for none.
+func (p problems) err() error { return errors.Join(p...) }
+
+// Validate checks every value that has a constraint beyond its type and
+// reports every problem, one per line.
 func (c Config) Validate() error {
+	var p problems
 	for _, s := range c.Sources.Each() {
-		if err := validateSource("sources."+s.Name, s.Config); err != nil {
-			return err
-		}
+		validateSource(&p, "sources."+s.Name, s.Config)
 	}
 	if c.Sources.Tempo.Configured() && c.Sources.Jaeger.Configured() {
-		return fmt.Errorf("config: sources.tempo and sources.jaeger are both set: one trace backend per investigation "+
-			"(tempo %q, jaeger %q); remove one", c.Sources.Tempo.URL, c.Sources.Jaeger.URL)
+		p = append(p, fmt.Errorf("config: sources.tempo and sources.jaeger are both set: one trace backend per investigation "+
+			"(tempo %q, jaeger %q); remove one", c.Sources.Tempo.URL, c.Sources.Jaeger.URL))
 	}
 	t := c.Triage
-	if err := positive("triage.lookback", t.Lookback); err != nil {
-		return err
-	}
-	if err := positive("triage.baseline_offset", t.BaselineOffset); err != nil {
-		return err
-	}
-	if err := positive("triage.slow_threshold", t.SlowThreshold); err != nil {
-		return err
-	}
+	positive(&p, "triage.lookback", t.Lookback)
+	positive(&p, "triage.baseline_offset", t.BaselineOffset)
+	positive(&p, "triage.slow_threshold", t.SlowThreshold)
 	if t.TraceSample < 1 || t.TraceSample > 10000 {
-		return &Error{"triage.trace_sample", fmt.Sprint(t.TraceSample), "a number of traces between 1 and 10000", 0}
+		p.add("triage.trace_sample", fmt.Sprint(t.TraceSample), "a number of traces between 1 and 10000")
 	}
 	if t.FetchConcurrency < 1 || t.FetchConcurrency > 256 {
-		return &Error{"triage.fetch_concurrency", fmt.Sprint(t.FetchConcurrency), "a number between 1 and 256", 0}
+		p.add("triage.fetch_concurrency", fmt.Sprint(t.FetchConcurrency), "a number between 1 and 256")
 	}
 	if len(c.Mapping.ServiceLabels) == 0 {
-		return &Error{"mapping.service_labels", "[]", "at least one label name, e.g. [service, job]", 0}
+		p.add("mapping.service_labels", "[]", "at least one label name, e.g. [service, job]")
 	}
 	if len(c.Mapping.UserAttributes) == 0 {
-		return &Error{"mapping.user_attributes", "[]", "at least one attribute key, e.g. [enduser.id]", 0}
+		p.add("mapping.user_attributes", "[]", "at least one attribute key, e.g. [enduser.id]")
 	}
 	if !slices.Contains(Themes, c.Theme) {
-		return &Error{"theme", c.Theme, "one of " + strings.Join(Themes, ", "), 0}
+		p.add("theme", c.Theme, "one of "+strings.Join(Themes, ", "))
 	}
 	if c.Grafana.URL != "" {
-		if err := validateURL("grafana.url", c.Grafana.URL); err != nil {
-			return err
-		}
+		validateURL(&p, "grafana.url", c.Grafana.URL)
 	}
-	for k, ds := range c.Grafana.Datasources {
+	for _, k := range sortedKeys(c.Grafana.Datasources) {
 		if !slices.Contains([]string{"prometheus", "loki", "tempo"}, k) {
-			return &Error{"grafana.datasources." + k, ds, "a datasource uid under prometheus, loki or tempo", 0}
+			p.add("grafana.datasources."+k, c.Grafana.Datasources[k], "a datasource uid under prometheus, loki or tempo")
 		}
 	}
+	validateKeys(&p, c.Keys)
 	if c.Serve.Retention < 0 {
-		return &Error{"serve.retention", c.Serve.Retention.String(), "a positive duration, or 0 to keep everything", 0}
+		p.add("serve.retention", c.Serve.Retention.String(), "a positive duration, or 0 to keep everything")
 	}
-	if err := c.Serve.validate(); err != nil {
-		return err
-	}
+	c.Serve.validate(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
-		return &Error{"log.level", c.Log.Level, "one of debug, info, warn, error", 0}
+		p.add("log.level", c.Log.Level, "one of debug, info, warn, error")
 	}
-	return nil
+	return p.err()
 }
 
-func positive(key string, d time.Duration) error {
+// validateKeys checks the keys: section against the console's actions
+// and key syntax, shared through keyspec.
+func validateKeys(p *problems, keys map[string]string) {
+	for _, action := range sortedKeys(keys) {
+		v := keys[action]
+		if !slices.Contains(keyspec.Actions, strings.ToLower(action)) {
+			p.add("keys."+action, v, "an action: one of "+strings.Join(keyspec.Actions, ", "))
+			continue
+		}
+		if _, err := keyspec.Parse(v); err != nil {
+			p.add("keys."+action, v, keyspec.Expected+"; "+err.Error())
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func positive(p *problems, key string, d time.Duration) {
 	if d <= 0 {
-		return &Error{key, d.String(), "a positive duration such as 15m", 0}
+		p.add(key, d.String(), "a positive duration such as 15m")
 	}
-	return nil
 }
 
-func validateURL(key, raw string) error {
+func validateURL(p *problems, key, raw string) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &Error{key, raw, "an http:// or https:// URL with a host", 0}
+		p.add(key, raw, "an http:// or https:// URL with a host")
 	}
-	return nil
 }
 
-func validateSource(prefix string, s sources.Config) error {
+func validateSource(p *problems, prefix string, s sources.Config) {
 	if !s.Configured() {
-		return nil
+		return
 	}
-	if err := validateURL(prefix+".url", s.URL); err != nil {
-		return err
-	}
+	validateURL(p, prefix+".url", s.URL)
 	if s.Timeout <= 0 {
-		return &Error{prefix + ".timeout", s.Timeout.String(), "a positive duration such as 10s", 0}
+		p.add(prefix+".timeout", s.Timeout.String(), "a positive duration such as 10s")
 	}
 	if s.MaxBodyBytes <= 0 {
-		return &Error{prefix + ".max_body_bytes", fmt.Sprint(s.MaxBodyBytes), "a positive number of bytes", 0}
+		p.add(prefix+".max_body_bytes", fmt.Sprint(s.MaxBodyBytes), "a positive number of bytes")
 	}
 	if s.Retries != nil && (*s.Retries < 0 || *s.Retries > 10) {
-		return &Error{prefix + ".retries", fmt.Sprint(*s.Retries), "a number of retries between 0 and 10", 0}
+		p.add(prefix+".retries", fmt.Sprint(*s.Retries), "a number of retries between 0 and 10")
+	}
+	for _, name := range sortedKeys(s.Headers) {
+		v := s.Headers[name]
+		if err := sources.CheckHeader(name, ""); err != nil {
+			p.add(prefix+".headers", name, "header names HTTP can carry: letters, digits and !#$%&'*+-.^_`|~, no spaces")
+		} else if err := sources.CheckHeader(name, v); err != nil {
+			p.add(prefix+".headers."+name, v, "a header value without control characters such as line breaks")
+		}
 	}
 	if s.BasicAuth != nil {
 		if s.BasicAuth.Username == "" {
-			return &Error{prefix + ".basic_auth.username", "", "a user name when basic_auth is set", 0}
+			p.add(prefix+".basic_auth.username", "", "a user name when basic_auth is set")
 		}
 		if s.BasicAuth.Password != "" && s.BasicAuth.PasswordFile != "" {
-			return &Error{prefix + ".basic_auth.password_file", s.BasicAuth.PasswordFile, "either password or password_file, not both", 0}
+			p.add(prefix+".basic_auth.password_file", s.BasicAuth.PasswordFile, "either password or password_file, not both")
 		}
 	}
 	if s.BearerToken != "" && s.BearerTokenFile != "" {
-		return &Error{prefix + ".bearer_token_file", s.BearerTokenFile, "either bearer_token or bearer_token_file, not both", 0}
+		p.add(prefix+".bearer_token_file", s.BearerTokenFile, "either bearer_token or bearer_token_file, not both")
 	}
 	if s.BearerTokenFile != "" && s.BasicAuth != nil {
-		return &Error{prefix + ".bearer_token_file", s.BearerTokenFile, "either basic_auth or a bearer token, not both", 0}
+		p.add(prefix+".bearer_token_file", s.BearerTokenFile, "either basic_auth or a bearer token, not both")
 	}
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
-		return &Error{prefix + ".tls.key_file", s.TLS.KeyFile, "cert_file and key_file set together", 0}
+		p.add(prefix+".tls.key_file", s.TLS.KeyFile, "cert_file and key_file set together")
 	}
-	return nil
 }
 
 // Redacted returns a copy with secrets masked, for `triage config`.

@@ -1,11 +1,13 @@
 package serve
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -59,16 +61,9 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) int {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="triage", Basic realm="triage"`)
 		return fail(w, http.StatusUnauthorized, "unauthorized")
 	}
-	if r.ContentLength > MaxBodyBytes {
-		return fail(w, http.StatusRequestEntityTooLarge, "payload over 1 MiB")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return fail(w, http.StatusRequestEntityTooLarge, "payload over 1 MiB")
-	}
-	if err != nil {
-		return fail(w, http.StatusBadRequest, "reading body: "+err.Error())
+	body, code, msg := readBody(w, r)
+	if code != 0 {
+		return fail(w, code, msg)
 	}
 	wh, err := alertmanager.ParseWebhook(body)
 	if err != nil {
@@ -97,6 +92,63 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) int {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 	return http.StatusOK
+}
+
+// readBody reads the payload within MaxBodyBytes, decompressing gzip
+// (Grafana and proxies send it) within the same cap on the decompressed
+// size, so a small gzip bomb is refused like a large body. It returns the
+// status and message of a refusal, or code 0.
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, code int, msg string) {
+	const over = "payload over 1 MiB"
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" && enc != "x-gzip" {
+		w.Header().Set("Accept-Encoding", "gzip")
+		return nil, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported: send the payload as is or gzip'd", clip(enc))
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, over
+	}
+	var in io.Reader = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	gzipped := enc == "gzip" || enc == "x-gzip"
+	if gzipped {
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			code, msg := readFailure(err, "gzip: ")
+			return nil, code, msg
+		}
+		defer zr.Close()
+		in = zr
+	}
+	body, err := io.ReadAll(io.LimitReader(in, MaxBodyBytes+1))
+	if err != nil {
+		code, msg := readFailure(err, "reading body: ")
+		if gzipped && code == http.StatusBadRequest {
+			msg = "gzip: " + err.Error()
+		}
+		return nil, code, msg
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, over + " once decompressed"
+	}
+	return body, 0, ""
+}
+
+// readFailure answers a body that could not be read: 413 when it ran past
+// the cap, 400 otherwise.
+func readFailure(err error, prefix string) (int, string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge, "payload over 1 MiB"
+	}
+	return http.StatusBadRequest, prefix + err.Error()
+}
+
+// clip keeps a sender's value from flooding an answer.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // authorized accepts the bearer token or the basic auth, whichever is

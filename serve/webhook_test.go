@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -223,4 +224,69 @@ func clipped(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Grafana and proxies gzip their payloads: they are decoded within the
+// same 1 MiB cap, counted after decompression, so a gzip bomb is refused;
+// an encoding the receiver cannot read is 415, not a JSON error.
+func TestWebhookEncodings(t *testing.T) {
+	d := start(t, Config{}, Deps{})
+	good := fixture(t, "grafana-firing.json")
+	// 8 MiB of JSON whitespace in a few kilobytes: valid JSON up to the
+	// cap, so only the decompressed size can refuse it.
+	bomb := gzipped(t, append(append([]byte(`{"version":"4","status":"firing","receiver":"x","alerts":[],"pad":"`),
+		bytes.Repeat([]byte(" "), 8<<20)...), `"}`...))
+	if len(bomb) > 64<<10 {
+		t.Fatalf("the bomb is %d bytes compressed", len(bomb))
+	}
+	gz := gzipped(t, good)
+	enc := func(e string) http.Header { return http.Header{"Content-Encoding": {e}} }
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		header http.Header
+		code   int
+		msg    string
+	}{
+		{"gzip", gz, enc("gzip"), 200, `"status":"ok"`},
+		{"x-gzip, upper case", gz, enc(" X-GZIP "), 200, `"duplicate":1`},
+		{"identity", good, enc("identity"), 200, `"duplicate":1`},
+		{"gzip bomb", bomb, enc("gzip"), 413, "payload over 1 MiB once decompressed"},
+		{"gzip header on a plain body", good, enc("gzip"), 400, "gzip: "},
+		{"gzip cut short", gz[:len(gz)/2], enc("gzip"), 400, "gzip: unexpected EOF"},
+		{"brotli", good, enc("br"), 415, `Content-Encoding "br" is not supported`},
+		{"two encodings", gz, enc("gzip, gzip"), 415, "not supported"},
+		{"gzip without the header", gz, nil, 400, `not JSON`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, body := post(t, d.url, c.body, c.header)
+			if code != c.code || !strings.Contains(body, c.msg) {
+				t.Fatalf("got %d %q, want %d with %q", code, clipped(body), c.code, c.msg)
+			}
+		})
+	}
+}
+
+// "0001-01-01T00:00:00Z" is how a Go sender writes no time: refused, with
+// the field named, rather than stored as an alert two thousand years old.
+func TestWebhookZeroStartsAt(t *testing.T) {
+	d := start(t, Config{}, Deps{})
+	body := []byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"0001-01-01T00:00:00Z"}]}`)
+	code, msg := post(t, d.url, body, nil)
+	if code != 400 || !strings.Contains(msg, "alerts[0]: startsAt 0001-01-01T00:00:00Z is the zero time") {
+		t.Fatalf("got %d %q", code, msg)
+	}
 }

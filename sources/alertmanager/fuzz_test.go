@@ -24,6 +24,8 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add([]byte(`{"version":"1","orgId":1,"state":"ok","title":"","status":"resolved","alerts":[{"status":"resolved","labels":{"alertname":"A"},"startsAt":"2026-01-01T00:00:00Z","values":null}]}`))
 	f.Add([]byte(`{"version":"4","status":"firing","alerts":[{}]}`))
+	f.Add([]byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"0001-01-01T00:00:00Z"}]}`))
+	f.Add([]byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"A"},"startsAt":"0001-01-01T00:00:00.000000001Z","endsAt":"0001-01-01T00:00:00Z"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w, err := ParseWebhook(body)
 		if err != nil {
@@ -39,7 +41,7 @@ func FuzzParseWebhook(f *testing.F) {
 			t.Fatal("accepted a webhook without alerts")
 		}
 		for _, a := range w.Alerts {
-			if a.Name() == "" || (a.Status != StatusFiring && a.Status != StatusResolved) {
+			if a.Name() == "" || a.StartsAt.IsZero() || (a.Status != StatusFiring && a.Status != StatusResolved) {
 				t.Fatalf("accepted alert %+v", a)
 			}
 			_, _ = a.Expr()

@@ -271,6 +271,11 @@ func convertAlert(a wireAlert) (WebhookAlert, error) {
 	if out.StartsAt, err = parseTime(a.StartsAt); err != nil {
 		return out, fmt.Errorf("startsAt: %w", err)
 	}
+	if out.StartsAt.IsZero() {
+		// Go's zero time, as a sender writes "no time": the alert would
+		// look two thousand years old and dedupe on a shared start.
+		return out, fmt.Errorf("startsAt %s is the zero time, which means no startsAt", a.StartsAt)
+	}
 	if a.EndsAt != "" {
 		if out.EndsAt, err = parseTime(a.EndsAt); err != nil {
 			return out, fmt.Errorf("endsAt: %w", err)

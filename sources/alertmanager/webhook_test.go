@@ -233,6 +233,7 @@ func TestParseWebhookInvalid(t *testing.T) {
 		{"alert null", replace(base, base[strings.Index(base, `"alerts":[`):strings.Index(base, `,"groupLabels"`)], `"alerts":[null]`), `invalid webhook: alerts[0]: status "" is neither`},
 		{"bad startsAt", replace(base, `"startsAt":"2026-11-24T23:51:30.123Z"`, `"startsAt":"yesterday"`), `invalid webhook: alerts[0]: startsAt: "yesterday" is not an RFC 3339 time`},
 		{"no startsAt", replace(base, `"startsAt":"2026-11-24T23:51:30.123Z",`, ``), `invalid webhook: alerts[0]: no startsAt`},
+		{"zero startsAt", replace(base, `"startsAt":"2026-11-24T23:51:30.123Z"`, `"startsAt":"0001-01-01T00:00:00Z"`), `invalid webhook: alerts[0]: startsAt 0001-01-01T00:00:00Z is the zero time, which means no startsAt`},
 		{"bad endsAt", replace(base, `"endsAt":"0001-01-01T00:00:00Z"`, `"endsAt":"1764028400"`), `invalid webhook: alerts[0]: endsAt: "1764028400" is not an RFC 3339 time`},
 		{"endsAt before startsAt", replace(base, `"endsAt":"0001-01-01T00:00:00Z"`, `"endsAt":"2026-11-24T23:00:00Z"`), `invalid webhook: alerts[0]: endsAt 2026-11-24T23:00:00Z is before startsAt 2026-11-24T23:51:30.123Z`},
 		{"negative truncatedAlerts", replace(base, `"truncatedAlerts":2`, `"truncatedAlerts":-1`), "invalid webhook: truncatedAlerts is negative (-1)"},

@@ -52,6 +52,10 @@ func (e alertEntry) encode() []byte {
 	return append(b, e.Incident...)
 }
 
+// newerThan reports whether e is a later state of the same alert than old:
+// an alert resolves once and never fires again under the same key.
+func (e alertEntry) newerThan(old alertEntry) bool { return old.Firing && !e.Firing }
+
 func decodeAlertEntry(b []byte) (alertEntry, error) {
 	if len(b) < 2 || b[0] > 1 {
 		return alertEntry{}, fmt.Errorf("alert entry %q is corrupt", b)

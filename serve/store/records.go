@@ -179,7 +179,7 @@ func (tx *wtx) flush() error {
 // List returns every incident, in no particular order.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
 	var out []Record
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketIncidents).ForEach(func(_, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -202,7 +202,7 @@ func (s *Store) Get(ctx context.Context, id string) (Record, []byte, []byte, err
 		r              Record
 		report, bundle []byte
 	)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		if r, err = readRecord(tx, id); err != nil {
 			return err
@@ -224,7 +224,7 @@ func clone(b []byte) []byte {
 // LastBeat returns the Watchdog's last recorded arrival; zero when none.
 func (s *Store) LastBeat(ctx context.Context) (time.Time, error) {
 	var t time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketMeta).Get(keyWatchdog)
 		if raw == nil {
 			return nil

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout this package writes. A store written by a
@@ -61,6 +62,7 @@ type Options struct {
 // Store is an open store. It is safe for concurrent use.
 type Store struct {
 	db   *bolt.DB
+	path string
 	opts Options
 	in   chan *write
 	quit chan struct{}
@@ -87,28 +89,55 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	// The freelist is rebuilt at open instead of written at every commit:
-	// fewer pages per fsync, and nothing a crash can leave inconsistent.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoFreelistSync: true,
-		FreelistType: bolt.FreelistMapType})
-	if err == nil {
-		db.NoSync = o.NoSync
-	}
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("store %s is locked by another process (is another triage serve running?)", path)
-	}
+	// The file is locked and checked before bbolt maps it: bbolt trusts
+	// its pages, and on a damaged file panics where no caller can recover.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", path, err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		db.Close()
+	if err := lockFile(f, true, o.LockTimeout); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("store %s is locked by another process (is another triage serve running?)", path)
+		}
+		return nil, fmt.Errorf("store %s: lock: %w", path, err)
+	}
+	if err := verifyOpen(f, path, false); err != nil {
+		f.Close()
 		return nil, err
 	}
-	if err := db.Update(initSchema); err != nil {
+	if err := ctx.Err(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var db *bolt.DB
+	err = guard(path, func() error {
+		// The freelist is rebuilt at open instead of written at every
+		// commit: fewer pages per fsync, and nothing a crash can leave
+		// inconsistent.
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoFreelistSync: true,
+			FreelistType: bolt.FreelistMapType, OpenFile: func(string, int, os.FileMode) (*os.File, error) { return f, nil }})
+		return err
+	})
+	if err != nil {
+		var de *DamageError
+		if !errors.As(err, &de) {
+			err = fmt.Errorf("store %s: %w", path, err)
+		}
+		f.Close()
+		return nil, err
+	}
+	db.NoSync = o.NoSync
+	if err := guard(path, func() error { return db.Update(initSchema) }); err != nil {
 		db.Close()
+		var de *DamageError
+		if errors.As(err, &de) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	s := &Store{db: db, opts: o, in: make(chan *write, 4*o.MaxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{db: db, path: path, opts: o, in: make(chan *write, 4*o.MaxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -149,7 +178,7 @@ func initSchema(tx *bolt.Tx) error {
 // Schema returns the schema version recorded in the file.
 func (s *Store) Schema(ctx context.Context) (int, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		v, err = strconv.Atoi(string(tx.Bucket(bucketMeta).Get(keySchema)))
 		return err
@@ -177,7 +206,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return ErrClosed
 	default:
 	}
-	return s.db.View(func(tx *bolt.Tx) error { return ctx.Err() })
+	return s.view(func(tx *bolt.Tx) error { return ctx.Err() })
 }
 
 // do queues fn and waits for the transaction holding it to commit. When
@@ -249,15 +278,17 @@ func (s *Store) commit(batch []*write) {
 		failed := -1
 		var failErr error
 		t0 := time.Now()
-		err := s.db.Update(func(btx *bolt.Tx) error {
-			tx := newWtx(btx)
-			for i, w := range batch {
-				if err := w.apply(tx); err != nil {
-					failed, failErr = i, err
-					return err
+		err := guard(s.path, func() error {
+			return s.db.Update(func(btx *bolt.Tx) error {
+				tx := newWtx(btx)
+				for i, w := range batch {
+					if err := w.apply(tx); err != nil {
+						failed, failErr = i, err
+						return err
+					}
 				}
-			}
-			return tx.flush()
+				return tx.flush()
+			})
 		})
 		if failed >= 0 {
 			batch[failed].done <- failErr
@@ -277,7 +308,7 @@ func (s *Store) commit(batch []*write) {
 // AlertIncident returns the incident an alert was stored under and whether
 // it still fires; ok is false for an alert never stored.
 func (s *Store) AlertIncident(ctx context.Context, a AlertIn) (id string, firing, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketAlerts).Get([]byte(a.Key()))
 		if raw == nil {
 			return nil
@@ -293,18 +324,72 @@ func (s *Store) AlertIncident(ctx context.Context, a AlertIn) (id string, firing
 }
 
 // Check verifies the file's page structure (every page reachable once,
-// none past the end), the check to run after a crash.
+// none past the end), the check to run after a crash: first page by page
+// from the file, then with bbolt's own check, which is only safe on pages
+// that passed the first. It runs in the writer, so that no commit moves
+// pages while the file is read.
 func (s *Store) Check(ctx context.Context) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.do(ctx, func(tx *wtx) error {
+		if err := verifyFile(s.path); err != nil {
+			return err
+		}
 		var first error
 		for err := range tx.Check() { // drained: the checker runs until it closes the channel
 			if first == nil {
-				first = fmt.Errorf("store is corrupt: %w", err)
+				first = damaged(s.path, Damage{Msg: err.Error()})
 			}
 		}
-		if first != nil {
-			return first
-		}
-		return ctx.Err()
+		return first
 	})
+}
+
+// view runs fn in a read transaction. A panic from a damaged page becomes
+// a DamageError instead of taking the process down.
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	return guard(s.path, func() error { return fn(tx) })
+}
+
+// guard runs fn, turning a panic (bbolt asserts on pages it cannot
+// trust; a fault on its memory map panics with SetPanicOnFault) into a
+// DamageError.
+func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged(path, Damage{Msg: "bbolt: " + oneLine(fmt.Sprint(r))})
+		}
+	}()
+	return fn()
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// verifyOpen checks the file page by page before bbolt opens it; with
+// both, either meta page failing is a problem (see pageFile.verify).
+func verifyOpen(f *os.File, path string, both bool) error {
+	pf, err := readPageFile(f, path)
+	if err != nil {
+		return err
+	}
+	return pf.verify(both)
+}
+
+// verifyFile checks the file at path page by page, as last committed.
+func verifyFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return verifyOpen(f, path, true)
 }

@@ -52,6 +52,12 @@ type Incident struct {
 	StartedAt  time.Time
 	UpdatedAt  time.Time
 	ResolvedAt time.Time // zero while firing
+	// Expired is set when the incident resolved because its alerts were
+	// not sent again within serve.alert_expiry, not by a resolve
+	// notification: presumed resolved.
+	Expired bool
+	// SeenAt is when one of its alerts last arrived firing.
+	SeenAt time.Time
 	// AlertCount is the number of distinct alerts (fingerprint plus
 	// startsAt) received for the incident.
 	AlertCount   int

@@ -26,9 +26,12 @@ type Config struct {
 	// With neither Token nor basic auth the webhook is open.
 	BasicUser, BasicPassword string
 	Retention                time.Duration // 0 keeps everything
-	Refresh                  time.Duration
-	Coalesce                 time.Duration
-	Workers                  int
+	// AlertExpiry is how long a firing alert may go without being sent
+	// again before it is presumed resolved; 0 never expires one.
+	AlertExpiry time.Duration
+	Refresh     time.Duration
+	Coalesce    time.Duration
+	Workers     int
 	// SourceLimits caps concurrent requests per source name (prometheus,
 	// loki, tempo); a missing or zero entry leaves the source unlimited.
 	SourceLimits map[string]int
@@ -61,7 +64,7 @@ func (w Watchdog) matches(labels map[string]string) bool {
 func ConfigFrom(c config.Config) (Config, error) {
 	s := c.Serve
 	out := Config{
-		StorePath: config.ExpandHome(s.Store), Retention: s.Retention, Refresh: s.Refresh, Coalesce: s.Coalesce,
+		StorePath: config.ExpandHome(s.Store), Retention: s.Retention, AlertExpiry: s.AlertExpiry, Refresh: s.Refresh, Coalesce: s.Coalesce,
 		Workers: s.Workers, ServiceLabels: c.Mapping.ServiceLabels,
 		SourceLimits: map[string]int{triage.SourcePrometheus: s.SourceConcurrency.Prometheus,
 			triage.SourceLoki: s.SourceConcurrency.Loki, triage.SourceTempo: s.SourceConcurrency.Tempo},

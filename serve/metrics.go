@@ -17,6 +17,8 @@ type metrics struct {
 
 	incidentsCreated  prometheus.Counter
 	incidentsResolved prometheus.Counter
+	incidentsExpired  prometheus.Counter
+	alertsExpired     prometheus.Counter
 	incidents         *prometheus.GaugeVec
 
 	investigations        *prometheus.CounterVec
@@ -25,6 +27,7 @@ type metrics struct {
 	sourceErrors          *prometheus.CounterVec
 	prewarmQueued         prometheus.Gauge
 	prewarmRunning        prometheus.Gauge
+	prewarmBacklog        prometheus.Gauge
 
 	storeCommit   prometheus.Histogram
 	storeBatch    prometheus.Histogram
@@ -48,7 +51,7 @@ func newMetrics() *metrics {
 		webhookRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "triage_webhook_requests_total",
 			Help: "Webhook requests received, by HTTP status code."}, []string{"code"}),
 		webhookAlerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "triage_webhook_alerts_total",
-			Help: "Alerts received in webhooks, by outcome: new, duplicate, resolved, orphan (resolved, never seen firing), watchdog."},
+			Help: "Alerts received in webhooks, by outcome: new, duplicate, resolved, orphan (resolved, never seen firing), reopened (expired, then sent again), watchdog."},
 			[]string{"outcome"}),
 		webhookDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "triage_webhook_request_duration_seconds",
 			Help: "Time to answer a webhook, durable store write included.", Buckets: latency}),
@@ -58,6 +61,10 @@ func newMetrics() *metrics {
 			Help: "Incidents opened."}),
 		incidentsResolved: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_incidents_resolved_total",
 			Help: "Incidents resolved."}),
+		incidentsExpired: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_incidents_expired_total",
+			Help: "Incidents resolved because their alerts were not sent again within serve.alert_expiry (counted in triage_incidents_resolved_total too)."}),
+		alertsExpired: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_alerts_expired_total",
+			Help: "Firing alerts presumed resolved: not sent again within serve.alert_expiry, nor by their endsAt."}),
 		incidents: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "triage_incidents",
 			Help: "Incidents in the store, by status."}, []string{"status"}),
 		investigations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "triage_investigations_total",
@@ -73,6 +80,8 @@ func newMetrics() *metrics {
 			Help: "Investigations waiting for a worker."}),
 		prewarmRunning: prometheus.NewGauge(prometheus.GaugeOpts{Name: "triage_prewarm_running",
 			Help: "Investigations running."}),
+		prewarmBacklog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "triage_prewarm_backlog",
+			Help: "Incidents due for a refresh that wait for room in the pool (at most twice serve.workers are queued at once)."}),
 		storeCommit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "triage_store_commit_duration_seconds",
 			Help: "Store transactions, fsync included.", Buckets: latency}),
 		storeBatch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "triage_store_commit_writes",
@@ -93,8 +102,8 @@ func newMetrics() *metrics {
 		},
 	}
 	for _, c := range []prometheus.Collector{m.webhookRequests, m.webhookAlerts, m.webhookDuration, m.webhookTruncated,
-		m.incidentsCreated, m.incidentsResolved, m.incidents, m.investigations, m.investigationDuration,
-		m.sourceDuration, m.sourceErrors, m.prewarmQueued, m.prewarmRunning, m.storeCommit, m.storeBatch,
+		m.incidentsCreated, m.incidentsResolved, m.incidentsExpired, m.alertsExpired, m.incidents, m.investigations, m.investigationDuration,
+		m.sourceDuration, m.sourceErrors, m.prewarmQueued, m.prewarmRunning, m.prewarmBacklog, m.storeCommit, m.storeBatch,
 		m.storePruned, m.storeFailures, m.watchdogLast, m.watchdogSilent, m.ssh.Sessions, m.ssh.SessionsTotal} {
 		f(c)
 	}

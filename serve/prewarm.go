@@ -25,6 +25,9 @@ type pool struct {
 	recent  map[string]recent // by coalescing key
 	ctx     context.Context   // the workers' context, once started
 	wake    chan struct{}
+	// hungry tells the scheduler the queue has room for more of the
+	// backlog.
+	hungry  chan struct{}
 	bg      sync.WaitGroup // result writes for coalesced incidents
 	started int64          // investigations started, for tests
 }
@@ -46,7 +49,19 @@ type recent struct {
 
 func newPool(s *Service) *pool {
 	return &pool{s: s, pending: map[string]*job{}, ids: map[string]bool{}, recent: map[string]recent{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), hungry: make(chan struct{}, 1)}
+}
+
+// bound is how many investigations wait in the queue at most, when the
+// scheduler fills it: enough to keep every worker busy, few enough that a
+// new incident never waits behind a backlog.
+func (p *pool) bound() int { return 2 * p.s.cfg.Workers }
+
+// room is how many more investigations the scheduler may queue.
+func (p *pool) room() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(0, p.bound()-len(p.queue))
 }
 
 // coalesceKey groups incidents that one investigation serves: the scope,
@@ -58,9 +73,15 @@ func coalesceKey(r store.Record) string {
 	return "scope\x00" + r.Scope
 }
 
-// enqueue schedules investigations for incidents. It never blocks on the
-// backends or the store.
-func (p *pool) enqueue(recs ...store.Record) {
+// enqueue schedules investigations for incidents, after those queued. It
+// never blocks on the backends or the store.
+func (p *pool) enqueue(recs ...store.Record) { p.add(false, recs...) }
+
+// enqueueFirst schedules investigations for new incidents ahead of the
+// queued refreshes.
+func (p *pool) enqueueFirst(recs ...store.Record) { p.add(true, recs...) }
+
+func (p *pool) add(first bool, recs ...store.Record) {
 	now := p.s.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -86,7 +107,11 @@ func (p *pool) enqueue(recs ...store.Record) {
 		}
 		j := &job{key: key, alert: r.Alert, ids: []string{r.ID}}
 		p.pending[key], p.ids[r.ID] = j, true
-		p.queue = append(p.queue, j)
+		if first {
+			p.queue = append([]*job{j}, p.queue...)
+		} else {
+			p.queue = append(p.queue, j)
+		}
 	}
 	p.s.m.prewarmQueued.Set(float64(len(p.queue)))
 	if len(p.queue) > 0 {
@@ -125,10 +150,16 @@ func (p *pool) holds(id string) bool {
 	return p.ids[id]
 }
 
-// next takes the oldest queued job, marking it running.
+// next takes the first queued job, marking it running.
 func (p *pool) next() *job {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.queue) <= p.s.cfg.Workers {
+		select {
+		case p.hungry <- struct{}{}:
+		default:
+		}
+	}
 	if len(p.queue) == 0 {
 		return nil
 	}

@@ -42,6 +42,11 @@ type Service struct {
 
 	running atomic.Bool
 	ready   atomic.Bool
+
+	// backlog holds the incidents due for an investigation that the pool
+	// had no room for yet, newest first.
+	backlogMu sync.Mutex
+	backlog   []store.Record
 }
 
 // New opens the store and builds the service; nothing runs until Run.
@@ -61,10 +66,11 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, deps: deps, m: newMetrics(), events: newBroker(), limits: newLimits(cfg.SourceLimits),
 		log: deps.Log, now: deps.Now}
-	st, err := store.Open(ctx, cfg.StorePath, store.Options{NoSync: cfg.noSync, OnCommit: func(n int, took time.Duration) {
-		s.m.storeBatch.Observe(float64(n))
-		s.m.storeCommit.Observe(took.Seconds())
-	}})
+	st, err := store.Open(ctx, cfg.StorePath, store.Options{NoSync: cfg.noSync, SeenResolution: seenResolution(cfg.AlertExpiry),
+		OnCommit: func(n int, took time.Duration) {
+			s.m.storeBatch.Observe(float64(n))
+			s.m.storeCommit.Observe(took.Seconds())
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +120,7 @@ func (s *Service) maintain(ctx context.Context) {
 	var lastPrune time.Time
 	for {
 		s.schedule(ctx)
+		s.expire(ctx)
 		s.checkBeat()
 		if s.cfg.Retention > 0 && s.now().Sub(lastPrune) >= time.Hour {
 			lastPrune = s.now()
@@ -123,17 +130,35 @@ func (s *Service) maintain(ctx context.Context) {
 			}
 			s.m.storePruned.Add(float64(n))
 		}
+	wait:
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.pool.hungry:
+			// The pool has room: hand it the next of the backlog, newest
+			// first, without listing the store again.
+			s.feed()
+			goto wait
 		}
 	}
 }
 
-// schedule enqueues firing incidents due for a refresh, and any incident a
-// previous run left without its investigation; and refreshes the incident
-// gauges.
+// seenResolution is how much later a re-sent alert must arrive for the
+// store to write its arrival: a tenth of the expiry, at most a minute.
+func seenResolution(expiry time.Duration) time.Duration {
+	if expiry <= 0 {
+		return time.Minute
+	}
+	return min(time.Minute, max(expiry/10, time.Millisecond))
+}
+
+// schedule finds firing incidents due for a refresh, and any incident a
+// previous run left without its investigation, and hands them to the
+// pool newest first, no more at a time than the pool has room for: the
+// rest wait in the backlog, so a start on a store of ten thousand
+// incidents neither floods the pool nor holds up the newest. It also
+// refreshes the incident gauges.
 func (s *Service) schedule(ctx context.Context) {
 	recs, err := s.store.List(ctx)
 	if err != nil {
@@ -147,18 +172,80 @@ func (s *Service) schedule(ctx context.Context) {
 	counts := map[string]int{store.StatusFiring: 0, store.StatusResolved: 0}
 	for _, r := range recs {
 		counts[r.Status]++
-		unfinished := r.PrewarmState == store.PrewarmQueued || r.PrewarmState == store.PrewarmRunning
-		stale := r.Firing() && now.Sub(r.CheckedAt) >= s.cfg.Refresh
-		if (unfinished || stale) && !s.pool.holds(r.ID) {
+		if s.isDue(r, now) && !s.pool.holds(r.ID) {
 			due = append(due, r)
 		}
 	}
 	for st, n := range counts {
 		s.m.incidents.WithLabelValues(st).Set(float64(n))
 	}
-	// Oldest first, so a backlog after a restart keeps its order.
-	sort.Slice(due, func(i, j int) bool { return due[i].StartedAt.Before(due[j].StartedAt) })
-	s.pool.enqueue(due...)
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].StartedAt.Equal(due[j].StartedAt) {
+			return due[i].StartedAt.After(due[j].StartedAt)
+		}
+		return due[i].ID < due[j].ID
+	})
+	s.backlogMu.Lock()
+	s.backlog = due
+	s.backlogMu.Unlock()
+	s.feed()
+}
+
+// isDue reports whether an incident needs an investigation: one a
+// previous run left queued or running, or a firing one last checked a
+// refresh interval ago. A firing incident whose alerts have not been sent
+// again within the alert expiry is not refreshed: it is presumed resolved
+// and expires unless Alertmanager sends it again.
+func (s *Service) isDue(r store.Record, now time.Time) bool {
+	if s.cfg.AlertExpiry > 0 && r.Firing() && now.Sub(r.SeenAt) >= s.cfg.AlertExpiry {
+		return false
+	}
+	unfinished := r.PrewarmState == store.PrewarmQueued || r.PrewarmState == store.PrewarmRunning
+	return unfinished || (r.Firing() && now.Sub(r.CheckedAt) >= s.cfg.Refresh)
+}
+
+// feed moves the newest of the backlog into the pool, as many as it has
+// room for.
+func (s *Service) feed() {
+	s.backlogMu.Lock()
+	defer s.backlogMu.Unlock()
+	room := s.pool.room()
+	var batch []store.Record
+	for len(s.backlog) > 0 && len(batch) < room {
+		r := s.backlog[0]
+		s.backlog = s.backlog[1:]
+		if !s.pool.holds(r.ID) {
+			batch = append(batch, r)
+		}
+	}
+	s.m.prewarmBacklog.Set(float64(len(s.backlog)))
+	if len(batch) > 0 {
+		s.pool.enqueue(batch...)
+	}
+}
+
+// expire resolves the incidents whose alerts Alertmanager stopped sending
+// (see store.Expire).
+func (s *Service) expire(ctx context.Context) {
+	if s.cfg.AlertExpiry <= 0 {
+		return
+	}
+	now := s.now()
+	ids, n, err := s.store.Expire(ctx, now, s.started, s.cfg.AlertExpiry)
+	if err != nil && ctx.Err() == nil {
+		s.storeFailed("expire", err)
+	}
+	s.m.alertsExpired.Add(float64(n))
+	s.m.incidentsExpired.Add(float64(len(ids)))
+	s.m.incidentsResolved.Add(float64(len(ids)))
+	if len(ids) > 0 {
+		s.m.incidents.WithLabelValues(store.StatusFiring).Sub(float64(len(ids)))
+		s.m.incidents.WithLabelValues(store.StatusResolved).Add(float64(len(ids)))
+		s.log.Info("incidents expired", "incidents", len(ids), "alerts", n, "expiry", s.cfg.AlertExpiry)
+	}
+	for _, id := range ids {
+		s.events.publish(Event{Kind: EventIncidentResolved, IncidentID: id, At: now})
+	}
 }
 
 func (s *Service) storeFailed(op string, err error) {
@@ -246,5 +333,5 @@ func incidentOf(r store.Record) Incident {
 	return Incident{ID: r.ID, Alert: r.Alert, Status: Status(r.Status), Scope: r.Scope, GroupKey: r.GroupKey,
 		Receiver: r.Receiver, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt, ResolvedAt: r.ResolvedAt,
 		AlertCount: r.AlertCount, PrewarmState: PrewarmState(r.PrewarmState), PrewarmError: r.PrewarmError,
-		ReportAt: r.ReportAt}
+		ReportAt: r.ReportAt, Expired: r.Expired, SeenAt: r.SeenAt}
 }

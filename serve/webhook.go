@@ -214,7 +214,7 @@ func (s *Service) convert(wh *alertmanager.Webhook, now time.Time) ([]store.Aler
 // afterIngest counts, tells subscribers, and starts the pre-warms of new
 // incidents.
 func (s *Service) afterIngest(res store.IngestResult, beat, now time.Time) {
-	for outcome, n := range map[string]int{"new": res.New, "duplicate": res.Duplicate, "resolved": res.Resolves, "orphan": res.Orphans} {
+	for outcome, n := range map[string]int{"new": res.New, "duplicate": res.Duplicate, "resolved": res.Resolves, "orphan": res.Orphans, "reopened": res.Reopened} {
 		if n > 0 {
 			s.m.webhookAlerts.WithLabelValues(outcome).Add(float64(n))
 		}
@@ -232,7 +232,7 @@ func (s *Service) afterIngest(res store.IngestResult, beat, now time.Time) {
 	for _, id := range res.Resolved {
 		s.events.publish(Event{Kind: EventIncidentResolved, IncidentID: id, At: now})
 	}
-	s.pool.enqueue(res.Created...)
+	s.pool.enqueueFirst(res.Created...)
 	if !beat.IsZero() {
 		s.noteBeat(beat)
 	}

@@ -75,6 +75,11 @@ type Serve struct {
 	AuthorizedKeys   string        `mapstructure:"authorized_keys" yaml:"authorized_keys"`
 	Store            string        `mapstructure:"store" yaml:"store"`
 	Retention        time.Duration `mapstructure:"retention" yaml:"retention"`
+	// AlertExpiry is how long a firing alert may go without Alertmanager
+	// sending it again before it is presumed resolved (its resolve
+	// notification lost); 0 never expires one. Above the routes'
+	// repeat_interval plus group_interval.
+	AlertExpiry time.Duration `mapstructure:"alert_expiry" yaml:"alert_expiry"`
 	// WebhookBasicAuth is accepted besides the bearer token, for senders
 	// that only do basic auth.
 	WebhookBasicAuth WebhookBasicAuth `mapstructure:"webhook_basic_auth" yaml:"webhook_basic_auth,omitempty"`
@@ -126,6 +131,12 @@ type Log struct {
 	Level string `mapstructure:"level" yaml:"level"`
 }
 
+// DefaultAlertExpiry is serve.alert_expiry's default: Alertmanager's
+// default repeat_interval (4h), after which it sends a still-firing
+// alert again, at the next group_interval tick (5m), plus its
+// resolve_timeout (5m), the grace it gives an alert itself.
+const DefaultAlertExpiry = 4*time.Hour + 10*time.Minute
+
 // Themes lists the built-in themes.
 var Themes = []string{"dark", "light", "high-contrast", "mono"}
 
@@ -162,6 +173,7 @@ func Default() Config {
 			AuthorizedKeys:    "~/.ssh/authorized_keys",
 			Store:             "~/.local/share/triage/incidents.db",
 			Retention:         30 * 24 * time.Hour,
+			AlertExpiry:       DefaultAlertExpiry,
 			Workers:           4,
 			Refresh:           5 * time.Minute,
 			Coalesce:          time.Minute,

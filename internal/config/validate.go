@@ -82,6 +82,9 @@ func (c Config) Validate() error {
 	if c.Serve.Retention < 0 {
 		p.add("serve.retention", c.Serve.Retention.String(), "a positive duration, or 0 to keep everything")
 	}
+	if e := c.Serve.AlertExpiry; e < 0 || (e > 0 && e < time.Second) {
+		p.add("serve.alert_expiry", e.String(), "a duration above Alertmanager's repeat_interval plus group_interval (default 4h10m), or 0 never to expire alerts")
+	}
 	c.Serve.validate(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		p.add("log.level", c.Log.Level, "one of debug, info, warn, error")

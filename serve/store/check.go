@@ -150,9 +150,13 @@ func checkRecords(ctx context.Context, tx *bolt.Tx, rep *CheckReport) {
 		}
 		return ctx.Err()
 	})
+	decode := decodeAlertEntry
+	if v == 1 {
+		decode = decodeAlertEntryV1 // migrated when triage serve opens it
+	}
 	_ = tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 		rep.Alerts++
-		e, err := decodeAlertEntry(v)
+		e, err := decode(v)
 		if err != nil {
 			add("alert %q: %v", k, err)
 			return nil

@@ -121,6 +121,9 @@ func TestDaemonOnDamagedStore(t *testing.T) {
 				t.Fatalf("store salvage: exit %d\n%s%s", code, stdout, stderr)
 			}
 			t.Logf("salvage:\n%s", stdout)
+			if !strings.Contains(stdout, "unreadable:\n") {
+				t.Error("salvage met no damage: the test damages nothing")
+			}
 			var rep SalvageReport
 			for _, l := range strings.Split(stdout, "\n") {
 				if f := strings.Fields(l); len(f) > 2 && f[0] == "incidents" && strings.TrimSuffix(f[2], ",") == "copied" {

@@ -293,6 +293,9 @@ func TestSalvageKeepsEveryReadableIncident(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(rep.Damage) == 0 {
+				t.Error("salvage met no damage: the test damages nothing")
+			}
 			checkSalvaged(t, l, all, dst, c.size, c.bad, rep)
 		})
 	}
@@ -353,9 +356,7 @@ func checkSalvaged(t *testing.T, l layout, all map[string]written, dst string, s
 	}
 	t.Logf("%d written, %d on surviving pages, %d copied (%d from pages the tree no longer reached); %d unreadable pages",
 		len(all), want, len(got), rep.Recovered, len(rep.Damage))
-	if lost == 0 {
-		t.Error("the damage lost nothing: the test damages nothing")
-	}
+	_ = lost
 }
 
 // The same store checks clean, and its check says what it holds.

@@ -47,6 +47,12 @@ type Record struct {
 	CheckedAt  time.Time
 	ReportHash string // "" without a report
 	BundleHash string // "" without a bundle
+	// SeenAt is when one of its alerts last arrived firing, first or sent
+	// again.
+	SeenAt time.Time
+	// Expired is set on an incident resolved because its alerts were not
+	// sent again in time, rather than by a resolve notification.
+	Expired bool
 }
 
 // Firing reports whether the incident still fires.
@@ -78,6 +84,8 @@ type wireRecord struct {
 	CheckedAt    time.Time `json:"checked_at,omitzero"`
 	ReportHash   string    `json:"report,omitempty"`
 	BundleHash   string    `json:"bundle,omitempty"`
+	SeenAt       time.Time `json:"seen_at,omitzero"`  // schema 2
+	Expired      bool      `json:"expired,omitempty"` // schema 2
 }
 
 type wireAlert struct {
@@ -97,7 +105,7 @@ func encodeRecord(r Record) ([]byte, error) {
 		Status: r.Status, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt, ResolvedAt: r.ResolvedAt,
 		AlertCount: r.AlertCount, FiringCount: r.FiringCount, PrewarmState: r.PrewarmState,
 		PrewarmError: r.PrewarmError, ReportAt: r.ReportAt, CheckedAt: r.CheckedAt, ReportHash: r.ReportHash,
-		BundleHash: r.BundleHash})
+		BundleHash: r.BundleHash, SeenAt: r.SeenAt, Expired: r.Expired})
 }
 
 func decodeRecord(b []byte) (Record, error) {
@@ -112,7 +120,7 @@ func decodeRecord(b []byte) (Record, error) {
 		Status: w.Status, StartedAt: w.StartedAt, UpdatedAt: w.UpdatedAt, ResolvedAt: w.ResolvedAt,
 		AlertCount: w.AlertCount, FiringCount: w.FiringCount, PrewarmState: w.PrewarmState,
 		PrewarmError: w.PrewarmError, ReportAt: w.ReportAt, CheckedAt: w.CheckedAt, ReportHash: w.ReportHash,
-		BundleHash: w.BundleHash}, nil
+		BundleHash: w.BundleHash, SeenAt: w.SeenAt, Expired: w.Expired}, nil
 }
 
 func readRecord(tx *bolt.Tx, id string) (Record, error) {
@@ -131,10 +139,13 @@ type wtx struct {
 	*bolt.Tx
 	recs  map[string]Record
 	dirty map[string]bool
+	// seenResolution is how much later a re-sent alert must arrive for
+	// its arrival to be written (Options.SeenResolution).
+	seenResolution time.Duration
 }
 
-func newWtx(tx *bolt.Tx) *wtx {
-	return &wtx{Tx: tx, recs: map[string]Record{}, dirty: map[string]bool{}}
+func newWtx(tx *bolt.Tx, seenResolution time.Duration) *wtx {
+	return &wtx{Tx: tx, recs: map[string]Record{}, dirty: map[string]bool{}, seenResolution: seenResolution}
 }
 
 func (tx *wtx) getRecord(id string) (Record, error) {
@@ -373,4 +384,89 @@ func deleteIncidents(tx *wtx, ids map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// expireBatch bounds one expiry transaction.
+const expireBatch = 1000
+
+// Expire resolves the firing alerts that were not sent again within
+// expiry of their last arrival, and whose endsAt, when their sender gave
+// one, has passed: Alertmanager repeats a firing alert's notification, so
+// one that stopped coming was resolved and its resolve notification lost.
+// No alert expires before since+expiry (since is when the daemon started:
+// what it could not receive while it was down does not count). An
+// incident whose last firing alert expires is resolved and marked
+// Expired. Expire returns the incidents it resolved and how many alerts
+// expired.
+func (s *Store) Expire(ctx context.Context, now, since time.Time, expiry time.Duration) ([]string, int, error) {
+	cutoff := now.Add(-expiry)
+	if expiry <= 0 || !since.Before(cutoff) {
+		return nil, 0, nil
+	}
+	due := func(e alertEntry) bool {
+		return e.State == alertFiring && e.SeenAt.Before(cutoff) && !e.EndsAt.After(now)
+	}
+	var keys [][]byte
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+			if e, err := decodeAlertEntry(v); err == nil && due(e) {
+				keys = append(keys, clone(k))
+			}
+			return ctx.Err()
+		})
+	})
+	if err != nil || len(keys) == 0 {
+		return nil, 0, err
+	}
+	var resolved []string
+	expired := 0
+	for start := 0; start < len(keys); start += expireBatch {
+		batch := keys[start:min(start+expireBatch, len(keys))]
+		var got []string
+		n := 0
+		err := s.do(ctx, func(tx *wtx) error {
+			got, n = got[:0], 0
+			alerts, open := tx.Bucket(bucketAlerts), tx.Bucket(bucketOpen)
+			for _, k := range batch {
+				raw := alerts.Get(k)
+				if raw == nil {
+					continue
+				}
+				e, err := decodeAlertEntry(raw)
+				if err != nil || !due(e) { // sent again meanwhile
+					continue
+				}
+				e.State = alertExpired
+				if err := alerts.Put(k, e.encode()); err != nil {
+					return err
+				}
+				n++
+				r, err := tx.getRecord(e.Incident)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				r.FiringCount--
+				if r.FiringCount <= 0 && r.Status == StatusFiring {
+					r.FiringCount, r.Status, r.Expired, r.ResolvedAt, r.UpdatedAt = 0, StatusResolved, true, now, now
+					openKey := []byte(r.GroupKey + "\x00" + r.Scope)
+					if id := open.Get(openKey); id != nil && string(id) == r.ID {
+						if err := open.Delete(openKey); err != nil {
+							return err
+						}
+					}
+					got = append(got, r.ID)
+				}
+				tx.putRecord(r)
+			}
+			return nil
+		})
+		if err != nil {
+			return resolved, expired, err
+		}
+		resolved, expired = append(resolved, got...), expired+n
+	}
+	return resolved, expired, nil
 }

@@ -170,7 +170,7 @@ func (sv *salvaged) fromTree(path []string, k, v []byte) {
 		}
 		sv.incidents[r.ID] = r
 	case string(bucketAlerts):
-		if e, err := decodeAlertEntry(v); err == nil {
+		if e, err := decodeAnyAlertEntry(v); err == nil {
 			sv.alerts[string(k)] = salvagedAlert{e: e, fromTree: true}
 		}
 	case string(bucketBlobs):
@@ -183,7 +183,7 @@ func (sv *salvaged) fromTree(path []string, k, v []byte) {
 // shape; what the tree holds wins, then the newest version.
 func (sv *salvaged) fromPage(k, v []byte) {
 	switch {
-	case len(k) == 12 && isHex(k) && len(v) > 0 && v[0] == '{':
+	case len(k) == idLen && isHex(k) && len(v) > 0 && v[0] == '{':
 		r, err := decodeRecord(v)
 		if err != nil || r.ID != string(k) {
 			return
@@ -197,7 +197,7 @@ func (sv *salvaged) fromPage(k, v []byte) {
 			sv.blobKeys[string(k)] = true
 		}
 	case isAlertKey(k):
-		e, err := decodeAlertEntry(v)
+		e, err := decodeAnyAlertEntry(v)
 		if err != nil {
 			return
 		}
@@ -243,6 +243,11 @@ func writeSalvage(ctx context.Context, pf *pageFile, sv *salvaged, dst string) (
 			named[a.e.Incident] = true
 			rep.AlertsOrphaned++
 			continue
+		}
+		if a.e.SeenAt.IsZero() {
+			// From schema 1, which did not keep it.
+			a.e.SeenAt = sv.incidents[a.e.Incident].UpdatedAt
+			sv.alerts[k] = a
 		}
 		alertKeys = append(alertKeys, k)
 	}
@@ -339,6 +344,9 @@ func writeSalvage(ctx context.Context, pf *pageFile, sv *salvaged, dst string) (
 				rep.BundlesLost++
 				r.BundleHash = ""
 			}
+		}
+		if r.SeenAt.IsZero() {
+			r.SeenAt = r.UpdatedAt // from schema 1
 		}
 		if r.Firing() {
 			k := r.GroupKey + "\x00" + r.Scope

@@ -18,10 +18,12 @@ import (
 )
 
 // SchemaVersion is the layout this package writes. A store written by a
-// newer layout is refused rather than misread.
-const SchemaVersion = 1
+// newer layout is refused rather than misread. Schema 2 added to each
+// alert when it last arrived firing and its endsAt, and to incidents when
+// one of their alerts last arrived and whether they expired.
+const SchemaVersion = 2
 
-// Buckets of schema 1.
+// Buckets of schemas 1 and 2.
 var (
 	bucketMeta      = []byte("meta")      // schema version, watchdog beat
 	bucketIncidents = []byte("incidents") // id → Record JSON
@@ -38,7 +40,80 @@ var (
 
 // migrations[v] upgrades a store of schema v to v+1, in the same
 // transaction that records the new version.
-var migrations = map[int]func(tx *bolt.Tx) error{}
+var migrations = map[int]func(tx *bolt.Tx) error{1: migrate1}
+
+// migrate1 gives schema 1's alerts and incidents the times schema 2
+// keeps: an alert's last arrival is its incident's last update, the best
+// schema 1 knew.
+func migrate1(tx *bolt.Tx) error {
+	incidents, alerts := tx.Bucket(bucketIncidents), tx.Bucket(bucketAlerts)
+	if incidents == nil || alerts == nil {
+		return nil
+	}
+	// Collected first: a bucket is not written while it is iterated.
+	type kv struct{ k, v []byte }
+	var alertPuts, incidentPuts []kv
+	err := alerts.ForEach(func(k, v []byte) error {
+		e, err := decodeAlertEntryV1(v)
+		if err != nil {
+			return fmt.Errorf("alert %q: %w", k, err)
+		}
+		if r, err := readRecord(tx, e.Incident); err == nil {
+			e.SeenAt = r.UpdatedAt
+		}
+		alertPuts = append(alertPuts, kv{clone(k), e.encode()})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = incidents.ForEach(func(k, v []byte) error {
+		r, err := decodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("incident %s: %w", k, err)
+		}
+		if r.SeenAt.IsZero() {
+			r.SeenAt = r.UpdatedAt
+		}
+		b, err := encodeRecord(r)
+		incidentPuts = append(incidentPuts, kv{clone(k), b})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range alertPuts {
+		if err := alerts.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	for _, p := range incidentPuts {
+		if err := incidents.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backupBeforeMigration copies a store of an older schema next to itself
+// (path.schemaN.bak) before it is migrated: the older triage that wrote
+// it refuses the migrated file.
+func backupBeforeMigration(db *bolt.DB, path string) (string, error) {
+	var bak string
+	err := db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || tx.Bucket(bucketIncidents) == nil {
+			return nil
+		}
+		v, err := strconv.Atoi(string(meta.Get(keySchema)))
+		if err != nil || v >= SchemaVersion {
+			return nil
+		}
+		bak = fmt.Sprintf("%s.schema%d.bak", path, v)
+		return tx.CopyFile(bak, 0o600)
+	})
+	return bak, err
+}
 
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("store is closed")
@@ -57,6 +132,10 @@ type Options struct {
 	// loss. Only for fuzzing, where thousands of writes a second matter
 	// more than the disk.
 	NoSync bool
+	// SeenResolution is how much later a firing alert sent again must
+	// arrive for the store to write its arrival (default 1m): a retry
+	// within it writes nothing. Keep it well under the alert expiry.
+	SeenResolution time.Duration
 }
 
 // Store is an open store. It is safe for concurrent use.
@@ -85,6 +164,9 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = time.Second
+	}
+	if o.SeenResolution <= 0 {
+		o.SeenResolution = time.Minute
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -115,9 +197,19 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		// The freelist is rebuilt at open instead of written at every
 		// commit: fewer pages per fsync, and nothing a crash can leave
 		// inconsistent.
+		// bbolt opens the file checked and locked above; it opens the
+		// file again to copy it (a backup), which must be a new handle.
+		given := false
+		openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			if !given {
+				given = true
+				return f, nil
+			}
+			return os.OpenFile(name, flag, perm)
+		}
 		var err error
 		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoFreelistSync: true,
-			FreelistType: bolt.FreelistMapType, OpenFile: func(string, int, os.FileMode) (*os.File, error) { return f, nil }})
+			FreelistType: bolt.FreelistMapType, OpenFile: openFile})
 		return err
 	})
 	if err != nil {
@@ -129,6 +221,10 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	db.NoSync = o.NoSync
+	if _, err := backupBeforeMigration(db, path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: backup before migrating it: %w", path, err)
+	}
 	if err := guard(path, func() error { return db.Update(initSchema) }); err != nil {
 		db.Close()
 		var de *DamageError
@@ -280,7 +376,7 @@ func (s *Store) commit(batch []*write) {
 		t0 := time.Now()
 		err := guard(s.path, func() error {
 			return s.db.Update(func(btx *bolt.Tx) error {
-				tx := newWtx(btx)
+				tx := newWtx(btx, s.opts.SeenResolution)
 				for i, w := range batch {
 					if err := w.apply(tx); err != nil {
 						failed, failErr = i, err
@@ -317,7 +413,7 @@ func (s *Store) AlertIncident(ctx context.Context, a AlertIn) (id string, firing
 		if err != nil {
 			return err
 		}
-		id, firing, ok = e.Incident, e.Firing, true
+		id, firing, ok = e.Incident, e.Firing(), true
 		return nil
 	})
 	return id, firing, ok, err

@@ -29,10 +29,11 @@ type metrics struct {
 	prewarmRunning        prometheus.Gauge
 	prewarmBacklog        prometheus.Gauge
 
-	storeCommit   prometheus.Histogram
-	storeBatch    prometheus.Histogram
-	storePruned   prometheus.Counter
-	storeFailures *prometheus.CounterVec
+	storeCommit     prometheus.Histogram
+	storeBatch      prometheus.Histogram
+	storePruned     prometheus.Counter
+	storeUnreadable prometheus.Gauge
+	storeFailures   *prometheus.CounterVec
 
 	watchdogLast   prometheus.Gauge
 	watchdogSilent prometheus.Gauge
@@ -88,6 +89,8 @@ func newMetrics() *metrics {
 			Help: "Writes grouped into one store transaction.", Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}}),
 		storePruned: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_store_pruned_incidents_total",
 			Help: "Resolved incidents deleted by retention."}),
+		storeUnreadable: prometheus.NewGauge(prometheus.GaugeOpts{Name: "triage_store_unreadable_records",
+			Help: "Incident records that did not decode and are left out of the list; triage store check names them."}),
 		storeFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "triage_store_errors_total",
 			Help: "Store operations that failed, by operation."}, []string{"op"}),
 		watchdogLast: prometheus.NewGauge(prometheus.GaugeOpts{Name: "triage_watchdog_last_seen_timestamp_seconds",
@@ -104,7 +107,7 @@ func newMetrics() *metrics {
 	for _, c := range []prometheus.Collector{m.webhookRequests, m.webhookAlerts, m.webhookDuration, m.webhookTruncated,
 		m.incidentsCreated, m.incidentsResolved, m.incidentsExpired, m.alertsExpired, m.incidents, m.investigations, m.investigationDuration,
 		m.sourceDuration, m.sourceErrors, m.prewarmQueued, m.prewarmRunning, m.prewarmBacklog, m.storeCommit, m.storeBatch,
-		m.storePruned, m.storeFailures, m.watchdogLast, m.watchdogSilent, m.ssh.Sessions, m.ssh.SessionsTotal} {
+		m.storePruned, m.storeUnreadable, m.storeFailures, m.watchdogLast, m.watchdogSilent, m.ssh.Sessions, m.ssh.SessionsTotal} {
 		f(c)
 	}
 	return m

@@ -179,6 +179,7 @@ func (s *Service) schedule(ctx context.Context) {
 	for st, n := range counts {
 		s.m.incidents.WithLabelValues(st).Set(float64(n))
 	}
+	s.m.storeUnreadable.Set(float64(s.store.Unreadable()))
 	sort.Slice(due, func(i, j int) bool {
 		if !due[i].StartedAt.Equal(due[j].StartedAt) {
 			return due[i].StartedAt.After(due[j].StartedAt)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,14 +126,15 @@ func TestSeenResolution(t *testing.T) {
 	}
 }
 
-// A schema 1 store opens migrated, after a backup the older triage can
-// still read: its alerts' last arrival is their incident's last update.
-func TestMigrateSchema1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "incidents.db")
+// writeSchema1 writes a store as schema 1 laid it out: one firing
+// incident with a firing and a resolved alert.
+func writeSchema1(t *testing.T, path string) Record {
+	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
 	r := Record{ID: "0123456789ab", GroupKey: "g", Scope: "svc", Status: StatusFiring, StartedAt: t0, UpdatedAt: t0.Add(time.Minute),
 		AlertCount: 2, FiringCount: 1, PrewarmState: PrewarmReady}
 	r.Alert.Name, r.Alert.Fingerprint, r.Alert.StartsAt = "A", "a", t0
@@ -143,16 +145,33 @@ func TestMigrateSchema1(t *testing.T) {
 				return err
 			}
 		}
-		tx.Bucket(bucketMeta).Put(keySchema, []byte("1"))
-		tx.Bucket(bucketIncidents).Put([]byte(r.ID), raw)
-		tx.Bucket(bucketOpen).Put([]byte("g\x00svc"), []byte(r.ID))
-		tx.Bucket(bucketAlerts).Put([]byte(alert("a", "g", "svc", true, t0).Key()), append([]byte{1}, r.ID...))
-		return tx.Bucket(bucketAlerts).Put([]byte(alert("b", "g", "svc", true, t0).Key()), append([]byte{0}, r.ID...))
+		for _, kv := range []struct {
+			b    []byte
+			k, v []byte
+		}{
+			{bucketMeta, keySchema, []byte("1")},
+			{bucketIncidents, []byte(r.ID), raw},
+			{bucketOpen, []byte("g\x00svc"), []byte(r.ID)},
+			{bucketAlerts, []byte(alert("a", "g", "svc", true, t0).Key()), append([]byte{1}, r.ID...)},
+			{bucketAlerts, []byte(alert("b", "g", "svc", true, t0).Key()), append([]byte{0}, r.ID...)},
+		} {
+			if err := tx.Bucket(kv.b).Put(kv.k, kv.v); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	return r
+}
+
+// A schema 1 store opens migrated, after a backup the older triage can
+// still read: its alerts' last arrival is their incident's last update.
+func TestMigrateSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "incidents.db")
+	r := writeSchema1(t, path)
 
 	s := open(t, path, Options{})
 	if v, _ := s.Schema(context.Background()); v != SchemaVersion {
@@ -172,7 +191,7 @@ func TestMigrateSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	bak := path + ".schema1.bak"
-	db, err = bolt.Open(bak, 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(bak, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}
@@ -185,5 +204,54 @@ func TestMigrateSchema1(t *testing.T) {
 	})
 	if _, err := os.Stat(bak); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A schema 1 store is salvaged into schema 2, its alerts converted.
+func TestSalvageSchema1(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "old.db"), filepath.Join(dir, "new.db")
+	r := writeSchema1(t, src)
+	rep, err := Salvage(context.Background(), src, dst)
+	if err != nil || rep.Incidents != 1 || rep.Alerts != 2 {
+		t.Fatalf("salvage: %+v, %v", rep, err)
+	}
+	s := open(t, dst, Options{})
+	if got := list(t, s)[r.ID]; !got.SeenAt.Equal(r.UpdatedAt) || !got.Firing() {
+		t.Fatalf("salvaged: %+v", got)
+	}
+	if res := ingestAt(t, s, t0.Add(time.Hour), alert("a", "g", "svc", true, t0), alert("b", "g", "svc", true, t0)); res.Duplicate != 2 {
+		t.Fatalf("alerts after salvage: %+v", res)
+	}
+	if err := s.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A record damaged in place, which no page check sees, is left out of the
+// list instead of failing it, and counted; the check names it.
+func TestUnreadableRecordLeftOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "incidents.db")
+	s := open(t, path, Options{})
+	ingestAt(t, s, t0, alert("a", "g1", "a", true, t0))
+	bad := ingestAt(t, s, t0, alert("b", "g2", "b", true, t0)).Created[0].ID
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketIncidents).Put([]byte(bad), []byte("{not json")) })
+	db.Close()
+	s = open(t, path, Options{})
+	if got := list(t, s); len(got) != 1 || s.Unreadable() != 1 {
+		t.Fatalf("list %v, %d unreadable", got, s.Unreadable())
+	}
+	if n, err := s.Prune(context.Background(), t0.Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	s.Close()
+	rep, err := CheckFile(context.Background(), path)
+	if err != nil || rep.OK() || !strings.Contains(strings.Join(rep.Problems, "\n"), "incident "+bad) {
+		t.Fatalf("check: %+v, %v", rep, err)
 	}
 }

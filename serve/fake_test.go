@@ -95,6 +95,10 @@ func (f fakeLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLin
 	return []triage.LogLine{}, f.b.call(ctx, triage.SourceLoki)
 }
 
+func (f fakeLogs) Volume(ctx context.Context, _ string, _, _ time.Time) (map[string]int, error) {
+	return map[string]int{}, f.b.call(ctx, triage.SourceLoki)
+}
+
 func (f fakeLogs) Patterns(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]triage.LokiPattern, error) {
 	if err := f.b.call(ctx, triage.SourceLoki); err != nil {
 		return nil, err

@@ -113,6 +113,14 @@ func (l limitedLogs) Patterns(ctx context.Context, query string, start, end time
 	return l.l.Patterns(ctx, query, start, end, step)
 }
 
+func (l limitedLogs) Volume(ctx context.Context, selector string, start, end time.Time) (map[string]int, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer l.sem.release()
+	return l.l.Volume(ctx, selector, start, end)
+}
+
 func (l limitedLogs) ServiceLabel() string { return l.l.ServiceLabel() }
 
 type limitedTraces struct {

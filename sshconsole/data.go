@@ -260,13 +260,16 @@ func (d *sessionData) incidentID(a triage.Alert) string {
 	return ""
 }
 
-// listOptions wires the incident list to the store.
+// listOptions wires the incident list to the store: what the daemon
+// received, whatever Alertmanager can be reached or not.
 func (d *sessionData) listOptions(ctx context.Context) verdict.ListOptions {
 	return verdict.ListOptions{
 		Load:     d.load,
 		Resolved: d.resolved,
 		Status:   d.status,
 		Report:   func(key string) *triage.Report { return d.report(ctx, key) },
+		Source:   "the daemon's store",
+		Origin:   "received by triage serve",
 	}
 }
 

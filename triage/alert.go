@@ -37,6 +37,9 @@ type Options struct {
 	// MaxWindow caps the incident window for alerts that have fired for
 	// long: the window then ends now and starts MaxWindow earlier.
 	MaxWindow time.Duration
+	// MaxLag is the age past which a source's newest data for the scope
+	// marks it lagging.
+	MaxLag time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -56,6 +59,7 @@ func DefaultOptions() Options {
 		SlowAfter:            5 * time.Second,
 		LogLimit:             5000,
 		MaxWindow:            6 * time.Hour,
+		MaxLag:               2 * time.Minute,
 	}
 }
 
@@ -67,7 +71,7 @@ func (o Options) withDefaults() Options {
 		o.UserDetailAttributes = d.UserDetailAttributes
 	}
 	for _, f := range []struct{ v, d *time.Duration }{{&o.Lookback, &d.Lookback}, {&o.BaselineOffset, &d.BaselineOffset},
-		{&o.SlowThreshold, &d.SlowThreshold}, {&o.SourceDeadline, &d.SourceDeadline}, {&o.SlowAfter, &d.SlowAfter}, {&o.MaxWindow, &d.MaxWindow}} {
+		{&o.SlowThreshold, &d.SlowThreshold}, {&o.SourceDeadline, &d.SourceDeadline}, {&o.SlowAfter, &d.SlowAfter}, {&o.MaxWindow, &d.MaxWindow}, {&o.MaxLag, &d.MaxLag}} {
 		if *f.v <= 0 {
 			*f.v = *f.d
 		}

@@ -111,7 +111,18 @@ func (d *differ) rank() []Difference {
 		return compareStrings(a.Where, b.Where)
 	})
 	out := make([]Difference, 0, min(len(rows), d.opts.Top))
+	at := map[[2]string]int{} // attribute=value → its row in out
 	for _, r := range rows {
+		k := [2]string{r.Attribute, r.Value}
+		if i, ok := at[k]; ok {
+			// One row per attribute=value: the place where it differs
+			// most leads, and the row lists every place it was found.
+			if !slices.Contains(out[i].Spans, r.Where) {
+				out[i].Spans = append(out[i].Spans, r.Where)
+				slices.Sort(out[i].Spans)
+			}
+			continue
+		}
 		if len(out) == d.opts.Top {
 			break
 		}
@@ -119,6 +130,8 @@ func (d *differ) rank() []Difference {
 			// The origin ran in the entry's process: one finding, not two.
 			continue
 		}
+		r.Spans = []string{r.Where}
+		at[k] = len(out)
 		out = append(out, r.Difference)
 	}
 	return out

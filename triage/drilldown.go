@@ -134,12 +134,21 @@ type ServiceQueries struct {
 	// service is the server or the client, over EdgeRange.
 	Edges     [2]string
 	EdgeRange string
+	// Label names the service in the RED series; Named says the queries
+	// select it themselves (a $service template) rather than by that label.
+	Label string
+	Named bool
+	// Peer says the series are an uninstrumented peer's, as its callers'
+	// client spans saw it: the figures of its verdict row.
+	Peer bool
 }
 
 // ServiceSeries builds a service's drill-down queries from the RED
-// templates.
-func ServiceSeries(red REDQueries, svc string, w Window) ServiceQueries {
-	q := ServiceQueries{Step: max(15*time.Second, w.End.Sub(w.Start)/120).Truncate(time.Second)}
+// templates: an instrumented service's own, or, for an uninstrumented peer
+// (peer true), the service-graph series of its callers, which its verdict
+// row's figures come from too.
+func ServiceSeries(red REDQueries, svc string, w Window, peer bool) ServiceQueries {
+	q := ServiceQueries{Step: max(15*time.Second, w.End.Sub(w.Start)/120).Truncate(time.Second), Label: red.ServiceLabel, Peer: peer}
 	rng := promRange(q.Step)
 	fillIf := func(tmpl string) string {
 		if tmpl == "" {
@@ -147,9 +156,14 @@ func ServiceSeries(red REDQueries, svc string, w Window) ServiceQueries {
 		}
 		return fill(tmpl, rng, svc)
 	}
-	q.RED[0], q.RED[2] = fillIf(red.Requests), fillIf(red.P99Seconds)
-	if red.Errors != "" && red.Requests != "" {
-		q.RED[1] = "(" + fill(red.Errors, rng, svc) + ") / (" + fill(red.Requests, rng, svc) + ")"
+	reqs, errs, p99 := red.Requests, red.Errors, red.P99Seconds
+	if peer && red.PeerRequests != "" {
+		reqs, errs, p99, q.Label = red.PeerRequests, red.PeerErrors, red.PeerP99Seconds, red.PeerLabel
+	}
+	q.Named = strings.Contains(reqs+errs+p99, "$service")
+	q.RED[0], q.RED[2] = fillIf(reqs), fillIf(p99)
+	if errs != "" && reqs != "" {
+		q.RED[1] = "(" + fill(errs, rng, svc) + ") / (" + fill(reqs, rng, svc) + ")"
 	}
 	q.EdgeRange = promRange(w.End.Sub(w.Start))
 	e := escapePromValue(svc)

@@ -57,7 +57,7 @@ func AskDrillDowns(ctx context.Context, src Sources, r *Report, red REDQueries) 
 	}
 	if src.Metrics != nil {
 		for _, s := range r.Services {
-			q, w := ServiceSeries(red, s.Name, r.Window), r.Window
+			q, w := ServiceSeries(red, s.Name, r.Window, s.Uninstrumented), r.Window
 			for _, rq := range q.RED {
 				if rq == "" {
 					continue

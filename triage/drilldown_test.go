@@ -9,7 +9,7 @@ import (
 func TestServiceSeries(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
 	w := Window{Start: t0, End: t0.Add(30 * time.Minute), BaselineStart: t0.Add(-time.Hour), BaselineEnd: t0.Add(-30 * time.Minute)}
-	q := ServiceSeries(DefaultREDQueries(), "payments", w)
+	q := ServiceSeries(DefaultREDQueries(), "payments", w, false)
 	if q.Step != 15*time.Second || q.EdgeRange != "1800s" {
 		t.Errorf("step %s, edge range %s", q.Step, q.EdgeRange)
 	}
@@ -23,7 +23,7 @@ func TestServiceSeries(t *testing.T) {
 		t.Errorf("p99 query %q", q.RED[2])
 	}
 	long := Window{Start: t0, End: t0.Add(10 * time.Hour)}
-	custom := ServiceSeries(REDQueries{ServiceLabel: "job", Requests: `sum(rate(http_requests_total{job="$service"}[$range]))`}, "a\"b\\c\nd", long)
+	custom := ServiceSeries(REDQueries{ServiceLabel: "job", Requests: `sum(rate(http_requests_total{job="$service"}[$range]))`}, "a\"b\\c\nd", long, false)
 	if custom.RED[0] != `sum(rate(http_requests_total{job="a\"b\\c\nd"}[300s]))` || custom.RED[1] != "" || custom.RED[2] != "" {
 		t.Errorf("custom templates: %q", custom.RED)
 	}

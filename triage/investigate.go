@@ -132,18 +132,19 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 		}()
 	}
 	run(iv.src.Metrics != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
-		res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, hints.exemplars)
-		return status(SourcePrometheus, start, res.calls, res.failed, false, res.firstErr, res.queries, o.SlowAfter, ""),
-			func() { st.metrics = res }
+		res := runMetrics(ctx, iv.src.Metrics, iv.red, scope, w, o.SlowThreshold, o.MaxLag, hints.exemplars)
+		s := status(SourcePrometheus, start, res.calls, res.failed, false, res.firstErr, res.queries, o.SlowAfter, "")
+		return withFreshness(s, res.fresh), func() { st.metrics = res }
 	})
 	run(iv.src.Logs != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
-		res := runLogs(ctx, iv.src.Logs, w, o, hints.logs)
+		res := runLogs(ctx, iv.src.Logs, scope, w, o, hints.logs)
 		note := ""
 		if res.truncated {
 			note = fmt.Sprintf("line limit %d reached: counts are a floor", o.LogLimit)
 		}
-		return status(SourceLoki, start, res.calls, res.failed, res.truncated, res.firstErr, res.queries, o.SlowAfter, note),
-			func() { st.logs = res }
+		s := status(SourceLoki, start, res.calls, res.failed, res.truncated, res.firstErr, res.queries, o.SlowAfter, note)
+		s.Notes = append(s.Notes, res.baselineNotes(scope, w)...)
+		return withFreshness(s, res.fresh), func() { st.logs = res }
 	})
 	run(iv.src.Traces != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
 		res := runTraces(ctx, iv.src.Traces, scope, w, o, hints)
@@ -244,4 +245,14 @@ func sortedSet(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// withFreshness records how fresh the source's data was.
+func withFreshness(s SourceStatus, f *Freshness) SourceStatus {
+	if f != nil {
+		s.Freshness = f
+		age := f.AgeSeconds
+		s.FreshnessSeconds = &age
+	}
+	return s
 }

@@ -87,7 +87,7 @@ func (s *runState) assemble() {
 			in.Lines = linesOfServices(in.Lines, involved)
 			in.BaselineLines = linesOfServices(in.BaselineLines, involved)
 		}
-		r.LogPatterns = FindLogPatterns(in, PatternOptions{Window: r.Window})
+		r.LogPatterns = FindLogPatterns(in, PatternOptions{Window: r.Window, BaselineServices: lg.loggedInBaseline()})
 		if len(involved) > 0 && lg.patternsOK {
 			// Loki's patterns cover every service; keep those that matched
 			// a line of the involved services.
@@ -115,13 +115,40 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 	if !tracesOK && !metricsOK {
 		return nil
 	}
-	imp := &Impact{}
+	r := s.report
+	imp := &Impact{Unknown: map[string]string{}}
+	unknown := func(field, why string) {
+		if why != "" {
+			imp.Unknown[field] = why
+		}
+	}
+	tracesWhy, metricsWhy := unknownReason(r, SourceTempo), unknownReason(r, SourcePrometheus)
+	imp.RatioBasis = ratioBasis(s.scope, r.Window)
+	imp.SlowThresholdMS = float64(s.opts.SlowThreshold) / float64(time.Millisecond)
 	if metricsOK {
 		imp.FailingRatio = mt.failingRatio
+		if mt.scopeSlow != nil && mt.scopeTotal != nil && *mt.scopeTotal > 0 {
+			v := *mt.scopeSlow / *mt.scopeTotal
+			imp.SlowRatio = &v
+		}
+		noSeries := "prometheus: no span metrics of " + s.scope.Service + " in the window"
+		if s.scope.Service == "" {
+			noSeries = "prometheus: the alert names no service to compute a ratio for"
+		}
+		if imp.FailingRatio == nil {
+			unknown("failing_ratio", noSeries)
+		}
+		if imp.SlowRatio == nil {
+			unknown("slow_ratio", noSeries)
+		}
+	} else {
+		unknown("failing_ratio", metricsWhy)
+		unknown("slow_ratio", metricsWhy)
 	}
 	if tracesOK {
-		imp.SampledTraces = len(tr.incident)
-		seen, failing, slow := 0, 0, 0
+		n := len(tr.incident)
+		imp.SampledTraces = &n
+		failing, slow := 0, 0
 		entries := map[string]bool{}
 		for k := range tr.incident {
 			a := &tr.incident[k]
@@ -135,33 +162,85 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 				entries[a.Entry] = true
 			}
 		}
-		// Seen counts the users the estimate scales: failing users in an
-		// error incident, slow ones in a latency incident. Counting both
-		// would set "112 seen" beside an estimate of 47.
 		latency := detectKind(tr.incident) == KindLatency
-		for _, u := range s.report.Users {
-			if (!latency && u.Failed > 0) || (latency && u.Slow > 0) {
-				seen++
+		imp.Kind = KindErrors
+		if latency {
+			imp.Kind = KindLatency
+		}
+		usersFailed, usersSlow := 0, 0
+		for _, u := range r.Users {
+			switch {
+			case u.Failed > 0:
+				usersFailed++
+			case u.Slow > 0:
+				usersSlow++
+			}
+		}
+		imp.UsersFailed, imp.UsersSlow = &usersFailed, &usersSlow
+		// Seen counts the users the estimate scales: failing users in an
+		// error incident, slow ones in a latency incident.
+		seen := usersFailed
+		if latency {
+			seen = 0
+			for _, u := range r.Users {
+				if u.Slow > 0 {
+					seen++
+				}
 			}
 		}
 		imp.UsersSeen = &seen
 		imp.EntryPoints = sortedSet(entries)
-		if metricsOK {
-			if latency {
-				// A latency incident's affected users are the slow ones.
-				imp.UsersEstimate = EstimateSlowUsers(s.report.Users, slow, mt.scopeSlow, "Prometheus")
-			} else {
-				imp.UsersEstimate = EstimateUsers(s.report.Users, failing, mt.scopeFailures, "Prometheus")
-			}
+		switch {
+		case !metricsOK:
+			unknown("users_estimate", metricsWhy)
+		case latency:
+			imp.UsersEstimate = EstimateSlowUsers(r.Users, slow, mt.scopeSlow, "Prometheus")
+		default:
+			imp.UsersEstimate = EstimateUsers(r.Users, failing, mt.scopeFailures, "Prometheus")
 		}
-		for _, sr := range s.report.Services {
-			if sr.Role == RoleCulprit {
-				imp.Culprit = sr.Name
-				break
-			}
+		if metricsOK && imp.UsersEstimate == nil {
+			unknown("users_estimate", "prometheus: no count of the scope's failing requests to scale the sample to")
+		}
+		imp.Culprit = rankedCulprit(r.Services)
+		imp.CulpritLine = culpritLineOf(r, imp.Culprit)
+	} else {
+		for _, f := range []string{"sampled_traces", "users_seen", "users_failed", "users_slow", "users_estimate"} {
+			unknown(f, tracesWhy)
 		}
 	}
+	if len(imp.Unknown) == 0 {
+		imp.Unknown = nil
+	}
 	return imp
+}
+
+// ratioBasis says which requests and which window the ratios count.
+func ratioBasis(scope Scope, w Window) string {
+	who := "entry requests of every service"
+	if scope.Service != "" {
+		who = "entry requests of " + scope.Service
+	}
+	return who + ", " + w.Start.UTC().Format("15:04") + "–" + w.End.UTC().Format("15:04") + " UTC"
+}
+
+// unknownReason is why the named source gave nothing: "tempo: <its
+// error>", or that it is still running or not configured.
+func unknownReason(r *Report, name string) string {
+	for _, s := range r.Sources {
+		if s.Name != name {
+			continue
+		}
+		switch s.State {
+		case StatePending:
+			return name + ": pending"
+		case StateUnconfigured:
+			return name + ": not configured"
+		case StateFailed:
+			return name + ": " + s.Error
+		}
+		return ""
+	}
+	return name + ": not configured"
 }
 
 // timeline dates the incident's start: the first failing trace sampled,

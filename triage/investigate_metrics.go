@@ -31,6 +31,9 @@ type REDQueries struct {
 	// window, by le: the slow requests are those above the slow threshold.
 	ScopeLatencyBuckets string `json:"scope_latency_buckets"`
 	Exemplars           string `json:"exemplars"` // series whose exemplars name failing traces
+	// Newest is the timestamp of the scope's newest sample, for freshness
+	// ($service empty: any service's).
+	Newest string `json:"newest,omitempty"`
 }
 
 // DefaultREDQueries read Tempo metrics-generator series.
@@ -49,6 +52,7 @@ func DefaultREDQueries() REDQueries {
 		ScopeErrorsTotal:    `sum(increase(traces_spanmetrics_calls_total{service="$service",` + server + `,status_code="STATUS_CODE_ERROR"}[$range]))`,
 		Exemplars:           `traces_spanmetrics_calls_total{service=~"$service",status_code="STATUS_CODE_ERROR"}`,
 		ScopeLatencyBuckets: `sum by (le) (increase(traces_spanmetrics_latency_bucket{service="$service",` + server + `}[$range]))`,
+		Newest:              `max(max_over_time(timestamp(traces_spanmetrics_calls_total{service=~"$service"})[1h:15s]))`,
 	}
 }
 
@@ -67,6 +71,8 @@ type metricsResult struct {
 	red           map[string]RED
 	scopeFailures *float64 // failing requests of the scope service in the window
 	scopeSlow     *float64 // its requests slower than the slow threshold
+	scopeTotal    *float64 // all its requests, from the same histogram
+	fresh         *Freshness
 	failingRatio  *float64
 	exemplarIDs   []string
 	changePoint   *time.Time
@@ -93,7 +99,7 @@ func promRange(d time.Duration) string {
 // runMetrics asks for RED now and at baseline, the scope's failure count,
 // exemplars and the error-ratio series, all at once. exemplars receives
 // trace ids as soon as they are known.
-func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, slow time.Duration, exemplars *idHint) *metricsResult {
+func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope, w Window, slow, maxLag time.Duration, exemplars *idHint) *metricsResult {
 	res := &metricsResult{red: map[string]RED{}}
 	defer exemplars.give(nil) // none found, when the query did not run or failed
 	rng := promRange(w.End.Sub(w.Start))
@@ -161,7 +167,37 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 		})
 	}
 	if scope.Service != "" {
-		instant(q.ScopeLatencyBuckets, w.End, func(ss []Sample) { res.scopeSlow = slowerThan(ss, slow) })
+		instant(q.ScopeLatencyBuckets, w.End, func(ss []Sample) { res.scopeSlow, res.scopeTotal = slowerThan(ss, slow) })
+	}
+	if q.Newest != "" {
+		query := fill(q.Newest, rng, scope.Service)
+		if scope.Service == "" {
+			query = fill(q.Newest, rng, ".+")
+		}
+		of := "span-metrics sample"
+		if scope.Service != "" {
+			of = "span-metrics sample of " + scope.Service
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := m.Query(ctx, query, w.End)
+			record(query, err)
+			if err != nil {
+				return
+			}
+			var newest time.Time
+			for _, x := range s {
+				if !math.IsNaN(x.Value) && x.Value > 0 {
+					if t := time.Unix(0, int64(x.Value*1e9)); t.After(newest) {
+						newest = t
+					}
+				}
+			}
+			mu.Lock()
+			res.fresh = freshness(newest, w.End, maxLag, of, query)
+			mu.Unlock()
+		}()
 	}
 	if q.Exemplars != "" && scope.Service != "" {
 		query := fill(q.Exemplars, rng, scope.Service)
@@ -278,8 +314,9 @@ func changePoint(pts []Point) (time.Time, bool) {
 // slowerThan counts the requests above threshold from a histogram's
 // cumulative buckets by le: all of them minus those in the smallest bucket
 // at or above the threshold (so the count is a floor when no bound matches
-// exactly). Nil without a +Inf bucket or a bound at or above the threshold.
-func slowerThan(buckets []Sample, threshold time.Duration) *float64 {
+// exactly), and all of them. Nil without a +Inf bucket or a bound at or
+// above the threshold.
+func slowerThan(buckets []Sample, threshold time.Duration) (slow, all *float64) {
 	total, bound, below := math.NaN(), math.Inf(1), math.NaN()
 	for _, b := range buckets {
 		le, err := strconv.ParseFloat(b.Labels["le"], 64)
@@ -295,8 +332,8 @@ func slowerThan(buckets []Sample, threshold time.Duration) *float64 {
 		}
 	}
 	if math.IsNaN(total) || math.IsNaN(below) {
-		return nil
+		return nil, nil
 	}
-	v := math.Max(0, total-below)
-	return &v
+	v, t := math.Max(0, total-below), total
+	return &v, &t
 }

@@ -120,6 +120,13 @@ func (l faultyLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogL
 	return l.LogsSource.Lines(ctx, q)
 }
 
+func (l faultyLogs) Volume(ctx context.Context, sel string, s, e time.Time) (map[string]int, error) {
+	if err := l.f.hit(ctx); err != nil {
+		return nil, err
+	}
+	return l.LogsSource.Volume(ctx, sel, s, e)
+}
+
 func (l faultyLogs) Patterns(ctx context.Context, q string, s, e time.Time, step time.Duration) ([]triage.LokiPattern, error) {
 	if err := l.f.hit(ctx); err != nil {
 		return nil, err

@@ -23,6 +23,11 @@ type PatternOptions struct {
 	// LokiStep is the step /patterns was asked with; 0 infers it from the
 	// samples.
 	LokiStep time.Duration
+	// BaselineServices are the services that logged anything at all in
+	// the baseline window. A pattern is compared only when one of its
+	// services did: with no lines to compare with, nothing is "new". Nil:
+	// every service counts as having logged, when the baseline answered.
+	BaselineServices map[string]bool
 }
 
 // The values of LogPattern.Source.
@@ -31,12 +36,16 @@ const (
 	PatternSourceMiner = "client_miner"
 )
 
-// The values of LogPattern.Tag besides "×N"; an empty tag means the
-// baseline is unknown.
+// The values of LogPattern.Tag besides "×N".
 const (
-	TagNew   = "new"
-	TagOther = "other"
+	TagNew         = "new"
+	TagOther       = "other"
+	TagPreExisting = "pre-existing" // about the baseline's rate: noise
+	TagNoBaseline  = "no baseline"  // nothing to compare with
 )
+
+// preExistingRatio is the growth below which a pattern was already there.
+const preExistingRatio = 1.5
 
 func (o PatternOptions) maxPatterns() int {
 	if o.MaxPatterns <= 0 {
@@ -122,10 +131,11 @@ func timeOrder(lines []LogLine) []int32 {
 
 // comparison tags and ranks patterns against the baseline.
 type comparison struct {
-	scale float64 // incident window length ÷ baseline window length
-	max   int
-	rows  []scored
-	other []LogPattern
+	scale  float64 // incident window length ÷ baseline window length
+	max    int
+	logged map[string]bool // services with baseline lines; nil: all
+	rows   []scored
+	other  []LogPattern
 }
 
 type scored struct {
@@ -135,7 +145,21 @@ type scored struct {
 }
 
 func newComparison(opts PatternOptions) *comparison {
-	return &comparison{scale: windowScale(opts.Window), max: opts.maxPatterns()}
+	return &comparison{scale: windowScale(opts.Window), max: opts.maxPatterns(), logged: opts.BaselineServices}
+}
+
+// comparable reports whether the baseline can say anything of a pattern of
+// these services: it answered, and one of them logged in it.
+func (cmp *comparison) comparable(known bool, services []string) bool {
+	if !known || cmp.logged == nil {
+		return known
+	}
+	for _, s := range services {
+		if cmp.logged[s] {
+			return true
+		}
+	}
+	return false
 }
 
 func windowScale(w Window) float64 {
@@ -160,6 +184,7 @@ func (cmp *comparison) add(c Cluster, source string, known bool) {
 	if p.Count <= 0 {
 		return
 	}
+	known = cmp.comparable(known, p.Services)
 	p.Tag = cmp.tag(p.Count, p.BaselineCount, known)
 	cmp.rows = append(cmp.rows, scored{p, cmp.score(p, known), c.FirstSeen})
 }
@@ -171,16 +196,21 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-// tag is "new", or "×N": the incident's rate over the baseline's, one
-// decimal under 10 ("×0.5" is a halving, "×1.0" no change).
+// tag is "new"; "pre-existing" for a rate within preExistingRatio of the
+// baseline's or lower; "×N", the incident's rate over the baseline's, one
+// decimal under 10; or "no baseline".
 func (cmp *comparison) tag(count, baseline int, known bool) string {
-	if !known {
-		return ""
-	}
-	if baseline == 0 {
+	switch {
+	case !known:
+		return TagNoBaseline
+	case baseline == 0:
 		return TagNew
 	}
-	return formatRatio(float64(count) / (float64(baseline) * cmp.scale))
+	r := float64(count) / (float64(baseline) * cmp.scale)
+	if r < preExistingRatio {
+		return TagPreExisting
+	}
+	return formatRatio(r)
 }
 
 func formatRatio(r float64) string {

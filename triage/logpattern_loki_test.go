@@ -58,12 +58,12 @@ func TestPatternsFromLokiRecorded(t *testing.T) {
 	// it may be new; the error pattern is steady. Steady ranks last.
 	want := []LogPattern{
 		{
-			Pattern: `level=warn msg="ledger slow" took=1.2s`, Level: "warn", Count: 1, Tag: "",
+			Pattern: `level=warn msg="ledger slow" took=1.2s`, Level: "warn", Count: 1, Tag: TagNoBaseline,
 			Services: []string{"orders"}, SampleTraceIDs: []string{"aa03"}, Source: PatternSourceMiner,
 		},
 		{
 			Pattern: `level=error msg="ledger-db: write failed: connection reset by peer" attempt=<_> order=<_>`,
-			Level:   "error", Count: 15, BaselineCount: 15, Tag: "×1.0",
+			Level:   "error", Count: 15, BaselineCount: 15, Tag: TagPreExisting,
 			Services: []string{"orders", "payments"}, SampleTraceIDs: []string{"aa01", "aa02"}, Source: PatternSourceLoki,
 		},
 	}
@@ -210,7 +210,7 @@ func TestPatternsFromLokiLevelsAndBaselines(t *testing.T) {
 			name:     "info patterns are left out and their error lines mined",
 			incident: []LokiPattern{{Pattern: "db down host=<_>", Level: "info", Samples: samples(40)}},
 			lines:    []LogLine{line("error", "db down host=a", "t1")},
-			want:     []string{"db down host=a error 1/0  client_miner t1"},
+			want:     []string{"db down host=a error 1/0 no baseline client_miner t1"},
 		},
 		{
 			name:          "baseline missing from Loki is counted from the lines",
@@ -222,7 +222,7 @@ func TestPatternsFromLokiLevelsAndBaselines(t *testing.T) {
 		{
 			name:     "baseline unknown",
 			incident: []LokiPattern{{Pattern: "db down host=<_>", Level: "error", Samples: samples(40)}},
-			want:     []string{"db down host=<_> error 40/0  loki_patterns"},
+			want:     []string{"db down host=<_> error 40/0 no baseline loki_patterns"},
 		},
 		{
 			name: "a line goes to the narrowest pattern",

@@ -49,14 +49,16 @@ func TestComparePatternsTags(t *testing.T) {
 	}{
 		{"new", 40, 0, false, sameLength, "new"},
 		{"tripled", 30, 10, false, sameLength, "×3.0"},
-		{"steady", 10, 10, false, sameLength, "×1.0"},
-		{"halved", 5, 10, false, sameLength, "×0.5"},
+		{"steady", 10, 10, false, sameLength, "pre-existing"},
+		{"halved", 5, 10, false, sameLength, "pre-existing"},
+		{"grew by under half", 14, 10, false, sameLength, "pre-existing"},
+		{"grew by half", 15, 10, false, sameLength, "×1.5"},
 		{"large", 500, 4, false, sameLength, "×125"},
 		{"no window counts as equal lengths", 30, 10, false, Window{}, "×3.0"},
 		// The incident is half as long as the baseline: the same count is
 		// twice the rate.
 		{"scaled by window lengths", 10, 10, false, halfLength, "×2.0"},
-		{"unknown baseline", 10, 0, true, sameLength, ""},
+		{"unknown baseline", 10, 0, true, sameLength, "no baseline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +102,7 @@ func TestComparePatternsRanking(t *testing.T) {
 	}
 	// An error weighs ten warnings: 400 new warnings outrank 40 extra errors,
 	// not 50 new ones. Steady and falling patterns come last, by volume.
-	want := []string{"payments new", "inventory new", "checkout ×3.0", "recs ×1.0", "cart ×0.5", "storefront ×1.0"}
+	want := []string{"payments new", "inventory new", "checkout ×3.0", "recs pre-existing", "cart pre-existing", "storefront pre-existing"}
 	if !reflect.DeepEqual(order, want) {
 		t.Errorf("ranked %q, want %q", order, want)
 	}

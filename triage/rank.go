@@ -314,6 +314,7 @@ func (r *ranker) result(red map[string]RED) []ServiceRank {
 				if rise := *m.ErrorRatio - *m.ErrorRatioBaseline; rise > 0 {
 					score *= 1 + math.Min(rise, 1)
 				}
+				sr.PreExisting = preExisting(*m.ErrorRatio, *m.ErrorRatioBaseline)
 			}
 		}
 		sr.Score = math.Round(score*1000) / 1000
@@ -321,6 +322,14 @@ func (r *ranker) result(red map[string]RED) []ServiceRank {
 		out = append(out, sr)
 	}
 	slices.SortFunc(out, func(a, b ServiceRank) int {
+		// What failed as much in the baseline is noise: it ranks below
+		// what is new or grew, whatever its score.
+		if a.PreExisting != b.PreExisting {
+			if b.PreExisting {
+				return -1
+			}
+			return 1
+		}
 		if a.Score != b.Score {
 			if a.Score > b.Score {
 				return -1
@@ -352,4 +361,11 @@ func copyFloat(p *float64) *float64 {
 	}
 	v := *p
 	return &v
+}
+
+// preExisting reports an error ratio that was already there at about the
+// same rate in the baseline: a real share of errors then, and less than
+// half as much again now.
+func preExisting(now, baseline float64) bool {
+	return baseline >= 0.005 && now < baseline*1.5
 }

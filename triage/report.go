@@ -73,7 +73,28 @@ type SourceStatus struct {
 	Error     string      `json:"error"`
 	ErrorKind string      `json:"error_kind,omitempty"`
 	Queries   []string    `json:"queries"`
+	// Freshness is how old the source's newest data for the scope was when
+	// the investigation ran; nil when it could not be measured.
+	Freshness *Freshness `json:"freshness,omitempty"`
+	// FreshnessSeconds is Freshness.AgeSeconds, null when unmeasured.
+	FreshnessSeconds *float64 `json:"freshness_seconds"`
+	// Notes say what the source could not answer as asked, and how each
+	// question was answered instead.
+	Notes []string `json:"notes,omitempty"`
 }
+
+// Freshness is the age of a source's newest data for the scope.
+type Freshness struct {
+	Newest     time.Time `json:"newest"`
+	AgeSeconds float64   `json:"age_seconds"`
+	Of         string    `json:"of"`      // what was measured: "log line of checkout"
+	Lagging    bool      `json:"lagging"` // older than triage.max_lag
+	Query      string    `json:"query"`
+}
+
+// Lagging reports whether the source's newest data is older than the
+// allowed lag.
+func (s SourceStatus) Lagging() bool { return s.Freshness != nil && s.Freshness.Lagging }
 
 // Estimate is a number inferred from a sample, with its interval and basis.
 type Estimate struct {
@@ -84,14 +105,34 @@ type Estimate struct {
 }
 
 // Impact answers "who is affected and how badly".
+//
+// A user is affected when an entry request of theirs failed, or was slower
+// than the slow threshold: UsersFailed counts the users with a failed
+// request, UsersSlow those with slow requests only; together they are the
+// users listed. The estimate scales the incident's kind: failed users in
+// an error incident, slow users in a latency incident.
 type Impact struct {
-	UsersEstimate *Estimate  `json:"users_estimate"`
-	UsersSeen     *int       `json:"users_seen"`
-	FailingRatio  *float64   `json:"failing_ratio"`
-	EntryPoints   []string   `json:"entry_points"`
-	BeganAt       *time.Time `json:"began_at"`
-	Culprit       string     `json:"culprit,omitempty"`
-	SampledTraces int        `json:"sampled_traces"`
+	Kind          IncidentKind `json:"kind"`
+	UsersEstimate *Estimate    `json:"users_estimate"`
+	UsersSeen     *int         `json:"users_seen"` // the users the estimate scales
+	UsersFailed   *int         `json:"users_failed"`
+	UsersSlow     *int         `json:"users_slow"` // slow, never failed
+	FailingRatio  *float64     `json:"failing_ratio"`
+	SlowRatio     *float64     `json:"slow_ratio"` // requests slower than the slow threshold
+	// SlowThresholdMS is the slow threshold, for the ratios and users.
+	SlowThresholdMS float64 `json:"slow_threshold_ms,omitempty"`
+	// RatioBasis says which requests, over which window, the ratios count.
+	RatioBasis  string     `json:"ratio_basis,omitempty"`
+	EntryPoints []string   `json:"entry_points"`
+	BeganAt     *time.Time `json:"began_at"`
+	Culprit     string     `json:"culprit,omitempty"`
+	// CulpritLine names the culprit as the console does: where the error
+	// began, the uninstrumented peer it called, and its class.
+	CulpritLine   string `json:"culprit_line,omitempty"`
+	SampledTraces *int   `json:"sampled_traces"`
+	// Unknown gives, for each figure that is null, why: its source failed
+	// or answered nothing to compute it from.
+	Unknown map[string]string `json:"unknown,omitempty"`
 }
 
 // Role is a service's part in the incident.
@@ -107,12 +148,15 @@ const (
 
 // ServiceRank is one ranked service.
 type ServiceRank struct {
-	Name               string   `json:"name"`
-	Role               Role     `json:"role"`
-	Score              float64  `json:"score"`
-	FailingTraces      int      `json:"failing_traces"`
-	SlowTraces         int      `json:"slow_traces"`
-	Uninstrumented     bool     `json:"uninstrumented,omitempty"` // named by its callers' client spans
+	Name           string  `json:"name"`
+	Role           Role    `json:"role"`
+	Score          float64 `json:"score"`
+	FailingTraces  int     `json:"failing_traces"`
+	SlowTraces     int     `json:"slow_traces"`
+	Uninstrumented bool    `json:"uninstrumented,omitempty"` // named by its callers' client spans
+	// PreExisting marks a service that failed at about the same rate in
+	// the baseline: noise, ranked below what is new or grew.
+	PreExisting        bool     `json:"pre_existing,omitempty"`
 	ErrorRatio         *float64 `json:"error_ratio"`
 	ErrorRatioBaseline *float64 `json:"error_ratio_baseline"`
 	FailedPerS         *float64 `json:"failed_per_s"`
@@ -138,16 +182,21 @@ type Difference struct {
 	FailingShare  float64 `json:"failing_share"`
 	BaselineShare float64 `json:"baseline_share"`
 	Support       int     `json:"support"` // failing traces carrying it
-	Where         string  `json:"where"`   // "entry" or "origin": the spans compared
+	Where         string  `json:"where"`   // "entry" or "origin": where it differs most
+	// Spans lists every place it was found on: "entry", "origin" or both.
+	Spans []string `json:"spans"`
 }
 
 // LogPattern is a group of similar log lines, counted against the baseline.
 type LogPattern struct {
-	Pattern        string   `json:"pattern"`
-	Level          string   `json:"level"`
-	Count          int      `json:"count"`
-	BaselineCount  int      `json:"baseline_count"`
-	Tag            string   `json:"tag"` // "new", or "×N" against the baseline
+	Pattern       string `json:"pattern"`
+	Level         string `json:"level"`
+	Count         int    `json:"count"`
+	BaselineCount int    `json:"baseline_count"`
+	// Tag compares the pattern with the baseline: "new", "×N",
+	// "pre-existing" (about the same rate), "no baseline" (the baseline
+	// had no lines of its services, or failed), or "" (not compared).
+	Tag            string   `json:"tag"`
 	Services       []string `json:"services"`
 	SampleTraceIDs []string `json:"sample_trace_ids"`
 	Source         string   `json:"source"` // "loki_patterns" or "client_miner"
@@ -202,15 +251,29 @@ func (r *Report) Clone() *Report {
 	c.Sources = cloneSlice(r.Sources)
 	for i := range c.Sources {
 		c.Sources[i].Queries = cloneSlice(c.Sources[i].Queries)
+		c.Sources[i].Notes = cloneSlice(c.Sources[i].Notes)
+		if f := c.Sources[i].Freshness; f != nil {
+			ff := *f
+			c.Sources[i].Freshness = &ff
+		}
 	}
 	if r.Impact != nil {
 		imp := *r.Impact
 		imp.EntryPoints = cloneSlice(r.Impact.EntryPoints)
+		if r.Impact.Unknown != nil {
+			imp.Unknown = make(map[string]string, len(r.Impact.Unknown))
+			for k, v := range r.Impact.Unknown {
+				imp.Unknown[k] = v
+			}
+		}
 		c.Impact = &imp
 	}
 	c.Services = cloneSlice(r.Services)
 	c.Users = cloneSlice(r.Users)
 	c.Differences = cloneSlice(r.Differences)
+	for i := range c.Differences {
+		c.Differences[i].Spans = cloneSlice(c.Differences[i].Spans)
+	}
 	c.LogPatterns = cloneSlice(r.LogPatterns)
 	c.Traces = cloneSlice(r.Traces)
 	if r.Timeline != nil {

@@ -122,22 +122,9 @@ func mdImpact(r *Report) string {
 	if imp == nil {
 		return "unknown — no source answered"
 	}
-	var parts []string
-	switch {
-	case imp.UsersEstimate != nil:
-		e := imp.UsersEstimate
-		s := fmt.Sprintf("≈%s users (%s–%s)", Thousands(e.Value), Thousands(e.Low), Thousands(e.High))
-		if imp.UsersSeen != nil {
-			s += fmt.Sprintf(", %d seen in %d sampled traces", *imp.UsersSeen, imp.SampledTraces)
-		}
-		parts = append(parts, s)
-	case imp.UsersSeen != nil:
-		parts = append(parts, fmt.Sprintf("%d users seen in %d sampled traces (no estimate: %s)", *imp.UsersSeen, imp.SampledTraces, mdReason(r, SourcePrometheus)))
-	default:
-		parts = append(parts, "users unknown — "+mdReason(r, SourceTempo))
-	}
-	if imp.FailingRatio != nil {
-		parts = append(parts, fmt.Sprintf("%.1f%% of requests failing", 100**imp.FailingRatio))
+	parts := []string{ImpactUsers(imp, func(field string) string { return safe.Truncate(safe.Line(WhyUnknown(r, field)), 120) })}
+	if ratio := ImpactRatio(imp); ratio != "" {
+		parts = append(parts, ratio)
 	}
 	if imp.BeganAt != nil {
 		s := "began " + imp.BeganAt.UTC().Format("15:04:05")
@@ -152,11 +139,11 @@ func mdImpact(r *Report) string {
 func mdVerdict(r *Report) string {
 	for _, s := range r.Services {
 		if s.Role == RoleCulprit {
-			v := "culprit " + mdText(s.Name)
-			if r.Impact != nil && r.Impact.Culprit != "" && r.Impact.Culprit != s.Name {
-				v += " (" + mdText(r.Impact.Culprit) + ")"
+			line := CulpritLine(r)
+			if line == "" {
+				line = s.Name
 			}
-			return v + fmt.Sprintf(" — %d failing traces", s.FailingTraces)
+			return "culprit: " + mdText(line) + fmt.Sprintf(" — %d failing traces", s.FailingTraces)
 		}
 	}
 	return ""

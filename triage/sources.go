@@ -57,6 +57,9 @@ type LogsSource interface {
 	Lines(ctx context.Context, q LogQuery) ([]LogLine, error)
 	// Patterns returns Loki's detected patterns, or ErrPatternsUnavailable.
 	Patterns(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]LokiPattern, error)
+	// Volume counts the lines selector matches in [start, end), by service:
+	// every level, so a quiet service is told from one with no logs.
+	Volume(ctx context.Context, selector string, start, end time.Time) (map[string]int, error)
 	// ServiceLabel is the stream label that names a service (service_name).
 	ServiceLabel() string
 }

@@ -36,6 +36,10 @@ type Common struct {
 	Pipeline func() PipelineHealth
 	// SourceURLs are shown in the sources panel.
 	SourceURLs map[string]string
+	// MaxVerdictAge: a verdict opened on a report computed longer ago than
+	// this is investigated again at once, the old figures shown until the
+	// new ones come. Zero never refreshes on its own.
+	MaxVerdictAge time.Duration
 }
 
 // Data is the console's view of the backends: the engine's source

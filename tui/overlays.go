@@ -3,8 +3,10 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
+	"github.com/triagectl/triage/triage"
 )
 
 // helpView lists every key: the page's own, then the console's.
@@ -55,9 +57,28 @@ func (a *App) sourcesView(w, h int) string {
 		if src.Error != "" {
 			b.WriteString("\n   " + s.Unknown.Render(Fit(src.Error, w-4)))
 		}
+		if f := src.Freshness; f != nil {
+			b.WriteString("\n   " + freshnessLine(s, f, w-4))
+		}
+		for _, n := range src.Notes {
+			b.WriteString("\n   " + s.Unknown.Render(Fit("note: "+n, w-4)))
+		}
 		for _, q := range src.Queries {
 			b.WriteString("\n   " + s.Faint.Render(Truncate("› "+safeLine(q), w-4, "…")))
 		}
 	}
 	return b.String()
+}
+
+// freshnessLine says how old the source's newest data for the scope was:
+// loudly when it lagged, since its sections' silence then means nothing.
+func freshnessLine(s *Styles, f *triage.Freshness, w int) string {
+	age := shortAge(time.Duration(f.AgeSeconds) * time.Second)
+	switch {
+	case f.Newest.IsZero():
+		return s.StateStyle(triage.StateSlow).Render(Fit("◔ lagging: no "+f.Of+" in the last hour", w))
+	case f.Lagging:
+		return s.StateStyle(triage.StateSlow).Render(Fit("◔ lagging "+age+": newest "+f.Of+" at "+f.Newest.UTC().Format("15:04:05")+" UTC", w))
+	}
+	return s.Faint.Render(Fit("fresh: newest "+f.Of+" "+age+" old", w))
 }

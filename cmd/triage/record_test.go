@@ -102,7 +102,7 @@ func TestReportDemoMarkdown(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"*HighErrorRate*", "*Verdict:* culprit ledger-db", "*Different:*", "*Log patterns*"} {
+	for _, want := range []string{"*HighErrorRate*", "*Verdict:* culprit: payments → ledger-db (timeout)", "*Different:*", "*Log patterns*"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}

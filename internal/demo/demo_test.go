@@ -206,7 +206,7 @@ func checkDrillDown(t *testing.T, b *bundle.Bundle) {
 		t.Errorf("%d of %d failing traces have log lines offline", withLines, failing)
 	}
 	for _, s := range r.Services {
-		q, w := triage.ServiceSeries(rp.RED, s.Name, r.Window), r.Window
+		q, w := triage.ServiceSeries(rp.RED, s.Name, r.Window, s.Uninstrumented), r.Window
 		for _, rq := range q.RED {
 			if rq == "" {
 				continue

@@ -20,6 +20,7 @@ type Incident struct {
 	users                  []user
 	traces                 []traceRec
 	logs                   []logRec
+	baseLogs               []logRec // before the window, for the baseline
 	templates              []template
 	truth                  GroundTruth
 	alertKind              spanKind // kind of the root spans the alert counts
@@ -128,6 +129,10 @@ func Generate(sc Scenario, now time.Time) (*Incident, error) {
 	sort.SliceStable(inc.traces, func(a, b int) bool { return inc.traces[a].spans[0].start < inc.traces[b].spans[0].start })
 	sort.SliceStable(inc.logs, func(a, b int) bool { return inc.logs[a].at < inc.logs[b].at })
 	inc.truth = inc.computeTruth()
+	inc.addBaselineLogs()
+	if sc.LogsEndAfter > 0 {
+		inc.cutLogs(inc.start + int64(sc.LogsEndAfter))
+	}
 	inc.metrics = inc.buildMetrics()
 	inc.truth.AlertThreshold = inc.metrics.threshold
 	inc.truth.AlertExpr = inc.alertExpr()
@@ -323,4 +328,48 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// addBaselineLogs repeats the healthy period's lines around the window an
+// hour earlier, where an investigation looks for its baseline, without
+// their trace ids (those traces do not exist): the same services, levels
+// and error rates, the noise service's errors included. Info lines are
+// thinned to one in ten: they only need to show that a service logged.
+func (i *Incident) addBaselineLogs() {
+	healthy := i.incidentAt - i.start
+	if i.sc.NoBaselineLogs || healthy <= 0 {
+		return
+	}
+	from := i.start - int64(baselineOffset) - int64(10*time.Minute)
+	to := i.end - int64(baselineOffset) + int64(10*time.Minute)
+	var pre []logRec
+	for n, l := range i.logs {
+		if l.at >= i.incidentAt || l.level == levelInfo && n%10 != 0 {
+			continue
+		}
+		l.trace, l.span, l.hasTrace = traceID{}, spanID{}, false
+		pre = append(pre, l)
+	}
+	var base []logRec
+	for shift := i.start - from; shift > i.start-to-healthy; shift -= healthy {
+		for _, l := range pre {
+			if at := l.at - shift; at >= from && at < min(to, i.start) {
+				l.at = at
+				base = append(base, l)
+			}
+		}
+	}
+	sort.SliceStable(base, func(a, b int) bool { return base[a].at < base[b].at })
+	i.baseLogs = base
+}
+
+// cutLogs drops every line at or after t.
+func (i *Incident) cutLogs(t int64) {
+	kept := i.logs[:0]
+	for _, l := range i.logs {
+		if l.at < t {
+			kept = append(kept, l)
+		}
+	}
+	i.logs = kept
 }

@@ -21,10 +21,16 @@ type LogLine struct {
 	TraceID, SpanID string // empty for lines logged outside a request
 }
 
-// Logs returns every generated log line, oldest first.
-func (i *Incident) Logs() []LogLine {
-	out := make([]LogLine, len(i.logs))
-	for k, l := range i.logs {
+// Logs returns every log line of the window, oldest first.
+func (i *Incident) Logs() []LogLine { return logLines(i.logs) }
+
+// BaselineLogs returns the lines logged before the window, around the
+// window an investigation compares with, oldest first.
+func (i *Incident) BaselineLogs() []LogLine { return logLines(i.baseLogs) }
+
+func logLines(recs []logRec) []LogLine {
+	out := make([]LogLine, len(recs))
+	for k, l := range recs {
 		out[k] = LogLine{Time: time.Unix(0, l.at).UTC(), Service: l.svc, Level: l.level.String(), Line: l.line}
 		if l.hasTrace {
 			out[k].TraceID, out[k].SpanID = l.trace.String(), l.span.String()
@@ -70,7 +76,7 @@ func (i *Incident) PushLogs(ctx context.Context, lokiURL string) error {
 		req, streams, size = pushRequest{}, map[string]*pushStream{}, 0
 		return postWithRetry(ctx, hc, u, body, i.retryBase)
 	}
-	for _, l := range i.logs {
+	for _, l := range append(append([]logRec{}, i.baseLogs...), i.logs...) {
 		est := len(l.line) + 160
 		if size+est > maxPushBytes {
 			if err := flush(); err != nil {

@@ -40,6 +40,19 @@ type Scenario struct {
 	// callers for an uninstrumented peer), which serves most affected
 	// requests: those that fail, or that are slow when ErrorService is empty.
 	Planted string // default "k8s.node.name=node-7"
+
+	// BaselineLogs is how long before the window the services logged as
+	// they did before the fault: the healthy period's error and warning
+	// lines (and one info line in ten, so every service that logs has
+	// lines), repeated without trace ids around the window an
+	// investigation compares with, an hour before the incident's:
+	// [start-1h-10m, end-1h+10m]. The noise service's errors are there too.
+	// Default true (the zero value); NoBaselineLogs turns it off.
+	NoBaselineLogs bool
+	// LogsEndAfter, when set, stops every log line that long after the
+	// window start: a log pipeline that stopped delivering, for the
+	// freshness checks.
+	LogsEndAfter time.Duration
 }
 
 // Defaults of the numeric fields, also used when a field is zero.
@@ -52,6 +65,8 @@ const (
 	defaultSlowBy        = 1500 * time.Millisecond
 	defaultSlowRate      = 0.3
 	defaultNoiseRate     = 0.05
+	// baselineOffset is how far before the window its baseline lies.
+	baselineOffset = time.Hour
 
 	// MinUsers is the smallest user population a scenario may ask for.
 	MinUsers = 200
@@ -126,6 +141,9 @@ func (sc Scenario) normalize() (Scenario, error) {
 	}
 	if sc.NoiseRate == 0 {
 		sc.NoiseRate = defaultNoiseRate
+	}
+	if sc.LogsEndAfter < 0 || sc.LogsEndAfter >= sc.Window {
+		return sc, fmt.Errorf("scenario: LogsEndAfter=%s, want between 0 and Window=%s", sc.LogsEndAfter, sc.Window)
 	}
 	for _, r := range []struct {
 		name string

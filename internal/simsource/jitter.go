@@ -74,6 +74,11 @@ func (l jitterLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogL
 	return l.LogsSource.Lines(ctx, q)
 }
 
+func (l jitterLogs) Volume(ctx context.Context, sel string, start, end time.Time) (map[string]int, error) {
+	l.j.sleep(ctx)
+	return l.LogsSource.Volume(ctx, sel, start, end)
+}
+
 func (l jitterLogs) Patterns(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]triage.LokiPattern, error) {
 	l.j.sleep(ctx)
 	return l.LogsSource.Patterns(ctx, q, start, end, step)

@@ -18,6 +18,7 @@ type Metrics struct{ I *Incident }
 var (
 	increaseRE = regexp.MustCompile(`increase\(traces_spanmetrics_calls_total\{service="([^"]*)".*STATUS_CODE_ERROR.*\[(\d+)s\]\)`)
 	bucketsRE  = regexp.MustCompile(`increase\(traces_spanmetrics_latency_bucket\{service="([^"]*)".*\[(\d+)s\]\)`)
+	newestRE   = regexp.MustCompile(`timestamp\(traces_spanmetrics_calls_total\{service=~"([^"]*)"\}\)`)
 )
 
 // latencyBounds are Tempo's default span-metrics buckets, in seconds.
@@ -42,6 +43,9 @@ func (m Metrics) Query(ctx context.Context, q string, at time.Time) ([]triage.Sa
 	}
 	if mm := bucketsRE.FindStringSubmatch(q); mm != nil {
 		return m.buckets(mm[1], at.Add(-seconds(mm[2])), at), nil
+	}
+	if mm := newestRE.FindStringSubmatch(q); mm != nil {
+		return m.newest(mm[1], at), nil
 	}
 	mm := increaseRE.FindStringSubmatch(q)
 	if mm == nil {
@@ -115,4 +119,27 @@ func (m Metrics) Exemplars(ctx context.Context, q string, start, end time.Time) 
 		}
 	}
 	return out, nil
+}
+
+// newest is the time of the newest span-metrics sample the spans of the
+// services matching expr would have written by at: the newest entry span
+// that ended by then.
+func (m Metrics) newest(expr string, at time.Time) []triage.Sample {
+	re, err := regexp.Compile("^(?:" + expr + ")$")
+	if err != nil {
+		return []triage.Sample{}
+	}
+	var newest time.Time
+	for _, t := range m.I.order {
+		for i := range t.Spans {
+			sp := &t.Spans[i]
+			if entry(sp) && re.MatchString(sp.Service()) && !sp.End.After(at) && sp.End.After(newest) {
+				newest = sp.End
+			}
+		}
+	}
+	if newest.IsZero() {
+		return []triage.Sample{}
+	}
+	return []triage.Sample{{Labels: map[string]string{}, Value: float64(newest.UnixNano()) / 1e9}}
 }

@@ -35,7 +35,7 @@ func New(inc *sim.Incident) *Incident {
 	for _, t := range ts {
 		idx[t.ID] = t
 	}
-	return &Incident{Truth: inc.Truth(), traces: idx, order: ts, logs: inc.Logs()}
+	return &Incident{Truth: inc.Truth(), traces: idx, order: ts, logs: append(inc.BaselineLogs(), inc.Logs()...)}
 }
 
 func traceStart(t *triage.Trace) time.Time {
@@ -165,18 +165,77 @@ type Logs struct{ I *Incident }
 // ServiceLabel is Loki's service_name.
 func (Logs) ServiceLabel() string { return "service_name" }
 
-// Lines returns the error and warning lines in the window, newest first.
+// logQuery is what Lines and Volume understand of a LogQL query: its
+// service matcher, a trace id filter, and whether it filters errors and
+// warnings (the engine's level filter).
+type logQuery struct {
+	service  *regexp.Regexp // nil: any
+	traceID  string
+	errsOnly bool
+}
+
+var (
+	serviceMatcher = regexp.MustCompile(`service_name\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"`)
+	traceFilter    = regexp.MustCompile(`trace_id\s*=\s*"([0-9a-fA-F]+)"|\|=\s*"([0-9a-fA-F]{16,32})"`)
+)
+
+func parseLogQuery(q string) logQuery {
+	var lq logQuery
+	if m := serviceMatcher.FindStringSubmatch(q); m != nil && m[2] != ".+" {
+		expr := regexp.QuoteMeta(m[2])
+		if m[1] == "=~" {
+			expr = m[2]
+		}
+		lq.service, _ = regexp.Compile("^(?:" + expr + ")$")
+	}
+	if m := traceFilter.FindStringSubmatch(q); m != nil {
+		lq.traceID = strings.ToLower(m[1] + m[2])
+	}
+	lq.errsOnly = strings.Contains(q, "|~")
+	return lq
+}
+
+func (lq logQuery) match(ll sim.LogLine) bool {
+	switch {
+	case lq.service != nil && !lq.service.MatchString(ll.Service):
+		return false
+	case lq.traceID != "" && ll.TraceID != lq.traceID:
+		return false
+	case lq.errsOnly && ll.Level != "error" && ll.Level != "warn":
+		return false
+	}
+	return true
+}
+
+// Volume counts the lines of each service the selector matches in the
+// window, every level.
+func (l Logs) Volume(ctx context.Context, selector string, start, end time.Time) (map[string]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lq := parseLogQuery(selector)
+	out := map[string]int{}
+	for _, ll := range l.I.logs {
+		if !ll.Time.Before(start) && ll.Time.Before(end) && lq.match(ll) {
+			out[ll.Service]++
+		}
+	}
+	return out, nil
+}
+
+// Lines returns the lines of the window the query selects, newest first.
 func (l Logs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLine, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	lq := parseLogQuery(q.Query)
 	var out []triage.LogLine
 	for i := len(l.I.logs) - 1; i >= 0; i-- {
 		ll := l.I.logs[i]
 		if ll.Time.Before(q.Start) || !ll.Time.Before(q.End) {
 			continue
 		}
-		if ll.Level != "error" && ll.Level != "warn" {
+		if !lq.match(ll) {
 			continue
 		}
 		out = append(out, triage.LogLine{Time: ll.Time, Service: ll.Service, Level: ll.Level, Line: ll.Line, TraceID: ll.TraceID, SpanID: ll.SpanID})

@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -47,6 +48,25 @@ func (l Logs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLine, e
 		}
 		ll.TraceID = strings.ToLower(ll.TraceID)
 		out = append(out, ll)
+	}
+	return out, nil
+}
+
+// Volume counts the lines selector matches in [start, end), by service, with
+// one instant LogQL metric query at end.
+func (l Logs) Volume(ctx context.Context, selector string, start, end time.Time) (map[string]int, error) {
+	label := l.ServiceLabel()
+	rng := max(int64(end.Sub(start).Seconds()), 1)
+	q := fmt.Sprintf("sum by (%s) (count_over_time(%s[%ds]))", label, selector, rng)
+	r, err := l.C.Query(ctx, q, end, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, s := range r.Vector {
+		if len(s.Samples) > 0 {
+			out[s.Labels[label]] += int(s.Samples[len(s.Samples)-1].Value)
+		}
 	}
 	return out, nil
 }

@@ -2,7 +2,9 @@ package explore
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -65,11 +67,8 @@ func newServicePage(ctx context.Context, c *tui.Common, in tui.IncidentRef, svc 
 			}
 		}
 		for _, lp := range rep.LogPatterns {
-			for _, s := range lp.Services {
-				if s == svc {
-					p.logs = append(p.logs, lp)
-					break
-				}
+			if slices.Contains(lp.Services, svc) || p.peer() && namesPeer(lp.Pattern, svc) {
+				p.logs = append(p.logs, lp)
 			}
 		}
 	}
@@ -112,13 +111,11 @@ func (p *servicePage) setLogRows() {
 // vsBaseline is the pattern's tag, or the same rule the engine tags with
 // when a report carries none.
 func vsBaseline(lp triage.LogPattern) string {
-	switch {
-	case lp.Tag != "":
+	if lp.Tag != "" {
 		return lp.Tag
-	case lp.BaselineCount == 0:
-		return "new"
 	}
-	return "×" + strconv.FormatFloat(float64(lp.Count)/float64(lp.BaselineCount), 'f', 1, 64)
+	// A report from before tags were always set: unknown, never "new".
+	return triage.TagNoBaseline
 }
 
 func (p *servicePage) setEdgeRows() {
@@ -161,7 +158,7 @@ func (p *servicePage) reload() tea.Cmd {
 	if deadline <= 0 {
 		deadline = triage.DefaultOptions().SourceDeadline
 	}
-	return p.load.Start(fetchMetrics(p.ctx, p.c.Data.Sources.Metrics, q, p.svc, p.in.Report.Window, deadline))
+	return p.load.Start(fetchMetrics(p.ctx, p.c.Data.Sources.Metrics, q, p.svc, p.peer(), p.in.Report.Window, deadline))
 }
 
 func (p *servicePage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
@@ -318,4 +315,22 @@ func (p *servicePage) FullHelp() [][]key.Binding {
 		relabel(k.Copy, "copy the trace id, pattern or query"), relabel(k.Traces, "all traces of the service"),
 		relabel(k.Logs, "logs of the selected trace or pattern"), relabel(k.Refresh, "re-query prometheus"),
 	}}
+}
+
+// peer reports an uninstrumented service, seen only through its callers.
+func (p *servicePage) peer() bool { return p.rank != nil && p.rank.Uninstrumented }
+
+// namesPeer reports whether a log pattern names peer: an uninstrumented
+// database or queue logs nothing, but its callers' lines name it.
+func namesPeer(pattern, peer string) bool {
+	i := strings.Index(pattern, peer)
+	if i < 0 {
+		return false
+	}
+	// A whole word: "ledger-db", not "ledger-dbx".
+	word := func(b byte) bool {
+		return b == '_' || b == '-' || b == '.' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+	}
+	before, after := i == 0 || !word(pattern[i-1]), i+len(peer) >= len(pattern) || !word(pattern[i+len(peer)])
+	return before && after
 }

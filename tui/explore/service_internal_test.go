@@ -75,7 +75,7 @@ func TestPopCancels(t *testing.T) {
 	m := blockingMetrics{asked: make(chan string, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := newTestPage(t, ctx, m)
-	fetch := fetchMetrics(ctx, m, triage.DefaultREDQueries(), "payments", p.in.Report.Window, time.Hour)
+	fetch := fetchMetrics(ctx, m, triage.DefaultREDQueries(), "payments", false, p.in.Report.Window, time.Hour)
 	done := make(chan any, 1)
 	go func() { done <- fetch() }()
 	<-m.asked // a request is in flight

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +114,7 @@ func ratioOr(p *float64) float64 {
 // metricsResult. It captures its inputs, so a later change on the page
 // cannot race it.
 func fetchMetrics(ctx context.Context, m triage.MetricsSource, q triage.REDQueries,
-	svc string, w triage.Window, deadline time.Duration) func() any {
+	svc string, peer bool, w triage.Window, deadline time.Duration) func() any {
 	return func() any {
 		ctx, cancel := context.WithTimeout(ctx, deadline)
 		defer cancel()
@@ -126,12 +125,12 @@ func fetchMetrics(ctx context.Context, m triage.MetricsSource, q triage.REDQueri
 			}
 			return err
 		}
-		sq := triage.ServiceSeries(q, svc, w)
+		sq := triage.ServiceSeries(q, svc, w, peer)
 		step := sq.Step
 		res := metricsResult{red: redLines(sq)}
 		var wg sync.WaitGroup
 		var errs [3][2]error // one slot per line and window: no goroutine shares one
-		named := strings.Contains(q.Requests+q.Errors+q.P99Seconds, "$service")
+		named := sq.Named
 		for i := range res.red {
 			l := &res.red[i]
 			if l.query == "" {
@@ -140,13 +139,13 @@ func fetchMetrics(ctx context.Context, m triage.MetricsSource, q triage.REDQueri
 			wg.Go(func() {
 				ss, err := m.QueryRange(ctx, l.query, w.Start, w.End, step)
 				if errs[i][0] = err; err == nil {
-					l.incident, l.found = pickSeries(ss, q.ServiceLabel, svc, named)
+					l.incident, l.found = pickSeries(ss, sq.Label, svc, named)
 				}
 			})
 			wg.Go(func() {
 				ss, err := m.QueryRange(ctx, l.query, w.BaselineStart, w.BaselineEnd, step)
 				if errs[i][1] = err; err == nil {
-					l.baseline, _ = pickSeries(ss, q.ServiceLabel, svc, named)
+					l.baseline, _ = pickSeries(ss, sq.Label, svc, named)
 				}
 			})
 		}

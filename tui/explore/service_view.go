@@ -143,10 +143,11 @@ func (p *servicePage) redLine(i, sw int) string {
 	case l.err != nil:
 		return label + tui.Unknown(p.c, triage.SourcePrometheus, errReason(l.err), rest)
 	case !l.found:
-		return label + s.Faint.Render(tui.Fit("no series for "+p.svc+" in the incident window", rest))
+		// No evidence at all: say exactly which query found nothing.
+		return label + s.Faint.Render(tui.Fit("no series for "+p.svc+" in the incident window: "+l.query, rest))
 	}
 	win := p.in.Report.Window
-	cells := min(sw, int(win.End.Sub(win.Start)/triage.ServiceSeries(triage.REDQueries{}, "", win).Step)+1)
+	cells := min(sw, int(win.End.Sub(win.Start)/triage.ServiceSeries(triage.REDQueries{}, "", win, false).Step)+1)
 	inc := Resample(l.incident, win.Start, win.End, cells)
 	base := Resample(l.baseline, win.BaselineStart, win.BaselineEnd, cells)
 	top := peak(inc, base)

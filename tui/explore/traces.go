@@ -153,8 +153,8 @@ func (p *tracesPage) headerLine() string {
 		}
 	}
 	sample := ""
-	if imp := p.in.Report.Impact; imp != nil && imp.SampledTraces > 0 {
-		sample = fmt.Sprintf(" · sample of %d traces", imp.SampledTraces)
+	if imp := p.in.Report.Impact; imp != nil && imp.SampledTraces != nil && *imp.SampledTraces > 0 {
+		sample = fmt.Sprintf(" · sample of %d traces", *imp.SampledTraces)
 	}
 	return " " + s.Title.Render("TRACES") + "  " + s.ErrorPath.Render("✖") + fmt.Sprintf(" %d failing · ", failing) +
 		s.CriticalPath.Render("◔") + fmt.Sprintf(" %d slow", slow) + s.Faint.Render(sample)

@@ -101,31 +101,33 @@ func (p *usersPage) View() string {
 	return block(lines, p.w, p.h)
 }
 
-// estimateLines repeat the verdict's estimate: marked as one, with its
-// interval, and its basis on the next line.
+// estimateLines say what the rows are and repeat the verdict's impact in
+// its words: the users listed (the section's count is the rows' count),
+// how many failed and how many were only slow, and the estimate, marked as
+// one, with its basis on the next lines.
 func (p *usersPage) estimateLines(title string) []string {
 	s := p.c.Styles
-	imp := p.in.Report.Impact
+	rep := p.in.Report
+	imp := rep.Impact
+	head := s.Text.Render(fmt.Sprintf("%d listed", len(rep.Users)))
 	if imp == nil {
-		return []string{title + tui.Unknown(p.c, triage.SourceTempo, sourceReason(p.in.Report, triage.SourceTempo), p.w-8), ""}
+		return []string{title + head + " · " + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-8), ""}
 	}
-	seen := ""
-	if imp.UsersSeen != nil {
-		seen = fmt.Sprintf(" · %s seen", triage.Thousands(float64(*imp.UsersSeen)))
-		if imp.SampledTraces > 0 {
-			seen += fmt.Sprintf(" in %d sampled traces", imp.SampledTraces)
+	impact := triage.ImpactUsers(imp, func(field string) string { return triage.WhyUnknown(rep, field) })
+	lines := []string{head + s.Faint.Render(" · ") + s.Estimate.Render(tui.Fit(impact, p.w))}
+	indent := ansi.StringWidth(title)
+	out := strings.Split(ansi.Wrap(lines[0], max(p.w-indent-1, 20), " ·"), "\n")
+	for i := range out {
+		if i == 0 {
+			out[i] = title + out[i]
+		} else {
+			out[i] = strings.Repeat(" ", indent) + out[i]
 		}
 	}
-	e := imp.UsersEstimate
-	if e == nil {
-		src := triage.SourcePrometheus
-		if !sourceFailed(p.in.Report, src) {
-			return []string{title + s.Faint.Render("estimate: not made (no failing-request rate to scale by)") + seen, ""}
-		}
-		return []string{title + s.Unknown.Render(tui.Fit("estimate unknown — "+src+": "+sourceReason(p.in.Report, src), p.w/2)) + seen, ""}
+	if e := imp.UsersEstimate; e != nil && e.Basis != "" {
+		out = append(out, p.basisLines(e.Basis)...)
 	}
-	est := fmt.Sprintf("≈%s affected (estimate, interval %s–%s)", triage.Thousands(e.Value), triage.Thousands(e.Low), triage.Thousands(e.High))
-	return append([]string{title + s.Estimate.Render(est) + seen}, p.basisLines(e.Basis)...)
+	return out
 }
 
 // basisLines wrap the estimate's basis on up to two rows: it is the

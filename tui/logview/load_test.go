@@ -33,6 +33,10 @@ func (g *gatedLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogL
 	return []triage.LogLine{{Time: time.Unix(0, 0), Service: "a", Level: "info", Line: "hello", TraceID: id}}, nil
 }
 
+func (*gatedLogs) Volume(context.Context, string, time.Time, time.Time) (map[string]int, error) {
+	return map[string]int{}, nil
+}
+
 func (*gatedLogs) Patterns(context.Context, string, time.Time, time.Time, time.Duration) ([]triage.LokiPattern, error) {
 	return nil, triage.ErrPatternsUnavailable
 }

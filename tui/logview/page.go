@@ -19,7 +19,10 @@ type Page struct {
 	ctx     context.Context
 	traceID string
 	spanID  string
+	in      tui.IncidentRef
+	tr      *triage.Trace // the trace, once fetched: its services and time narrow the query
 	plan    plan
+	trErr   string // why the trace could not be fetched: the query is the report's
 
 	copyLine, copyQuery key.Binding
 
@@ -34,6 +37,9 @@ type Page struct {
 
 // loadedMsg is a load's result.
 type loadedMsg struct {
+	tr        *triage.Trace // fetched for the plan, when the page had none
+	trErr     string
+	plan      plan
 	v         *Viewer
 	query     string
 	truncated bool
@@ -46,7 +52,7 @@ type loadedMsg struct {
 // spanID's first line when spanID is set.
 func New(c *tui.Common, in tui.IncidentRef, traceID, spanID string, tr *triage.Trace) tui.PageFunc {
 	return func(ctx context.Context) tui.Page {
-		p := &Page{c: c, ctx: ctx, traceID: traceID, spanID: spanID, plan: newPlan(c, in, traceID, tr), w: c.Width, h: c.Height}
+		p := &Page{c: c, ctx: ctx, traceID: traceID, spanID: spanID, in: in, tr: tr, plan: newPlan(c, in, traceID, tr), w: c.Width, h: c.Height}
 		p.query = p.plan.queries[0]
 		p.copyLine = c.Keys.Copy
 		p.copyLine.SetHelp(c.Keys.Copy.Help().Key, "copy line")
@@ -67,11 +73,24 @@ func (p *Page) Init() tea.Cmd {
 
 func (p *Page) reload() tea.Cmd {
 	p.err, p.v = nil, nil
-	ctx, c, ls, pl := p.ctx, p.c, p.c.Data.Sources.Logs, p.plan
+	ctx, c, ls, pl, in, tr := p.ctx, p.c, p.c.Data.Sources.Logs, p.plan, p.in, p.tr
+	ts := p.c.Data.Sources.Traces
 	traceID, spanID, w, h := p.traceID, p.spanID, p.w, p.h
 	return p.load.Start(func() any {
-		lines, q, truncated, err := fetch(ctx, ls, pl, traceID)
-		m := loadedMsg{query: q, truncated: truncated, err: err}
+		m := loadedMsg{plan: pl, tr: tr}
+		if tr == nil && ts != nil {
+			// Opened from the verdict or a pattern: fetch the trace, so the
+			// lines asked for are those of its services and time, exactly as
+			// from its waterfall.
+			got, err := ts.Trace(ctx, traceID)
+			if err == nil && got != nil && len(got.Spans) > 0 {
+				m.tr, m.plan = got, newPlan(c, in, traceID, got)
+			} else if err != nil {
+				m.trErr, _ = triage.ErrorInfo(err)
+			}
+		}
+		lines, q, truncated, err := fetch(ctx, ls, m.plan, traceID)
+		m.query, m.truncated, m.err = q, truncated, err
 		if err == nil {
 			// Sorting and sanitising happen here, off the UI loop.
 			m.v = NewViewer(c, lines)
@@ -91,8 +110,9 @@ func (p *Page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	if v, ok, cmd := p.load.Update(msg); ok {
 		m := v.(loadedMsg)
 		p.v, p.query, p.truncated, p.spanLines, p.err = m.v, m.query, m.truncated, m.spanLines, m.err
+		p.tr, p.plan, p.trErr = m.tr, m.plan, m.trErr
 		if p.v != nil {
-			p.v.SetSize(p.w, p.h-1)
+			p.v.SetSize(p.w, p.viewerHeight())
 		}
 		return p, nil
 	} else if cmd != nil {
@@ -130,7 +150,7 @@ func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
 func (p *Page) SetSize(w, h int) {
 	p.w, p.h = max(w, 1), max(h, 2)
 	if p.v != nil {
-		p.v.SetSize(p.w, p.h-1)
+		p.v.SetSize(p.w, p.viewerHeight())
 	}
 }
 
@@ -190,4 +210,13 @@ func (p *Page) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Wrap, line, p.copyQuery, k.Open, k.Refresh},
 	}
+}
+
+// viewerHeight is the lines' room: the page less its header row, and the
+// note row when the trace could not be fetched.
+func (p *Page) viewerHeight() int {
+	if p.trErr != "" {
+		return p.h - 2
+	}
+	return p.h - 1
 }

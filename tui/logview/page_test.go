@@ -184,28 +184,35 @@ func TestQueryPlan(t *testing.T) {
 	for _, s := range f.Report.Services {
 		reportSvcs = append(reportSvcs, s.Name)
 	}
+	traceSvcs := `{service_name=~"auth|cart|checkout|inventory|payments|storefront"}`
 	cases := []struct {
 		name       string
 		traceID    string
 		tr         *triage.Trace
 		report     *triage.Report
+		noTraces   bool // no trace source: the page cannot fetch the trace
 		selector   string
 		start, end time.Time
 	}{
-		{"from the trace", row.TraceID, full, f.Report,
-			`{service_name=~"auth|cart|checkout|inventory|payments|storefront"}`, first.Add(-time.Minute), last.Add(time.Minute)},
-		{"from the report's row", row.TraceID, nil, f.Report,
+		{"from the trace", row.TraceID, full, f.Report, false, traceSvcs, first.Add(-time.Minute), last.Add(time.Minute)},
+		// Opened without the trace (l on the verdict, a pattern): the page
+		// fetches it and asks exactly what the waterfall's path asks.
+		{"from the verdict, trace fetched", row.TraceID, nil, f.Report, false, traceSvcs, first.Add(-time.Minute), last.Add(time.Minute)},
+		{"from the report's row", row.TraceID, nil, f.Report, true,
 			`{service_name=~"` + strings.Join(reportSvcs, "|") + `"}`, row.Start.Add(-time.Minute), row.Start.Add(time.Duration(row.DurationMS*float64(time.Millisecond)) + time.Minute)},
-		{"from the report window", testTrace, nil, f.Report,
+		{"from the report window", testTrace, nil, f.Report, true,
 			`{service_name=~"` + strings.Join(reportSvcs, "|") + `"}`, f.Report.Window.Start, f.Report.Window.End},
-		{"no report", testTrace, nil, nil, `{service_name=~".+"}`, tuitest.Now.Add(-time.Hour), tuitest.Now},
-		{"one service, quoted id", `x" or "y`, &triage.Trace{Spans: []triage.Span{{Resource: &triage.Resource{Service: `we"ird`}, Start: t0, End: t0.Add(time.Second)}}}, nil,
+		{"no report", testTrace, nil, nil, true, `{service_name=~".+"}`, tuitest.Now.Add(-time.Hour), tuitest.Now},
+		{"one service, quoted id", `x" or "y`, &triage.Trace{Spans: []triage.Span{{Resource: &triage.Resource{Service: `we"ird`}, Start: t0, End: t0.Add(time.Second)}}}, nil, false,
 			`{service_name="we\"ird"}`, t0.Add(-time.Minute), t0.Add(time.Second + time.Minute)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			src := &fakeLogs{lines: []triage.LogLine{}}
 			c := common(t, 80, 24, src)
+			if tc.noTraces {
+				c.Data.Sources.Traces = nil
+			}
 			app := tui.NewApp(c, logview.New(c, tui.IncidentRef{Alert: f.Alert, Report: tc.report}, tc.traceID, "", tc.tr))
 			tuitest.Run(app, app.Init())
 			q := src.asked()

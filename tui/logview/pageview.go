@@ -29,7 +29,14 @@ func (p *Page) View() string {
 		body = p.note(s.Text, "no log lines for trace "+p.traceID+" in "+timeSpan(p.plan.start, p.plan.end))
 		body = append(body, p.note(s.Faint, "query: "+p.query)...)
 	default:
+		if p.trErr != "" {
+			// The page could not narrow the query to the trace's services.
+			return tui.FitBlock(p.header()+"\n"+p.trNote()+"\n"+p.v.View(), p.w, p.h)
+		}
 		return tui.FitBlock(p.header()+"\n"+p.v.View(), p.w, p.h)
+	}
+	if p.trErr != "" {
+		body = append([]string{p.trNote()}, body...)
 	}
 	return tui.FitBlock(p.header()+"\n"+strings.Join(body, "\n"), p.w, p.h)
 }
@@ -85,4 +92,10 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// trNote says, in one row, that the trace could not be fetched, so the
+// lines asked for are the incident's ranked services'.
+func (p *Page) trNote() string {
+	return "  " + p.c.Styles.Unknown.Render(tui.Fit("trace not fetched ("+p.trErr+"): lines of the incident's ranked services", p.w-2))
 }

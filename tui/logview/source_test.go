@@ -37,6 +37,10 @@ func (f *fakeLogs) Lines(ctx context.Context, q triage.LogQuery) ([]triage.LogLi
 	return f.lines, nil
 }
 
+func (*fakeLogs) Volume(context.Context, string, time.Time, time.Time) (map[string]int, error) {
+	return map[string]int{}, nil
+}
+
 func (*fakeLogs) Patterns(context.Context, string, time.Time, time.Time, time.Duration) ([]triage.LokiPattern, error) {
 	return nil, triage.ErrPatternsUnavailable
 }

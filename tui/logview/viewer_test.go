@@ -103,6 +103,7 @@ func TestScrollKeys(t *testing.T) {
 // the first esc clears the filter, the second goes back.
 func TestFilterFlow(t *testing.T) {
 	c := common(t, 100, 24, &fakeLogs{lines: mixedLines()})
+	c.Data.Sources.Traces = nil // the lines of the report's services
 	app := tui.NewApp(c, func(ctx context.Context) tui.Page { return rootPage{} })
 	m := tuitest.Run(app, tui.Push(logview.New(c, incident(t), testTrace, "", nil)))
 	m = tuitest.Drive(t, m, "/", "e", "r", "r", "o", "r")

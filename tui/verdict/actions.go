@@ -83,13 +83,17 @@ func (p *Page) traces() tea.Cmd {
 	if p.c.Nav.Traces == nil {
 		return unavailable("the traces page")
 	}
-	return tui.Push(p.c.Nav.Traces(p.ref(), tui.TraceFilter{Service: p.culprit.name}))
+	name := ""
+	if p.rep != nil && p.rep.Impact != nil {
+		name = p.rep.Impact.Culprit
+	}
+	return tui.Push(p.c.Nav.Traces(p.ref(), tui.TraceFilter{Service: name}))
 }
 
 // logs opens the logs of the culprit's first failing trace: the proof in
 // one key.
 func (p *Page) logs() tea.Cmd {
-	t := p.culprit.trace
+	t, _ := triage.CulpritTrace(p.rep)
 	if t == nil {
 		if p.running {
 			return tui.Status("no failing trace yet: the investigation is running", false)

@@ -3,7 +3,6 @@ package verdict
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/triagectl/triage/triage"
@@ -92,27 +91,6 @@ func shortID(id string) string {
 		return id[:8]
 	}
 	return id
-}
-
-// shortReason names an error's class in a word or two when it has an
-// obvious one, so the culprit line stays readable at 80 columns.
-func shortReason(msg string) string {
-	l := strings.ToLower(msg)
-	switch {
-	case msg == "":
-		return ""
-	case strings.Contains(l, "timeout"), strings.Contains(l, "timed out"), strings.Contains(l, "deadline"):
-		return "timeout"
-	case strings.Contains(l, "connection refused"):
-		return "connection refused"
-	case strings.Contains(l, "connection reset"):
-		return "connection reset"
-	case strings.Contains(l, "out of memory"), strings.Contains(l, "oom"):
-		return "out of memory"
-	case strings.Contains(l, "unavailable"):
-		return "unavailable"
-	}
-	return msg
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,7 @@ package verdict
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
@@ -45,7 +46,15 @@ func (p *Page) dots(compact bool) string {
 		if compact {
 			name = tui.Truncate(name, 1, "")
 		}
-		parts = append(parts, st.Faint.Render(name)+" "+st.State(s.State))
+		dot := st.State(s.State)
+		if s.Lagging() {
+			lag := "lagging " + age(time.Duration(s.Freshness.AgeSeconds)*time.Second)
+			if compact {
+				lag = age(time.Duration(s.Freshness.AgeSeconds) * time.Second)
+			}
+			dot = st.StateStyle(triage.StateSlow).Render("◔ " + lag)
+		}
+		parts = append(parts, st.Faint.Render(name)+" "+dot)
 	}
 	return strings.Join(parts, " ")
 }

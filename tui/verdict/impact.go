@@ -4,71 +4,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
-
-// culprit is the incident's culprit and the trace that shows it: the first
-// failing trace whose error began at (or called) the culprit.
-type culprit struct {
-	name  string
-	trace *triage.TraceRow
-	// matched says the trace is the culprit's own, not merely the first
-	// failing trace of the sample.
-	matched bool
-}
-
-func culpritOf(r *triage.Report) culprit {
-	if r == nil {
-		return culprit{}
-	}
-	var c culprit
-	if r.Impact != nil {
-		c.name = r.Impact.Culprit
-	}
-	if c.name == "" {
-		for _, s := range r.Services {
-			if s.Role == triage.RoleCulprit {
-				c.name = s.Name
-				break
-			}
-		}
-	}
-	for i := range r.Traces {
-		t := &r.Traces[i]
-		if c.name != "" && t.Failing && t.ErrorOrigin != nil && (t.ErrorOrigin.Service == c.name || t.ErrorOrigin.Peer == c.name) {
-			c.trace, c.matched = t, true
-			return c
-		}
-	}
-	for i := range r.Traces {
-		if r.Traces[i].Failing {
-			c.trace = &r.Traces[i]
-			return c
-		}
-	}
-	return c
-}
-
-// culpritLine is "payments → ledger-db (timeout)": where the error began,
-// the uninstrumented peer it called, and its class.
-func (c culprit) line() string {
-	if c.name == "" {
-		return ""
-	}
-	if !c.matched || c.trace.ErrorOrigin == nil {
-		return tui.Fit(c.name, 40)
-	}
-	o := c.trace.ErrorOrigin
-	s := tui.Fit(o.Service, 30)
-	if o.Peer != "" {
-		s += " → " + tui.Fit(o.Peer, 30)
-	}
-	if r := shortReason(o.Message); r != "" {
-		s += " (" + tui.Fit(r, 40) + ")"
-	}
-	return s
-}
 
 // status of a source in the current snapshot, pending before the first.
 func (p *Page) srcState(name string) triage.SourceState {
@@ -83,52 +22,75 @@ func (p *Page) waiting(name string) bool {
 	return st == triage.StatePending || (p.running && p.rep == nil)
 }
 
-// impactLines renders the IMPACT block: who is hit and how badly, when it
-// began and who did it; at 120 columns and more, the estimate's basis.
+// impactLines renders the IMPACT block: who is hit and how badly, over
+// which requests, who did it and when it began; for a report computed
+// earlier, how old it is; at 120 columns and more, the estimate's basis.
+// The answer is never cut: its lines wrap under the label.
 func (p *Page) impactLines(w int, focused bool, spin string) []string {
 	st := p.c.Styles
 	label := " " + st.Title.Render("IMPACT") + "  "
 	if focused {
 		label = st.Selected.Render("▸IMPACT") + "  "
 	}
-	// At 80 columns the second line needs the room more than it needs to
-	// line up under the label.
-	indent := " "
-	if widthClass(w) >= medium {
-		indent = "         "
-	}
+	const labelW = 9
 	r := p.rep
-	var l1, l2, l3 string
+	var paras []string
 	switch {
 	case r == nil && p.runErr != nil:
-		l1 = st.Unknown.Render("unknown — investigation failed: " + tui.Fit(p.runErr.Error(), w))
+		paras = []string{st.Unknown.Render("unknown — investigation failed: " + tui.Fit(p.runErr.Error(), 2*w))}
 	case r == nil || (r.Impact == nil && (p.waiting(triage.SourceTempo) || p.waiting(triage.SourcePrometheus))):
-		l1 = st.Faint.Render(spin + "waiting for tempo and prometheus…")
+		paras = []string{st.Faint.Render(spin + "waiting for tempo and prometheus…")}
 	case r.Impact == nil:
-		l1 = st.Unknown.Render("unknown — " + tui.Fit(reason(r, triage.SourceTempo), w/2) + "; " + tui.Fit(reason(r, triage.SourcePrometheus), w/2))
+		paras = []string{st.Unknown.Render("unknown — " + tui.Fit(reason(r, triage.SourceTempo), w) + "; " + tui.Fit(reason(r, triage.SourcePrometheus), w))}
 		if p.allFailed() {
-			l2 = st.Unknown.Render("every source failed: no evidence") + st.Faint.Render(" — r retries · S shows each source's error")
+			paras = append(paras, st.Unknown.Render("every source failed: no evidence")+st.Faint.Render(" — r retries · S shows each source's error"))
 		}
 	default:
-		l1 = joinDot(st, p.usersPart(r.Impact, spin), p.ratioPart(r.Impact))
-		if c := p.culprit.line(); c != "" {
-			l2 = st.Text.Render("culprit: ") + st.ErrorPath.Render(c)
+		paras = []string{joinDot(st, p.usersPart(r.Impact, spin), p.ratioPart(r.Impact))}
+		var second string
+		if c := triage.CulpritLine(r); c != "" {
+			second = st.Text.Render("culprit: ") + st.ErrorPath.Render(tui.Fit(c, w))
 		} else if r.Services != nil {
-			l2 = st.Faint.Render("no culprit in the sample")
+			second = st.Faint.Render("no culprit in the sample")
 		}
-		l2 = joinDot(st, l2, p.beganPart(r.Impact))
+		second = joinDot(st, second, p.beganPart(r.Impact))
+		paras = append(paras, joinDot(st, second, p.agePart()))
 		if widthClass(w) >= medium && p.hasBasis() {
-			l3 = p.basisPart(r)
+			paras = append(paras, p.basisPart(r))
 		}
 	}
-	lines := []string{label + l1, indent + l2}
-	if l3 != "" {
-		lines = append(lines, indent+l3)
+	var lines []string
+	for _, para := range paras {
+		for _, l := range strings.Split(ansi.Wrap(para, max(w-labelW, 20), " ·"), "\n") {
+			if len(lines) == 0 {
+				lines = append(lines, label+l)
+			} else {
+				lines = append(lines, strings.Repeat(" ", labelW)+l)
+			}
+		}
+	}
+	if room := p.impactRoom(); len(lines) > room {
+		// A short terminal keeps the services' rows: the block is cut,
+		// saying so; y on IMPACT and S still reach all of it.
+		lines = lines[:room]
+		lines[room-1] = tui.Truncate(lines[room-1], w-1, "") + "…"
 	}
 	for i := range lines {
 		lines[i] = tui.Truncate(lines[i], w, "…")
 	}
 	return lines
+}
+
+// impactRoom is how many rows the impact block may take: all it needs on a
+// roomy terminal, fewer on a short one, so the services keep theirs.
+func (p *Page) impactRoom() int {
+	switch {
+	case p.height < 20:
+		return 2
+	case p.height < 26:
+		return 5
+	}
+	return 8
 }
 
 func joinDot(st *tui.Styles, a, b string) string {
@@ -138,63 +100,95 @@ func joinDot(st *tui.Styles, a, b string) string {
 	return a + st.Faint.Render(" · ") + b
 }
 
+// usersPart is who is affected: the estimate of the incident's kind, and
+// the users of the other kind seen, worded as the report words them.
 func (p *Page) usersPart(imp *triage.Impact, spin string) string {
 	st := p.c.Styles
-	seen := ""
-	if imp.UsersSeen != nil {
-		seen = itoa(*imp.UsersSeen) + " seen in " + itoa(imp.SampledTraces) + " sampled traces"
-	}
-	if e := imp.UsersEstimate; e != nil {
-		s := st.Estimate.Render("≈"+thousands(e.Value)+" users") + st.Text.Render(" (est. "+thousands(e.Low)+"–"+thousands(e.High))
-		if seen != "" {
-			s += st.Text.Render("; " + seen)
+	if imp.UsersEstimate == nil && imp.UsersSeen == nil {
+		if p.waiting(triage.SourceTempo) {
+			return st.Faint.Render(spin + "users: waiting for tempo")
 		}
-		return s + st.Text.Render(")")
+		return st.Unknown.Render("users unknown — " + tui.Fit(reason(p.rep, triage.SourceTempo), 50))
 	}
-	var est string
-	switch {
-	case p.waiting(triage.SourcePrometheus):
-		est = st.Faint.Render(spin + "estimate waiting for prometheus")
-	case !sourceAnswered(p.srcState(triage.SourcePrometheus)):
-		est = st.Unknown.Render("no estimate — " + tui.Fit(reason(p.rep, triage.SourcePrometheus), 50))
-	default:
-		est = st.Faint.Render("no estimate (no failing-request count)")
+	why := func(field string) string {
+		if p.waiting(triage.SourcePrometheus) && field == "users_estimate" {
+			return "waiting for prometheus"
+		}
+		return triage.WhyUnknown(p.rep, field)
 	}
-	switch {
-	case seen != "":
-		return st.Text.Render(seen) + st.Faint.Render(" · ") + est
-	case p.waiting(triage.SourceTempo):
-		return st.Faint.Render(spin + "users: waiting for tempo")
+	text := tui.Fit(triage.ImpactUsers(imp, why), 400)
+	if strings.HasPrefix(text, "≈") {
+		head, rest, _ := strings.Cut(text, " (")
+		if rest != "" {
+			rest = " (" + rest
+		}
+		return st.Estimate.Render(head) + st.Text.Render(rest)
 	}
-	return st.Unknown.Render("users unknown — " + tui.Fit(reason(p.rep, triage.SourceTempo), 50))
+	return st.Text.Render(text)
 }
 
 func sourceAnswered(s triage.SourceState) bool {
 	return s == triage.StateOK || s == triage.StateSlow || s == triage.StatePartial
 }
 
+// ratioPart is the share of requests hit, over which requests and window:
+// slower than the threshold in a latency incident, failing otherwise.
 func (p *Page) ratioPart(imp *triage.Impact) string {
 	st := p.c.Styles
-	var s string
+	if s := triage.ImpactRatio(imp); s != "" {
+		pct, rest, _ := strings.Cut(s, " (")
+		if rest != "" {
+			rest = " (" + rest
+		}
+		return st.Bold.Render(pct) + st.Text.Render(rest)
+	}
+	what := "failing ratio"
+	if imp.Kind == triage.KindLatency {
+		what = "slow ratio"
+	}
 	switch {
-	case imp.FailingRatio != nil:
-		s = st.Bold.Render(pct(imp.FailingRatio) + "% failing")
 	case p.waiting(triage.SourcePrometheus):
-		s = st.Faint.Render("failing ratio: waiting for prometheus")
+		return st.Faint.Render(what + ": waiting for prometheus")
 	case !sourceAnswered(p.srcState(triage.SourcePrometheus)):
-		s = st.Unknown.Render("failing ratio unknown — " + tui.Fit(reason(p.rep, triage.SourcePrometheus), 50))
+		return st.Unknown.Render(what + " unknown — " + tui.Fit(reason(p.rep, triage.SourcePrometheus), 50))
 	}
-	if n := len(imp.EntryPoints); n > 0 {
-		e := tui.Fit(imp.EntryPoints[0], 48)
-		if n > 1 {
-			e += " +" + itoa(n-1)
-		}
-		if imp.FailingRatio != nil {
-			return s + st.Text.Render(" at "+e)
-		}
-		s = joinDot(st, s, st.Text.Render("entry "+e))
+	field := "failing_ratio"
+	if imp.Kind == triage.KindLatency {
+		field = "slow_ratio"
 	}
-	return s
+	if w := imp.Unknown[field]; w != "" {
+		return st.Unknown.Render(what + " unknown — " + tui.Fit(w, 2*p.width))
+	}
+	return ""
+}
+
+// agePart says, for a report computed before the page opened (pre-warmed
+// or recorded), when: "as of 03:20:41 · 2m ago · r refreshes".
+//
+// A live verdict says it once it is a minute old, and a refresh says it
+// is running while the old figures stand.
+func (p *Page) agePart() string {
+	r := p.rep
+	if p.running && p.prev != nil {
+		r = p.prev
+	}
+	if r == nil || r.Window.End.IsZero() || p.running && p.prev == nil {
+		return ""
+	}
+	st := p.c.Styles
+	at := r.Window.End
+	d := p.c.Now().Sub(at)
+	if !p.given && !p.running && d < time.Minute {
+		return ""
+	}
+	s := "as of " + p.clock(at)
+	if d >= time.Second {
+		s += " · " + age(d) + " ago"
+	}
+	if p.running {
+		return st.Faint.Render(s + " · refreshing…")
+	}
+	return st.Faint.Render(s + " · " + p.c.Keys.Refresh.Help().Key + " refreshes")
 }
 
 func (p *Page) beganPart(imp *triage.Impact) string {
@@ -220,7 +214,7 @@ func (p *Page) basisPart(r *triage.Report) string {
 	st := p.c.Styles
 	var parts []string
 	if e := r.Impact.UsersEstimate; e != nil && e.Basis != "" {
-		parts = append(parts, "estimate: "+tui.Fit(e.Basis, 200))
+		parts = append(parts, "estimate: "+tui.Fit(e.Basis, 400))
 	}
 	if r.Timeline != nil && r.Timeline.Basis != "" {
 		parts = append(parts, "began: "+tui.Fit(r.Timeline.Basis, 80))

@@ -27,6 +27,12 @@ type ListOptions struct {
 	// Loaded says the alerts given are current: the list does not load
 	// them again when it starts.
 	Loaded bool
+	// Source names where the alerts come from, in "unknown — <source>:
+	// <reason>"; "alertmanager" when empty.
+	Source string
+	// Origin, when set, says what the list holds ("received by triage
+	// serve") after its counts.
+	Origin string
 	// Report is an alert's pre-warmed report, nil when there is none:
 	// enter then opens the verdict without investigating again.
 	Report func(fingerprint string) *triage.Report
@@ -42,8 +48,10 @@ type Incidents struct {
 	byKey      map[string]triage.Alert
 	list       *tui.List
 
-	load    *tui.Load
-	loadErr string
+	load     *tui.Load
+	loadErr  string
+	known    bool      // the alerts shown were read (or given), not unknown
+	loadedAt time.Time // when they were last read
 
 	width, height int
 }
@@ -74,6 +82,7 @@ func newIncidents(c *tui.Common, alerts []triage.Alert, opts ListOptions, config
 	return func(ctx context.Context) tui.Page {
 		p := &Incidents{c: c, ctx: ctx, opts: opts, configured: configured, load: tui.NewLoad(ctx, c)}
 		p.list = tui.NewList(c)
+		p.known = alerts != nil
 		p.setAlerts(alerts)
 		p.SetSize(c.Width, max(c.Height-2, 1))
 		return p
@@ -121,10 +130,11 @@ func (p *Incidents) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	}
 	m := v.(alertsMsg)
 	if m.err != nil {
-		p.loadErr = "Alertmanager: " + m.err.Error()
+		why, _ := triage.ErrorInfo(m.err)
+		p.loadErr = p.source() + ": " + why
 		return p, nil
 	}
-	p.loadErr = ""
+	p.loadErr, p.known, p.loadedAt = "", true, p.c.Now()
 	p.setAlerts(m.alerts)
 	return p, nil
 }
@@ -268,19 +278,36 @@ func (p *Incidents) View() string {
 			firing++
 		}
 	}
-	head := " " + st.Title.Render("INCIDENTS") + "  " + st.Text.Render(itoa(firing)+" firing")
-	if resolved > 0 {
-		head += st.Faint.Render(" · " + itoa(resolved) + " resolved")
-	}
-	switch {
-	case p.load.Loading():
-		head += "  " + p.load.Spinner() + st.Faint.Render("loading alerts…")
-	case p.loadErr != "":
-		head += "  " + st.Unknown.Render("✖ "+tui.Fit(p.loadErr, w)) + st.Faint.Render(" — r retries")
-	}
+	head := " " + st.Title.Render("INCIDENTS") + "  "
+	retry := st.Faint.Render(" · " + p.c.Keys.Refresh.Help().Key + " retries")
 	body := p.list.View()
-	if len(p.alerts) == 0 && !p.load.Loading() && p.loadErr == "" {
-		body = st.Faint.Render(" no alert is firing")
+	switch {
+	case !p.known && p.loadErr != "":
+		// Unknown is never zero: no count until the source answers.
+		head += st.Unknown.Render("unknown — "+tui.Fit(p.loadErr, w)) + retry
+		body = st.Faint.Render(" the incidents cannot be listed until " + p.source() + " answers")
+	case !p.known:
+		head += p.load.Spinner() + st.Faint.Render("loading alerts…")
+		body = ""
+	default:
+		head += st.Text.Render(itoa(firing) + " firing")
+		if resolved > 0 {
+			head += st.Faint.Render(" · " + itoa(resolved) + " resolved")
+		}
+		if p.opts.Origin != "" {
+			head += st.Faint.Render(" · " + p.opts.Origin)
+		}
+		switch {
+		case p.load.Loading():
+			head += "  " + p.load.Spinner() + st.Faint.Render("loading alerts…")
+		case p.loadErr != "":
+			// The rows stand as last read; the failure and their age say so.
+			head += "  " + st.Unknown.Render("✖ "+tui.Fit(p.loadErr, w)) + retry +
+				st.Faint.Render(" · rows as of "+p.loadedAt.In(p.c.Now().Location()).Format("15:04:05"))
+		}
+		if len(p.alerts) == 0 && !p.load.Loading() && p.loadErr == "" {
+			body = st.Faint.Render(" no alert is firing")
+		}
 	}
 	return tui.FitLines(append([]string{head}, strings.Split(body, "\n")...), w, p.height)
 }
@@ -321,3 +348,11 @@ var (
 	_ tui.Filterer  = (*Incidents)(nil)
 	_ tui.Commander = (*Incidents)(nil)
 )
+
+// source is where the alerts come from, for "unknown — <source>: …".
+func (p *Incidents) source() string {
+	if p.opts.Source != "" {
+		return p.opts.Source
+	}
+	return "alertmanager"
+}

@@ -147,7 +147,7 @@ func TestListFromAlertmanager(t *testing.T) {
 	am.err = errors.New("connection refused")
 	tuitest.Drive(t, a, "r")
 	v = ansi.Strip(view(a))
-	if !strings.Contains(v, "✖ Alertmanager: connection refused") || !strings.Contains(v, "r retries") || !strings.Contains(v, "KafkaLag") {
+	if !strings.Contains(v, "✖ alertmanager: connection refused") || !strings.Contains(v, "r retries") || !strings.Contains(v, "KafkaLag") {
 		t.Errorf("after a failed refresh:\n%s", v)
 	}
 	// No alert firing is said plainly.

@@ -15,11 +15,8 @@ type plan struct {
 
 // headRows is what the header and the impact block take.
 func (p *Page) headRows(pl plan) int {
-	n := 1 + 2 // header, impact
+	n := 1 + len(p.impactLines(p.width, false, ""))
 	if pl.summary {
-		n++
-	}
-	if widthClass(p.width) >= medium && p.hasBasis() {
 		n++
 	}
 	return n

@@ -34,9 +34,9 @@ func (p *Page) columns(s *section, class int) []tui.Column {
 	switch s.kind {
 	case secServices:
 		d := "Δ" + p.offset()
-		cols := []tui.Column{col(title, 22, false), col("role", 11, false), col("err%", 5, true), col(d, 6, true), col("fail/s", 6, true), col("p99", 6, true)}
+		cols := []tui.Column{col(title, 21, false), col("role", 12, false), col("err%", 5, true), col(d, 6, true), col("fail/s", 6, true), col("p99", 6, true)}
 		if class >= medium {
-			cols = []tui.Column{col(title, 28, false), col("role", 11, false), col("err%", 6, true), col(d, 7, true), col("fail/s", 7, true), col("p99", 7, true),
+			cols = []tui.Column{col(title, 28, false), col("role", 12, false), col("err%", 6, true), col(d, 7, true), col("fail/s", 7, true), col("p99", 7, true),
 				col("failing", 7, true), col("slow", 5, true)}
 		}
 		if class == wide {
@@ -56,11 +56,11 @@ func (p *Page) columns(s *section, class int) []tui.Column {
 	case secDifferent:
 		cols := []tui.Column{col(title, 40, false), col("failing", 8, true), col("baseline", 9, true)}
 		if class >= medium {
-			cols = []tui.Column{col(title, 56, false), col("failing", 8, true), col("baseline", 9, true), col("support", 8, true), col("spans", 7, false)}
+			cols = []tui.Column{col(title, 56, false), col("failing", 8, true), col("baseline", 9, true), col("support", 8, true), col("spans", 12, false)}
 		}
 		return cols
 	}
-	cols := []tui.Column{col(title, 0, false), col("count", 7, true), col("vs "+p.offset(), 6, false)}
+	cols := []tui.Column{col(title, 0, false), col("count", 7, true), col("vs "+p.offset(), 12, false)}
 	switch class {
 	case medium:
 		cols = append(cols, col("level", 6, false), col("services", 18, false))
@@ -130,11 +130,16 @@ func (p *Page) serviceRows(r *triage.Report) []tui.Row {
 		for i, e := range ev {
 			short[i] = shortID(e)
 		}
+		role := st.Role(s.Role).Render(tui.Fit(string(s.Role), 11))
+		if s.PreExisting {
+			// Failing as much an hour ago: noise, whatever its role.
+			role = st.Faint.Render("pre-existing")
+		}
 		rows = append(rows, tui.Row{
 			Key: s.Name,
 			Cells: []string{name, string(s.Role), pct(s.ErrorRatio), delta(s.ErrorRatio, s.ErrorRatioBaseline), rate(s.FailedPerS), millis(s.P99MS),
 				itoa(s.FailingTraces), itoa(s.SlowTraces), strings.Join(short, " ")},
-			Styled: map[int]string{1: st.Role(s.Role).Render(tui.Fit(string(s.Role), 11))},
+			Styled: map[int]string{1: role},
 		})
 	}
 	return rows
@@ -168,9 +173,13 @@ func differenceRows(r *triage.Report) []tui.Row {
 	rows := make([]tui.Row, 0, len(r.Differences))
 	for _, d := range r.Differences {
 		kv := d.Attribute + "=" + d.Value
+		spans := d.Where
+		if len(d.Spans) > 0 {
+			spans = strings.Join(d.Spans, "+")
+		}
 		rows = append(rows, tui.Row{
 			Key:   kv,
-			Cells: []string{kv, share(d.FailingShare), share(d.BaselineShare), itoa(d.Support), d.Where},
+			Cells: []string{kv, share(d.FailingShare), share(d.BaselineShare), itoa(d.Support), spans},
 		})
 	}
 	return rows
@@ -182,7 +191,7 @@ func (p *Page) logRows(r *triage.Report) []tui.Row {
 	for _, lp := range r.LogPatterns {
 		tag := lp.Tag
 		if tag == "" {
-			tag = "?" // the baseline was not known
+			tag = triage.TagNoBaseline // a report from before tags said so
 		}
 		rows = append(rows, tui.Row{
 			Key:    lp.Pattern,
@@ -197,7 +206,6 @@ func (p *Page) logRows(r *triage.Report) []tui.Row {
 // derived again, the cursors kept on the same keys.
 func (p *Page) setReport(r *triage.Report) {
 	p.rep = r
-	p.culprit = culpritOf(r)
 	var known [numSections]bool
 	var rows [numSections][]tui.Row
 	if r != nil {

@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -42,6 +43,7 @@ type section struct {
 
 	state sectionState
 	msg   string // the reason when unknown
+	lag   string // its source lagged: "loki's newest log line of checkout is 6m old"
 	count int    // rows before filtering
 
 	styles tui.Styles
@@ -103,12 +105,19 @@ func (s *section) view(c *tui.Common, w, body int, focused bool, spin string) []
 			msg = st.Unknown.Render("unknown — " + tui.Fit(s.msg, max(w-len(s.name)-14, 8)))
 		case stateEmpty:
 			msg = st.Faint.Render(s.empty)
+			if s.lag != "" {
+				// Silence means good only when the source is current.
+				msg = st.Unknown.Render(s.empty + " — but " + s.lag)
+			}
 		}
 		return []string{tui.Truncate(" "+st.Title.Render(s.name)+"  "+msg, w, "…")}
 	}
 	s.list.SetSize(w, body+1)
 	lines := strings.Split(s.list.View(), "\n")
 	lines[0] = restyleTitle(st, lines[0], s.title())
+	if s.lag != "" {
+		lines[0] = ansi.Truncate(" "+st.Title.Render(s.title())+"  "+st.StateStyle(triage.StateSlow).Render("◔ "+s.lag), w, "…")
+	}
 	if !focused {
 		for i := 1; i < len(lines); i++ {
 			if strings.HasPrefix(ansi.Strip(lines[i]), "▸") {
@@ -158,6 +167,14 @@ func reason(r *triage.Report, name string) string {
 // source's status.
 func (s *section) settle(r *triage.Report, known bool, n int, running bool, runErr error) {
 	s.count = n
+	s.lag = ""
+	if st, ok := sourceStatus(r, s.source); ok && st.Lagging() {
+		f := st.Freshness
+		s.lag = s.source + "'s newest " + f.Of + " is " + age(time.Duration(f.AgeSeconds)*time.Second) + " old"
+		if f.Newest.IsZero() {
+			s.lag = s.source + " has no " + f.Of + " in the last hour"
+		}
+	}
 	switch {
 	case r == nil && runErr != nil:
 		s.state, s.msg = stateUnknown, "investigation failed: "+runErr.Error()

@@ -22,13 +22,25 @@ type event struct {
 // start (re)runs the investigation: any earlier run is cancelled and its
 // events are dropped.
 func (p *Page) start() tea.Cmd {
+	p.prev = nil
+	p.setReport(nil)
+	return p.run()
+}
+
+// refresh runs the investigation again keeping the report shown: each
+// section keeps its old rows until its source has answered anew.
+func (p *Page) refresh() tea.Cmd {
+	p.prev = p.rep
+	return p.run()
+}
+
+func (p *Page) run() tea.Cmd {
 	if p.cancel != nil {
 		p.cancel()
 	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	p.cancel = cancel
 	p.running, p.runErr = true, nil
-	p.setReport(nil)
 	ch := make(chan event, 8)
 	iv := triage.NewInvestigation(p.c.Data.Sources, p.c.Data.Options, p.c.Data.RED)
 	alert := p.alert
@@ -93,12 +105,12 @@ func next(ch <-chan event) any {
 func (p *Page) onEvent(ev event) tea.Cmd {
 	if !ev.final {
 		if ev.update.Report != nil {
-			p.setReport(ev.update.Report)
+			p.setReport(keepPending(ev.update.Report, p.prev))
 		}
 		ch := ev.ch
 		return p.load.Next(func() any { return next(ch) })
 	}
-	p.running = false
+	p.running, p.prev, p.given = false, nil, false
 	if ev.err != nil && !errors.Is(ev.err, triage.ErrAllSourcesFailed) {
 		p.runErr = ev.err
 	}
@@ -112,3 +124,27 @@ func (p *Page) onEvent(ev event) tea.Cmd {
 
 // spinText is the spinner's frame and a space, once it shows.
 func (p *Page) spinText() string { return p.load.Spinner() }
+
+// keepPending is a running refresh's snapshot with the old report's
+// sections wherever their source has not answered yet, so a refresh
+// streams into the figures shown instead of blanking them.
+func keepPending(r, old *triage.Report) *triage.Report {
+	if old == nil || r == nil {
+		return r
+	}
+	pending := func(name string) bool {
+		st, ok := sourceStatus(r, name)
+		return !ok || st.State == triage.StatePending
+	}
+	m := *r
+	if pending(triage.SourceTempo) {
+		m.Services, m.Users, m.Differences, m.Traces = old.Services, old.Users, old.Differences, old.Traces
+	}
+	if pending(triage.SourceLoki) {
+		m.LogPatterns = old.LogPatterns
+	}
+	if m.Impact == nil || pending(triage.SourceTempo) || pending(triage.SourcePrometheus) {
+		m.Impact, m.Timeline = old.Impact, old.Timeline
+	}
+	return &m
+}

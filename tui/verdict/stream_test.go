@@ -200,8 +200,9 @@ func TestVerdictDropsForeignMessages(t *testing.T) {
 	}
 }
 
-// `r` runs the investigation again, even for a page given its report; the
-// old run's messages no longer count.
+// `r` runs the investigation again, even for a page given its report,
+// keeping the figures shown until the new ones come: the page says it is
+// refreshing, and how old the figures are.
 func TestVerdictRefresh(t *testing.T) {
 	f := tuitest.Fixture(t)
 	c := tuitest.Common(t, 80, 24)
@@ -215,8 +216,11 @@ func TestVerdictRefresh(t *testing.T) {
 	if cmd == nil || !p.running {
 		t.Fatal("r did not start a run")
 	}
-	if l := line(p.View(), "SERVICES"); !strings.Contains(l, "waiting for tempo") {
-		t.Errorf("refreshing: SERVICES reads %q", l)
+	if l := line(p.View(), "SERVICES"); !strings.Contains(l, "SERVICES 6") {
+		t.Errorf("refreshing: SERVICES reads %q, want the rows kept", l)
+	}
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "refreshing…") {
+		t.Errorf("refreshing: the page does not say so:\n%s", v)
 	}
 	next, _ := startStream(t, cmd)
 	for i := 0; next != nil; i++ {

@@ -118,6 +118,9 @@ type deadLogs struct{ err error }
 func (d deadLogs) Lines(context.Context, triage.LogQuery) ([]triage.LogLine, error) {
 	return nil, d.err
 }
+func (d deadLogs) Volume(context.Context, string, time.Time, time.Time) (map[string]int, error) {
+	return nil, d.err
+}
 func (d deadLogs) Patterns(context.Context, string, time.Time, time.Time, time.Duration) ([]triage.LokiPattern, error) {
 	return nil, d.err
 }

@@ -21,7 +21,8 @@ type Page struct {
 	scope triage.Scope
 
 	rep     *triage.Report
-	culprit culprit
+	given   bool           // rep was computed before the page opened (pre-warmed, recorded)
+	prev    *triage.Report // the report a running refresh replaces
 	running bool
 	runErr  error // the run's own failure, not a source's
 	cancel  context.CancelFunc
@@ -52,6 +53,7 @@ func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
 			newSection(c, secLogs, "LOGS", triage.SourceLoki, "no error or warning lines in the window"),
 		}
 		if rep != nil {
+			p.given = true
 			p.setReport(rep)
 		}
 		p.setFocus(secServices)
@@ -60,12 +62,17 @@ func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
 	}
 }
 
-// Init starts the investigation unless the page was given its report.
+// Init starts the investigation unless the page was given its report; a
+// given report older than the console's MaxVerdictAge is investigated again
+// at once, its figures shown until the new ones come.
 func (p *Page) Init() tea.Cmd {
-	if p.rep != nil {
-		return nil
+	if p.rep == nil {
+		return p.start()
 	}
-	return p.start()
+	if max := p.c.MaxVerdictAge; max > 0 && !p.rep.Window.End.IsZero() && p.c.Now().Sub(p.rep.Window.End) > max {
+		return p.refresh()
+	}
+	return nil
 }
 
 // Update handles keys, the streamed results and the spinner.
@@ -112,6 +119,9 @@ func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Services):
 		p.setFocus(secServices)
 	case key.Matches(k, keys.Refresh):
+		if p.rep != nil && !p.running {
+			return p.refresh()
+		}
 		return p.start()
 	default:
 		if s := p.focused(); s != nil && s.state == stateRows {

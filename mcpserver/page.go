@@ -49,8 +49,11 @@ func (a *answer) top(format string, args ...any) {
 	if len(args) > 0 {
 		s = fmt.Sprintf(format, args...)
 	}
-	a.head = append(a.head, s)
+	a.head = append(a.head, cutBytes(s, maxHeadLine))
 }
+
+// maxHeadLine bounds a head line: the head is on every page.
+const maxHeadLine = 300
 
 // clean makes an external string safe on one line (no escape sequence,
 // control or bidi override reaches the assistant, and no value forges a
@@ -88,12 +91,12 @@ func (a *answer) paginate(max int) [][2]int {
 }
 
 // budget is the body's share of a page.
-func (a *answer) budget(max int) int {
+func (a *answer) budget(maxBytes int) int {
 	head := 0
 	for _, h := range a.head {
 		head += len(h) + 1
 	}
-	return max - head - footerRoom - 1
+	return max(maxBytes-head-footerRoom-1, 256)
 }
 
 // render is page i of the answer; key names the tool call, for the cursor.

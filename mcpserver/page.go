@@ -124,10 +124,10 @@ func (a *answer) render(max, i int, key string) (page, error) {
 	if len(ranges) > 1 {
 		if i+1 < len(ranges) {
 			p.next = encodeCursor(key, a.digest(), i+1)
-			b.WriteString(fmt.Sprintf("— page %d of %d. Left for the next pages: %s. To read on, call again with the same arguments and cursor %q.\n",
-				i+1, len(ranges), a.rest(ranges[i+1][0]), p.next))
+			fmt.Fprintf(&b, "— page %d of %d. Left for the next pages: %s. To read on, call again with the same arguments and cursor %q.\n",
+				i+1, len(ranges), a.rest(ranges[i+1][0]), p.next)
 		} else {
-			b.WriteString(fmt.Sprintf("— page %d of %d, the last.\n", i+1, len(ranges)))
+			fmt.Fprintf(&b, "— page %d of %d, the last.\n", i+1, len(ranges))
 		}
 	}
 	p.text = safe.Text(b.String())

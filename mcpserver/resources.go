@@ -2,7 +2,6 @@ package mcpserver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -81,7 +80,7 @@ func (s *Server) readBundle(ctx context.Context, req *mcp.ReadResourceRequest) (
 		return nil, s.toolError(err)
 	}
 	if len(c.bundle) == 0 {
-		return nil, errors.New(fmt.Sprintf("incident %s has no bundle: its report was %s without recording", quote(id), clean(c.origin, 80)))
+		return nil, fmt.Errorf("incident %s has no bundle: its report was %s without recording", quote(id), clean(c.origin, 80))
 	}
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/gzip", Blob: c.bundle}}}, nil
 }

@@ -165,18 +165,18 @@ func (v *traceView) keep() {
 	}
 }
 
+// glyphs are span i's marks, one column each, blank where unset.
 func (v *traceView) glyphs(i int) string {
 	m := v.mark[i]
-	g := []byte("    ")
-	b := strings.Builder{}
-	for k, x := range []struct {
+	var b strings.Builder
+	for _, x := range []struct {
 		bit uint8
 		s   string
 	}{{markPath, "!"}, {markOrigin, "◆"}, {markCritical, "┃"}, {markError, "✖"}} {
 		if m&x.bit != 0 {
 			b.WriteString(x.s)
 		} else {
-			b.WriteByte(g[k])
+			b.WriteByte(' ')
 		}
 	}
 	return b.String()

@@ -58,8 +58,7 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) int {
 		return fail(w, http.StatusMethodNotAllowed, "POST an Alertmanager or Grafana webhook payload")
 	}
 	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="triage", Basic realm="triage"`)
-		return fail(w, http.StatusUnauthorized, "unauthorized")
+		return unauthorized(w)
 	}
 	body, code, msg := readBody(w, r)
 	if code != 0 {
@@ -149,6 +148,25 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+func unauthorized(w http.ResponseWriter) int {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="triage", Basic realm="triage"`)
+	return fail(w, http.StatusUnauthorized, "unauthorized")
+}
+
+// RequireAuth serves h only to requests that carry the webhook's
+// credentials, so that other endpoints of the listener (the MCP server)
+// take the same token or basic auth; with neither configured every request
+// passes, as on the webhook.
+func (s *Service) RequireAuth(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(r) {
+			unauthorized(w)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // authorized accepts the bearer token or the basic auth, whichever is

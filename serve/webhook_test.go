@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -288,5 +289,52 @@ func TestWebhookZeroStartsAt(t *testing.T) {
 	code, msg := post(t, d.url, body, nil)
 	if code != 400 || !strings.Contains(msg, "alerts[0]: startsAt 0001-01-01T00:00:00Z is the zero time") {
 		t.Fatalf("got %d %q", code, msg)
+	}
+}
+
+// Another endpoint behind RequireAuth takes exactly the webhook's
+// credentials; an open receiver leaves it open.
+func TestRequireAuth(t *testing.T) {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "inner") })
+	call := func(h http.Handler, header http.Header) (int, string) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	locked := start(t, Config{Token: "s3cr3t-token", BasicUser: "am", BasicPassword: "pa55"}, Deps{}).RequireAuth(inner)
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("am:pa55"))
+	for _, c := range []struct {
+		name, auth string
+		code       int
+		body       string
+	}{
+		{"none", "", 401, "unauthorized"},
+		{"wrong token", "Bearer nope", 401, "unauthorized"},
+		{"token", "Bearer s3cr3t-token", 200, "inner"},
+		{"basic", basic, 200, "inner"},
+	} {
+		h := http.Header{}
+		if c.auth != "" {
+			h.Set("Authorization", c.auth)
+		}
+		if code, body := call(locked, h); code != c.code || !strings.Contains(body, c.body) {
+			t.Errorf("%s: %d %q, want %d %q", c.name, code, body, c.code, c.body)
+		}
+	}
+	if code, _ := call(locked, nil); code == 401 {
+		// The challenge names both schemes, as the webhook's does.
+		rec := httptest.NewRecorder()
+		locked.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mcp", nil))
+		if got := rec.Header().Get("WWW-Authenticate"); !strings.Contains(got, "Bearer") || !strings.Contains(got, "Basic") {
+			t.Errorf("WWW-Authenticate = %q", got)
+		}
+	}
+	open := start(t, Config{}, Deps{}).RequireAuth(inner)
+	if code, body := call(open, nil); code != 200 || body != "inner" {
+		t.Errorf("open: %d %q", code, body)
 	}
 }

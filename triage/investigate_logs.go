@@ -30,13 +30,22 @@ type logsResult struct {
 // again on the client, so a loose filter only costs bandwidth.
 const errorLineFilter = `|~ "(?i)(level\\W{1,3}(error|err|warn|warning|fatal|critical)\\b|\\b(ERROR|WARN|WARNING|FATAL)\\b)"`
 
+// ErrorLinesQuery is the investigation's query for the error and warning
+// lines of every service in the incident window; label is the log source's
+// service label. A pattern's lines are read with it again, so that a bundle
+// answers them offline.
+func ErrorLinesQuery(label string, w Window, limit int) LogQuery {
+	return LogQuery{Query: "{" + label + `=~".+"} ` + errorLineFilter, Start: w.Start, End: w.End, Limit: limit}
+}
+
 // runLogs reads the error and warning lines of the window and the baseline,
 // and the server's patterns, at once. Trace ids of error lines go to ids.
 func runLogs(ctx context.Context, ls LogsSource, scope Scope, w Window, o Options, ids *idHint) *logsResult {
 	res := &logsResult{}
 	defer ids.give(nil) // none found, when the query failed
 	selector := "{" + ls.ServiceLabel() + `=~".+"}`
-	query := selector + " " + errorLineFilter
+	q := ErrorLinesQuery(ls.ServiceLabel(), w, o.LogLimit)
+	query := q.Query
 	var mu sync.Mutex
 	record := func(q string, err error) {
 		mu.Lock()
@@ -72,7 +81,7 @@ func runLogs(ctx context.Context, ls LogsSource, scope Scope, w Window, o Option
 	}()
 	go func() {
 		defer wg.Done()
-		lines, err := ls.Lines(ctx, LogQuery{Query: query, Start: w.Start, End: w.End, Limit: o.LogLimit})
+		lines, err := ls.Lines(ctx, q)
 		record(query, err)
 		if err != nil {
 			return

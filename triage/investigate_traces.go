@@ -124,15 +124,16 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	// so the fallback costs no extra round trip.
 	var fallbackRefs []TraceRef
 	wg.Add(2)
+	healthy := healthySearches(healthyQ, w, o)
 	go func() {
 		defer wg.Done()
-		refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.BaselineStart, End: w.BaselineEnd, Limit: o.TraceSample / 2})
+		refs, err := ts.Search(ctx, healthy[0])
 		record(healthyQ+" (baseline)", err)
 		baseRefs = refs
 	}()
 	go func() {
 		defer wg.Done()
-		refs, err := ts.Search(ctx, TraceSearch{Query: healthyQ, Start: w.Start, End: w.End, Limit: o.TraceSample / 2})
+		refs, err := ts.Search(ctx, healthy[1])
 		record(healthyQ, err)
 		fallbackRefs = refs
 	}()

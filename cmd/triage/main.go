@@ -100,7 +100,7 @@ and shows the verdict first with the evidence one key away.`,
 	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
 	pf.String("lookback", "", "how long before the alert's start the window begins (default 15m)")
 	pf.String("trace-sample", "", "traces analysed per investigation (default 200)")
-	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.recordCommand(), a.versionCommand(), a.openCommand(), a.demoCommand(), a.serveCommand(), a.storeCommand())
+	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.recordCommand(), a.versionCommand(), a.openCommand(), a.demoCommand(), a.serveCommand(), a.storeCommand(), a.mcpCommand())
 	return root
 }
 

@@ -16,7 +16,7 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// The arrows point one way: the daemon links no UI, the engine no HTTP,
+// The arrows point one way: the daemon and the MCP server link no UI, the engine no HTTP,
 // and the console's pages never reach into the daemon.
 func TestLayersPointOneWay(t *testing.T) {
 	const mod = "github.com/triagectl/triage/"
@@ -25,6 +25,11 @@ func TestLayersPointOneWay(t *testing.T) {
 			if strings.HasPrefix(dep, ui) {
 				t.Errorf("the daemon (serve/...) links %s", dep)
 			}
+		}
+	}
+	for _, dep := range goList(t, "-deps", mod+"mcpserver/...") {
+		if strings.HasPrefix(dep, mod+"tui") || strings.HasPrefix(dep, "charm.land/") {
+			t.Errorf("the MCP server (mcpserver/...) links %s", dep)
 		}
 	}
 	for _, dep := range goList(t, "-deps", mod+"triage/...") {

@@ -29,8 +29,8 @@ type daemon struct {
 	webhook net.Listener
 }
 
-// Serve runs the daemon until ctx ends: the webhook listener, the
-// pre-warm pool and the SSH console, under one group. Any of them ending
+// Serve runs the daemon until ctx ends: the webhook listener (which also
+// serves the MCP endpoint, /mcp), the pre-warm pool and the SSH console, under one group. Any of them ending
 // early, with or without an error, stops the others and is an error: a
 // daemon that quietly lost its webhook or its console is worse than one
 // that exits.
@@ -63,6 +63,7 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("serve.webhook_listen: %w", err)
 	}
 	fmt.Fprintf(a.Stderr, "triage serve: webhook on http://%s/alerts, store %s\n", ln.Addr(), scfg.StorePath)
+	fmt.Fprintf(a.Stderr, "triage serve: MCP on http://%s/mcp (streamable HTTP, the webhook's credentials)\n", ln.Addr())
 	if scfg.Token == "" && scfg.BasicUser == "" {
 		fmt.Fprintln(a.Stderr, "triage serve: the webhook takes unauthenticated requests; set serve.webhook_token_file")
 	}
@@ -73,7 +74,15 @@ func (a *App) Serve(ctx context.Context) error {
 	// The pre-warms stop once the webhook listener has drained.
 	prewarmCtx, stopPrewarm := context.WithCancel(context.Background())
 	defer stopPrewarm()
-	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	mcpHandler, err := a.daemonMCP(svc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", svc.Handler())
+	mux.Handle("/mcp", svc.RequireAuth(mcpHandler))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	member(g, gctx, "webhook listener", func(ctx context.Context) error {
 		defer stopPrewarm()

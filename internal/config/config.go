@@ -18,6 +18,7 @@ type Config struct {
 	Theme   string            `mapstructure:"theme" yaml:"theme"`
 	Keys    map[string]string `mapstructure:"keys" yaml:"keys,omitempty"`
 	Serve   Serve             `mapstructure:"serve" yaml:"serve"`
+	MCP     MCP               `mapstructure:"mcp" yaml:"mcp"`
 	Log     Log               `mapstructure:"log" yaml:"log"`
 }
 
@@ -125,6 +126,24 @@ type Watchdog struct {
 // Enabled reports whether a Watchdog is configured.
 func (w Watchdog) Enabled() bool { return w.Alertname != "" || len(w.Matchers) > 0 }
 
+// MCP configures the Model Context Protocol server (`triage mcp` and the
+// daemon's /mcp).
+type MCP struct {
+	// AllowSilence offers the silence tool: a proposal, then a confirm call
+	// carrying its token. Off by default: every other tool only reads.
+	AllowSilence bool `mapstructure:"allow_silence" yaml:"allow_silence"`
+	// MaxAnswerBytes bounds the text of one tool answer; longer answers
+	// are paged with a cursor.
+	MaxAnswerBytes int `mapstructure:"max_answer_bytes" yaml:"max_answer_bytes"`
+}
+
+// MCP answer bounds: below the minimum a page cannot hold its header and
+// one line of evidence.
+const (
+	MinMCPAnswerBytes = 2048
+	MaxMCPAnswerBytes = 1 << 20
+)
+
 // Log configures the debug log. It never goes to the terminal.
 type Log struct {
 	File  string `mapstructure:"file" yaml:"file"`
@@ -180,6 +199,7 @@ func Default() Config {
 			SourceConcurrency: SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
 			Watchdog:          Watchdog{MaxGap: 10 * time.Minute},
 		},
+		MCP: MCP{MaxAnswerBytes: 8192},
 		Log: Log{File: "~/.local/state/triage/debug.log", Level: "debug"},
 	}
 }

@@ -86,6 +86,9 @@ func (c Config) Validate() error {
 		p.add("serve.alert_expiry", e.String(), "a duration above Alertmanager's repeat_interval plus group_interval (default 4h10m), or 0 never to expire alerts")
 	}
 	c.Serve.validate(&p)
+	if n := c.MCP.MaxAnswerBytes; n < MinMCPAnswerBytes || n > MaxMCPAnswerBytes {
+		p.add("mcp.max_answer_bytes", fmt.Sprint(n), fmt.Sprintf("a number of bytes between %d and %d", MinMCPAnswerBytes, MaxMCPAnswerBytes))
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		p.add("log.level", c.Log.Level, "one of debug, info, warn, error")
 	}

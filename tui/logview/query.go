@@ -3,7 +3,6 @@ package logview
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/triagectl/triage/triage"
@@ -62,34 +61,15 @@ func traceServicesOf(tr *triage.Trace, r *triage.Report) []string {
 	return out
 }
 
-// fetch runs the plan's queries in order and keeps the lines of traceID:
-// a line whose own trace id names another trace belongs there (a text
-// search also matches an id quoted in another trace's line), and a line
-// without one must at least mention the id.
+// fetch runs the plan's queries in order and keeps the lines of traceID
+// (see triage.TraceLogs).
 func fetch(ctx context.Context, ls triage.LogsSource, p plan, traceID string) (lines []triage.LogLine, query string, truncated bool, err error) {
-	for _, q := range p.queries {
-		query = q
-		raw, err := ls.Lines(ctx, triage.LogQuery{Query: q, Start: p.start, End: p.end, Limit: triage.TraceLogLimit})
-		if err != nil {
-			return nil, q, false, err
-		}
-		truncated = len(raw) >= triage.TraceLogLimit
-		// raw may be a replay's own slice: filter into a new one.
-		lines = make([]triage.LogLine, 0, len(raw))
-		for _, l := range raw {
-			if strings.EqualFold(l.TraceID, traceID) || (l.TraceID == "" && containsFold(l.Line, traceID)) {
-				lines = append(lines, l)
-			}
-		}
-		if len(lines) > 0 {
-			return lines, q, truncated, nil
-		}
+	qs := make([]triage.LogQuery, len(p.queries))
+	for i, q := range p.queries {
+		qs[i] = triage.LogQuery{Query: q, Start: p.start, End: p.end, Limit: triage.TraceLogLimit}
 	}
-	return lines, query, truncated, nil
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+	lines, q, truncated, err := triage.TraceLogs(ctx, ls, traceID, qs)
+	return lines, q.Query, truncated, err
 }
 
 // timeSpan writes a range compactly: the date only when the ends fall on

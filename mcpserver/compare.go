@@ -1,0 +1,149 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/triagectl/triage/triage"
+)
+
+// maxOperations bounds the operations a comparison lists.
+const maxOperations = 200
+
+// compareAnswer is compare_traces' answer.
+func (s *Server) compareAnswer(ctx context.Context, rawFail, rawHealthy string) (*answer, error) {
+	failID, err := traceID("failing_trace_id", rawFail)
+	if err != nil {
+		return nil, err
+	}
+	what := "comparison of failing trace " + failID
+	failing, srcLine, err := s.fetchTrace(ctx, failID)
+	if err != nil {
+		return failedAnswer(what, srcLine, err), nil
+	}
+	fa := triage.AnalyzeTrace(failing, s.analysisOptions())
+	var healthy *triage.Trace
+	found := "given"
+	if rawHealthy != "" {
+		hid, err := traceID("healthy_trace_id", rawHealthy)
+		if err != nil {
+			return nil, err
+		}
+		if healthy, srcLine, err = s.fetchTrace(ctx, hid); err != nil {
+			return failedAnswer(what, srcLine, err), nil
+		}
+	} else {
+		var notes []string
+		healthy, found, notes, err = s.findHealthy(ctx, failID, fa)
+		if err != nil {
+			return nil, err
+		}
+		if healthy == nil {
+			a := &answer{}
+			a.top("%s · %s %s · no healthy trace of this route was found", what, clean(fa.RootService, 60), clean(fa.RootName, 80))
+			a.top("%s", srcLine)
+			a.section = "searches"
+			for _, n := range notes {
+				a.line("%s", n)
+			}
+			return a, nil
+		}
+	}
+	c := triage.CompareTraces(failing, healthy, s.analysisOptions())
+	a := &answer{}
+	a.top("failing %s · %s %s · %s · %d spans · %s", failID, clean(c.Failing.RootService, 60), clean(c.Failing.RootName, 80),
+		dur(c.Failing.Duration), c.FailingSpans, state(c.Failing))
+	a.top("healthy %s · %s %s · %s · %d spans · %s · %s", clean(c.Healthy.TraceID, 40), clean(c.Healthy.RootService, 60), clean(c.Healthy.RootName, 80),
+		dur(c.Healthy.Duration), c.HealthySpans, state(c.Healthy), clean(found, 300))
+	a.top("%s", srcLine)
+	if len(c.Operations) > maxOperations {
+		a.top("cut: %d of %d operations listed (the rest differ least)", maxOperations, len(c.Operations))
+	}
+	a.title("summary", "SUMMARY")
+	if o := c.Failing.Culprit(); o != nil {
+		line := "the failing trace's error origin: " + clean(o.Caller, 60) + " " + quote(o.SpanName)
+		if o.Peer {
+			line += " → " + clean(o.Service, 60) + " (not instrumented)"
+		}
+		if o.Message != "" {
+			line += ": " + clean(o.Message, 300)
+		}
+		a.line("%s", line)
+	}
+	a.line("duration: %s vs %s (%s)", dur(c.Failing.Duration), dur(c.Healthy.Duration), signed(c.Failing.Duration-c.Healthy.Duration))
+	a.title("operations", "OPERATIONS (service operation · failing: spans, time, errors · healthy: the same · difference), erroring first, then by difference")
+	for k, op := range c.Operations {
+		if k == maxOperations {
+			break
+		}
+		side := func(n int, t string, errs int) string {
+			if n == 0 {
+				return "absent"
+			}
+			s := fmt.Sprintf("%d span(s) %s", n, t)
+			if errs > 0 {
+				s += fmt.Sprintf(" ✖%d", errs)
+			}
+			return s
+		}
+		a.line("%s %s · failing: %s · healthy: %s · %s", clean(op.Service, 40), clean(op.Name, 80),
+			side(op.Failing, dur(op.FailingTime), op.FailingErrors), side(op.Healthy, dur(op.HealthyTime), op.HealthyErrors), signed(op.Delta()))
+	}
+	return a, nil
+}
+
+// findHealthy looks for a healthy trace of the failing trace's route with
+// the investigation's own searches for healthy traces, nearest in time
+// first; notes say what each search found when none fits.
+func (s *Server) findHealthy(ctx context.Context, failID string, fa triage.TraceAnalysis) (*triage.Trace, string, []string, error) {
+	c := s.caseWithTrace(failID)
+	if c == nil {
+		c = s.latestCase()
+	}
+	if c == nil {
+		return nil, "", nil, errors.New("no investigation to search for a healthy trace in: call investigate first, or give healthy_trace_id")
+	}
+	if s.d.Sources.Traces == nil {
+		return nil, "", nil, errors.New("no trace source is configured")
+	}
+	var notes []string
+	for i, q := range triage.HealthyTraceSearches(c.report.Alert.Scope, c.report.Window, s.d.Options) {
+		where := [...]string{"baseline window", "incident window"}[i]
+		refs, err := s.d.Sources.Traces.Search(ctx, q)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("search %s in the %s: tempo failed: %s", clean(q.Query, 300), where, clean(reasonOf(err), 200)))
+			continue
+		}
+		cands := triage.SameRoute(refs, fa.RootService, fa.RootName, fa.Start)
+		notes = append(notes, fmt.Sprintf("search %s in the %s: %d healthy trace(s), %d of this route", clean(q.Query, 300), where, len(refs), len(cands)))
+		for _, ref := range cands[:min(3, len(cands))] {
+			tr, err := s.d.Sources.Traces.Trace(ctx, strings.ToLower(ref.TraceID))
+			if err != nil {
+				notes = append(notes, fmt.Sprintf("trace %s: %s", clean(ref.TraceID, 40), clean(reasonOf(err), 200)))
+				continue
+			}
+			return tr, fmt.Sprintf("found by %s in the %s, nearest in time of %d", clean(q.Query, 200), where, len(cands)), notes, nil
+		}
+	}
+	return nil, "", notes, nil
+}
+
+func state(an triage.TraceAnalysis) string {
+	switch {
+	case an.Failing:
+		return "FAILED"
+	case an.Slow:
+		return "slow"
+	}
+	return "ok"
+}
+
+func signed(d time.Duration) string {
+	if d >= 0 {
+		return "+" + dur(d)
+	}
+	return dur(d)
+}

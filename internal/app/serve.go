@@ -171,6 +171,7 @@ func SSHDeps(c config.Config, store sshconsole.Store, m serve.SSHMetrics, log *s
 	if err != nil {
 		return sshconsole.Deps{}, err
 	}
+	o.MaxVerdictAge = c.Serve.MaxVerdictAge
 	d := sshconsole.Deps{Store: store, Metrics: m, Log: log, Console: o}
 	if am, err := Alertmanager(c); err != nil {
 		return sshconsole.Deps{}, err

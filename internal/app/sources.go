@@ -67,6 +67,7 @@ func EngineOptions(c config.Config) triage.Options {
 		TraceSample:          c.Triage.TraceSample,
 		FetchConcurrency:     c.Triage.FetchConcurrency,
 		SlowThreshold:        c.Triage.SlowThreshold,
+		MaxLag:               c.Triage.MaxLag,
 	}
 }
 

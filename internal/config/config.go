@@ -58,6 +58,9 @@ type Triage struct {
 	TraceSample      int           `mapstructure:"trace_sample" yaml:"trace_sample"`
 	FetchConcurrency int           `mapstructure:"fetch_concurrency" yaml:"fetch_concurrency"`
 	SlowThreshold    time.Duration `mapstructure:"slow_threshold" yaml:"slow_threshold"`
+	// MaxLag is the age past which a source's newest data for the scope
+	// marks it lagging: its silence then means nothing.
+	MaxLag time.Duration `mapstructure:"max_lag" yaml:"max_lag"`
 }
 
 // Grafana is the Grafana instance whose Explore links rows turn into, when
@@ -91,6 +94,10 @@ type Serve struct {
 	// Coalesce lets an incident reuse a report of the same scope this
 	// recent instead of starting another investigation.
 	Coalesce time.Duration `mapstructure:"coalesce_window" yaml:"coalesce_window"`
+	// MaxVerdictAge: a pre-warmed verdict older than this, opened over
+	// SSH, is investigated again at once, its figures shown until the new
+	// ones come; 0 never.
+	MaxVerdictAge time.Duration `mapstructure:"max_verdict_age" yaml:"max_verdict_age"`
 	// SourceConcurrency caps the daemon's concurrent requests per backend,
 	// across all investigations.
 	SourceConcurrency SourceConcurrency `mapstructure:"source_concurrency" yaml:"source_concurrency"`
@@ -183,6 +190,7 @@ func Default() Config {
 			TraceSample:      200,
 			FetchConcurrency: 16,
 			SlowThreshold:    time.Second,
+			MaxLag:           2 * time.Minute,
 		},
 		Theme: "dark",
 		Serve: Serve{
@@ -196,6 +204,7 @@ func Default() Config {
 			Workers:           4,
 			Refresh:           5 * time.Minute,
 			Coalesce:          time.Minute,
+			MaxVerdictAge:     time.Minute,
 			SourceConcurrency: SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
 			Watchdog:          Watchdog{MaxGap: 10 * time.Minute},
 		},

@@ -55,6 +55,7 @@ func (c Config) Validate() error {
 	positive(&p, "triage.lookback", t.Lookback)
 	positive(&p, "triage.baseline_offset", t.BaselineOffset)
 	positive(&p, "triage.slow_threshold", t.SlowThreshold)
+	positive(&p, "triage.max_lag", t.MaxLag)
 	if t.TraceSample < 1 || t.TraceSample > 10000 {
 		p.add("triage.trace_sample", fmt.Sprint(t.TraceSample), "a number of traces between 1 and 10000")
 	}

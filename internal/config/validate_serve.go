@@ -24,6 +24,9 @@ func (s Serve) validate(p *problems) {
 	if s.Refresh < 10*time.Second {
 		p.add("serve.refresh_interval", s.Refresh.String(), "a duration of at least 10s")
 	}
+	if s.MaxVerdictAge < 0 {
+		p.add("serve.max_verdict_age", s.MaxVerdictAge.String(), "a duration, or 0 never to refresh an opened verdict on its own")
+	}
 	if s.Coalesce < 0 || s.Coalesce > s.Refresh {
 		p.add("serve.coalesce_window", s.Coalesce.String(), "a duration between 0 and serve.refresh_interval ("+s.Refresh.String()+")")
 	}

@@ -31,6 +31,9 @@ type Options struct {
 	Log        *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxVerdictAge refreshes a verdict opened on an older report at once
+	// (pre-warmed reports over SSH); zero never.
+	MaxVerdictAge time.Duration
 }
 
 // NewCommon builds a program's Common with every drill-down wired.
@@ -39,7 +42,7 @@ func NewCommon(ctx context.Context, o Options) (*tui.Common, error) {
 	if err := c.Keys.Remap(o.Keys); err != nil {
 		return nil, err
 	}
-	c.Grafana, c.SourceURLs, c.Demo = o.Grafana, o.SourceURLs, o.Demo
+	c.Grafana, c.SourceURLs, c.Demo, c.MaxVerdictAge = o.Grafana, o.SourceURLs, o.Demo, o.MaxVerdictAge
 	if o.Log != nil {
 		c.Log = o.Log
 	}

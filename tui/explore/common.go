@@ -4,8 +4,6 @@
 package explore
 
 import (
-	"fmt"
-	"math"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -137,30 +135,10 @@ func traceRow(c *tui.Common, t triage.TraceRow, withID bool) tui.Row {
 	return tui.Row{Cells: cells, Styled: map[int]string{0: styled}, Key: t.TraceID}
 }
 
-// fmtMS is a duration in milliseconds, at a precision a reader compares.
-func fmtMS(ms float64) string {
-	switch {
-	case math.IsNaN(ms) || math.IsInf(ms, 0):
-		return "?"
-	case ms < 1000:
-		return fmt.Sprintf("%.0fms", ms)
-	case ms < 10_000:
-		return fmt.Sprintf("%.2fs", ms/1000)
-	case ms < 60_000:
-		return fmt.Sprintf("%.1fs", ms/1000)
-	}
-	d := time.Duration(ms * float64(time.Millisecond)).Round(time.Second)
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-}
-
-func fmtPct(ratio float64) string { return fmt.Sprintf("%.1f%%", ratio*100) }
-
-func fmtRate(v float64) string {
-	if v < 10 {
-		return fmt.Sprintf("%.2f", v)
-	}
-	return fmt.Sprintf("%.1f", v)
-}
+// The console's figures, as every page writes them.
+func fmtMS(ms float64) string     { return tui.Millis(ms) }
+func fmtPct(ratio float64) string { return tui.Percent(ratio) }
+func fmtRate(v float64) string    { return tui.Rate(v) }
 
 // clock is a time in the console's zone; zero times are absent.
 func clock(c *tui.Common, t time.Time) string {

@@ -83,7 +83,7 @@ func TestResample(t *testing.T) {
 
 func TestFormats(t *testing.T) {
 	cases := []struct{ got, want string }{
-		{fmtMS(12.4), "12ms"}, {fmtMS(2037.7), "2.04s"}, {fmtMS(12_500), "12.5s"}, {fmtMS(65_000), "1m05s"},
+		{fmtMS(12.4), "12.4ms"}, {fmtMS(2037.7), "2.04s"}, {fmtMS(12_500), "12.5s"}, {fmtMS(65_000), "1m05s"},
 		{fmtMS(math.NaN()), "?"}, {fmtPct(0.4204), "42.0%"}, {fmtRate(3), "3.00"}, {fmtRate(12.44), "12.4"},
 		{triage.Thousands(1240), "1,240"}, {triage.Thousands(1234567.4), "1,234,567"}, {triage.Thousands(12), "12"}, {triage.Thousands(-1240), "-1,240"},
 		{attrLabel("user.tier"), "tier"}, {attrLabel("tier"), "tier"}, {attrLabel("odd."), "odd."},

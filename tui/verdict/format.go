@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
 )
 
 // pct renders a measured ratio as a percentage with one decimal; a ratio
@@ -14,7 +15,7 @@ func pct(v *float64) string {
 	if v == nil || math.IsNaN(*v) {
 		return "?"
 	}
-	return strconv.FormatFloat(100**v, 'f', 1, 64)
+	return tui.Bare(tui.Percent(*v))
 }
 
 // delta is the error ratio's change against the baseline, in points.
@@ -39,17 +40,14 @@ func rate(v *float64) string {
 	if v == nil || math.IsNaN(*v) {
 		return "?"
 	}
-	return strconv.FormatFloat(*v, 'f', 1, 64)
+	return tui.Rate(*v)
 }
 
 func millis(v *float64) string {
-	if v == nil || math.IsNaN(*v) {
+	if v == nil {
 		return "?"
 	}
-	if *v >= 1000 {
-		return strconv.FormatFloat(*v/1000, 'f', 1, 64) + "s"
-	}
-	return strconv.FormatFloat(*v, 'f', 0, 64) + "ms"
+	return tui.Millis(*v)
 }
 
 // age is a compact duration for columns and the header: "45s", "6m",

@@ -40,6 +40,7 @@ type section struct {
 	name   string // SERVICES…
 	source string // the source whose answer fills it
 	empty  string // what a known-empty section says
+	short  string // the same, short, before a lag warning
 
 	state sectionState
 	msg   string // the reason when unknown
@@ -51,8 +52,8 @@ type section struct {
 	list   *tui.List
 }
 
-func newSection(c *tui.Common, kind int, name, source, empty string) *section {
-	s := &section{kind: kind, name: name, source: source, empty: empty}
+func newSection(c *tui.Common, kind int, name, source, empty, short string) *section {
+	s := &section{kind: kind, name: name, source: source, empty: empty, short: short}
 	s.styles = *c.Styles
 	s.common = *c
 	s.common.Styles = &s.styles
@@ -107,7 +108,7 @@ func (s *section) view(c *tui.Common, w, body int, focused bool, spin string) []
 			msg = st.Faint.Render(s.empty)
 			if s.lag != "" {
 				// Silence means good only when the source is current.
-				msg = st.Unknown.Render(s.empty + " — but " + s.lag)
+				msg = st.Unknown.Render(s.short + " — but " + s.lag)
 			}
 		}
 		return []string{tui.Truncate(" "+st.Title.Render(s.name)+"  "+msg, w, "…")}
@@ -169,10 +170,18 @@ func (s *section) settle(r *triage.Report, known bool, n int, running bool, runE
 	s.count = n
 	s.lag = ""
 	if st, ok := sourceStatus(r, s.source); ok && st.Lagging() {
+		noun := map[string]string{triage.SourceLoki: "line", triage.SourcePrometheus: "sample"}[s.source]
+		if noun == "" {
+			noun = "trace"
+		}
+		scope := r.Alert.Scope.Service
+		if scope == "" {
+			scope = "any service"
+		}
 		f := st.Freshness
-		s.lag = s.source + "'s newest " + f.Of + " is " + age(time.Duration(f.AgeSeconds)*time.Second) + " old"
+		s.lag = s.source + "'s newest " + noun + " for " + scope + " is " + age(time.Duration(f.AgeSeconds)*time.Second) + " old"
 		if f.Newest.IsZero() {
-			s.lag = s.source + " has no " + f.Of + " in the last hour"
+			s.lag = s.source + " has no " + noun + " for " + scope + " in the last hour"
 		}
 	}
 	switch {

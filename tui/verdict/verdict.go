@@ -47,10 +47,10 @@ func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
 		p.scope = triage.ResolveScope(alert, labels)
 		p.load = tui.NewLoad(ctx, c)
 		p.secs = [numSections]*section{
-			newSection(c, secServices, "SERVICES", triage.SourceTempo, "no service implicated in the sampled traces"),
-			newSection(c, secUsers, "USERS", triage.SourceTempo, "no failing users in the sample"),
-			newSection(c, secDifferent, "DIFFERENT", triage.SourceTempo, "nothing stands out against the baseline"),
-			newSection(c, secLogs, "LOGS", triage.SourceLoki, "no error or warning lines in the window"),
+			newSection(c, secServices, "SERVICES", triage.SourceTempo, "no service implicated in the sampled traces", "no service implicated"),
+			newSection(c, secUsers, "USERS", triage.SourceTempo, "no failing users in the sample", "no failing users"),
+			newSection(c, secDifferent, "DIFFERENT", triage.SourceTempo, "nothing stands out against the baseline", "nothing stands out"),
+			newSection(c, secLogs, "LOGS", triage.SourceLoki, "no error or warning lines in the window", "no error lines"),
 		}
 		if rep != nil {
 			p.given = true

@@ -59,8 +59,8 @@ func (p *page) detailLines(i int32, w int) []string {
 		head = s.ErrorPath.Render("✖ ") + head
 	}
 	add(head)
-	add(s.Faint.Render(sp.Kind.String() + " · " + fmtDur(sp.Duration()) + " · self " + fmtDur(d.tree.SelfTime(int(i))) +
-		" · at +" + fmtDur(time.Duration(d.start[i]-d.t0))))
+	add(s.Faint.Render(sp.Kind.String() + " · " + tui.Duration(sp.Duration()) + " · self " + tui.Duration(d.tree.SelfTime(int(i))) +
+		" · at +" + tui.Duration(time.Duration(d.start[i]-d.t0))))
 	parent := "root"
 	if sp.ParentID != "" {
 		parent = tui.Fit(sp.ParentID, 32)
@@ -88,7 +88,7 @@ func (p *page) detailLines(i int32, w int) []string {
 		add(s.ErrorPath.Render("! on the error path"))
 	}
 	if m&markCritical != 0 {
-		add(s.CriticalPath.Render("┃ critical path") + s.Faint.Render(": "+fmtDur(d.crit[i])+" of the "+fmtDur(d.duration())))
+		add(s.CriticalPath.Render("┃ critical path") + s.Faint.Render(": "+tui.Duration(d.crit[i])+" of the "+tui.Duration(d.duration())))
 	}
 	out = append(out, p.attrLines("ATTRIBUTES", sp.Attrs, w, 1)...)
 	if sp.Resource != nil {
@@ -100,7 +100,7 @@ func (p *page) detailLines(i int32, w int) []string {
 		for _, e := range sp.Events {
 			at := "at ?"
 			if !e.Time.IsZero() {
-				at = "+" + fmtDur(e.Time.Sub(sp.Start))
+				at = "+" + tui.Duration(e.Time.Sub(sp.Start))
 			}
 			add(" " + s.Faint.Render(at) + " " + s.Text.Render(tui.Fit(e.Name, w-12)))
 			out = append(out, p.attrLines("", e.Attrs, w, 3)...)

@@ -1,9 +1,7 @@
 package waterfall
 
 import (
-	"strconv"
 	"strings"
-	"time"
 )
 
 // eighthBlocks are the left-aligned blocks of one to seven eighths of a
@@ -68,45 +66,3 @@ func blockOf(n int) string {
 }
 
 func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
-
-// fmtDur prints a duration in at most 7 cells with three significant
-// digits: 587µs, 6.56ms, 2.04s, 1m02s.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0"
-	case d < time.Microsecond:
-		return strconv.FormatInt(int64(d), 10) + "ns"
-	case d < time.Millisecond:
-		return sig(float64(d)/1e3) + "µs"
-	case d < time.Second:
-		return sig(float64(d)/1e6) + "ms"
-	case d < time.Minute:
-		return sig(float64(d)/1e9) + "s"
-	case d < time.Hour:
-		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
-		return strconv.Itoa(m) + "m" + twoDigits(s) + "s"
-	case d < 100*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		return strconv.Itoa(h) + "h" + twoDigits(m) + "m"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
-}
-
-// sig prints v (1 ≤ v < 1000) with three significant digits.
-func sig(v float64) string {
-	switch {
-	case v < 10:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	case v < 100:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}

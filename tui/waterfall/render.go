@@ -111,7 +111,7 @@ func (p *page) header() []string {
 	}
 	a := &p.d.an
 	top += s.Faint.Render(" · ") + s.Text.Render(tui.Fit(a.RootService+" "+a.RootName, max(p.w/3, 10))) +
-		s.Faint.Render(" · "+fmtDur(p.d.duration())+" · "+strconv.Itoa(len(p.d.trace.Spans))+" spans")
+		s.Faint.Render(" · "+tui.Duration(p.d.duration())+" · "+strconv.Itoa(len(p.d.trace.Spans))+" spans")
 	if p.d.trace.Partial {
 		top += s.Unknown.Render(" · partial: " + tui.Fit(p.d.trace.Message, 40))
 	}
@@ -185,7 +185,7 @@ func (p *page) waterfall(ww, wh int) []string {
 	out := make([]string, 0, wh)
 	scale := ""
 	if col.bar > 0 {
-		total := fmtDur(p.d.duration())
+		total := tui.Duration(p.d.duration())
 		scale = "0" + strings.Repeat(" ", max(col.bar-1-len(total), 1)) + total
 	}
 	out = append(out, s.Faint.Render(trunc(strings.Repeat(" ", col.gutter)+pad("SPAN", col.name)+" "+pad("SERVICE", col.service)+" "+
@@ -274,7 +274,7 @@ func (p *page) row(k int, col columns, ww int) string {
 	}
 	line := cur + errMark + critMark + " " + pad(trunc(name, col.name), col.name) + " " +
 		s.Faint.Render(pad(tui.Fit(sp.Service(), col.service), col.service)) + " " +
-		s.Text.Render(padLeft(fmtDur(sp.Duration()), col.dur)) + " " +
+		s.Text.Render(padLeft(tui.Duration(sp.Duration()), col.dur)) + " " +
 		barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
 	if k == p.cur.Pos {
 		return s.Selected.Render(pad(ansi.Strip(line), ww))

@@ -3,15 +3,22 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/internal/demo"
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/bundle"
+	"github.com/triagectl/triage/themes"
 	"github.com/triagectl/triage/triage"
+	"github.com/triagectl/triage/tui"
+	"github.com/triagectl/triage/tui/console"
+	"github.com/triagectl/triage/tui/tuitest"
+	"github.com/triagectl/triage/tui/tuitest/agree"
 )
 
 // The embedded demo is a complete bundle, small enough, and tells the
@@ -235,4 +242,50 @@ func first(s []triage.ServiceRank) any {
 		return nil
 	}
 	return s[0]
+}
+
+// Every figure of the demo's verdict is the one on its drill-down pages
+// and in its report JSON: per service err%, fail/s, p99, failing and slow
+// traces, each user's failed and slow, each pattern's count. The peer's
+// page has its figures too, from its callers' series.
+func TestDemoFiguresAgree(t *testing.T) {
+	b, err := demo.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tui.NewCommon(context.Background(), themes.Dark(), tui.Data{Sources: rp.Sources, Options: rp.Options, RED: rp.RED})
+	now := b.Header.Options.Now
+	c.Now = func() time.Time { return now }
+	agree.Check(t, c, rp.Alert, b.Report)
+
+	// The uninstrumented culprit's own page, at the sizes of the goldens.
+	var peer string
+	for _, s := range b.Report.Services {
+		if s.Uninstrumented && s.Role == triage.RoleCulprit {
+			peer = s.Name
+		}
+	}
+	if peer == "" {
+		t.Fatal("the demo's culprit is not an uninstrumented peer")
+	}
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		c.Width, c.Height = sz[0], sz[1]
+		c.Nav = console.Nav(c)
+		a := tui.NewApp(c, c.Nav.Service(tui.IncidentRef{Alert: rp.Alert, Report: b.Report}, peer))
+		m := tuitest.Run(a, a.Init())
+		v := ansi.Strip(m.View().Content)
+		if strings.Contains(v, "no series for "+peer) {
+			t.Errorf("%dx%d: the peer's page finds no series:\n%s", sz[0], sz[1], v)
+		}
+		if !strings.Contains(v, "LOGS 0") && strings.Contains(v, "LOGS") || !strings.Contains(v, "LOGS") {
+			// The lines that name the peer are its logs.
+		} else {
+			t.Errorf("%dx%d: the peer's page has no log pattern that names it:\n%s", sz[0], sz[1], v)
+		}
+		tuitest.Golden(t, fmt.Sprintf("peer_%s_%dx%d", peer, sz[0], sz[1]), m.View().Content)
+	}
 }

@@ -88,7 +88,9 @@ func (p *servicePage) numbersLine() string {
 		return f(*v)
 	}
 	ms := fmtMS
-	return fmt.Sprintf(" err%% %s (baseline %s) · fail/s %s · p99 %s",
+	// The verdict's figures, over the whole window; the series below end
+	// with their latest point ("now").
+	return fmt.Sprintf(" over the window: err%% %s (baseline %s) · fail/s %s · p99 %s",
 		num(r.ErrorRatio, fmtPct), num(r.ErrorRatioBaseline, fmtPct), num(r.FailedPerS, fmtRate), num(r.P99MS, ms))
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,21 @@ func IncidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
 	return scenarioEnv(preset).incidentFor(t, preset)
 }
+
+// IncidentOf loads a scenario of the test's own, named name, as
+// IncidentFor loads a preset: into backends of its own.
+func IncidentOf(t testing.TB, name string, sc sim.Scenario) *SimIncident {
+	t.Helper()
+	customMu.Lock()
+	custom[name] = sc
+	customMu.Unlock()
+	return scenarioEnv(name).incidentFor(t, name)
+}
+
+var (
+	customMu sync.Mutex
+	custom   = map[string]sim.Scenario{}
+)
 
 func (e *env) incidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
@@ -71,7 +87,13 @@ func (e *env) optional(name string) (*Backend, error) {
 func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	now := time.Now().Truncate(time.Second)
 	sc := sim.DefaultScenario()
-	if preset != "" {
+	customMu.Lock()
+	own, isOwn := custom[preset]
+	customMu.Unlock()
+	switch {
+	case isOwn:
+		sc = own
+	case preset != "":
 		var err error
 		if sc, err = sim.PresetScenario(preset); err != nil {
 			return nil, err

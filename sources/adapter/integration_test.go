@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/internal/sim"
 	"github.com/triagectl/triage/internal/simsource"
 	"github.com/triagectl/triage/internal/testenv"
 	"github.com/triagectl/triage/sources/adapter"
@@ -158,4 +159,53 @@ func patterns(r *triage.Report) []string {
 		out = append(out, p.Pattern)
 	}
 	return out
+}
+
+// Freshness against real Loki and Prometheus: a scenario whose logs stop
+// ten minutes before the alert shows Loki lagging, and only Loki; with
+// fresh data nothing is marked.
+func TestLiveFreshness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts backends of its own")
+	}
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	fresh := testenv.Incident(t)
+	r := liveReport(t, fresh)
+	for _, s := range r.Sources {
+		if s.Lagging() {
+			t.Errorf("fresh data: %s marked lagging: %+v", s.Name, s.Freshness)
+		}
+		if (s.Name == triage.SourcePrometheus || s.Name == triage.SourceLoki) && s.FreshnessSeconds == nil {
+			t.Errorf("fresh data: %s's freshness was not measured", s.Name)
+		}
+	}
+
+	sc := sim.DefaultScenario()
+	sc.Name, sc.IncidentAfter, sc.LogsEndAfter = "logs-stop", 11*time.Minute, 2*time.Minute
+	defer testenv.StopScenario(sc.Name)
+	stale := testenv.IncidentOf(t, sc.Name, sc)
+	r = liveReport(t, stale)
+	for _, s := range r.Sources {
+		switch {
+		case s.Name == triage.SourceLoki && !s.Lagging():
+			t.Errorf("logs stopped 10m before the alert: loki not marked lagging: %+v", s.Freshness)
+		case s.Name == triage.SourceLoki && s.Freshness.AgeSeconds < 10*60:
+			t.Errorf("loki's newest line is %.0fs old, want at least 10m", s.Freshness.AgeSeconds)
+		case s.Name == triage.SourcePrometheus && s.Lagging():
+			t.Errorf("prometheus marked lagging: %+v", s.Freshness)
+		}
+	}
+	t.Logf("loki: %+v", r.Sources[1].Freshness)
+}
+
+// liveReport investigates the incident's alert on the live backends.
+func liveReport(t *testing.T, si *testenv.SimIncident) *triage.Report {
+	t.Helper()
+	src, _ := liveSources(t, si)
+	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -60,6 +60,9 @@ type daemon struct {
 	authKeys string
 	port     string
 	stop     func() error
+	// console, when set, changes the sessions' console options before the
+	// SSH server is built (a clock, a verdict age).
+	console func(*console.Options)
 }
 
 func newKey(t testing.TB, dir, name string) string {
@@ -126,10 +129,14 @@ func (d *daemon) listen(cfg Config, addr string) {
 	t.Helper()
 	fx := tuitest.Fixture(t)
 	cfg.HostKey, cfg.AuthorizedKeys = d.hostKey, d.authKeys
+	o := console.Options{Theme: themes.Dark(), Data: tui.Data{Sources: fx.Sources(), Options: fx.Options},
+		Now: func() time.Time { return tuitest.Now }}
+	if d.console != nil {
+		d.console(&o)
+	}
 	srv, err := New(cfg, Deps{
-		Store: d.svc,
-		Console: console.Options{Theme: themes.Dark(), Data: tui.Data{Sources: fx.Sources(), Options: fx.Options},
-			Now: func() time.Time { return tuitest.Now }},
+		Store:   d.svc,
+		Console: o,
 		AlertsFor: func(author string) tui.AlertSource { return adapter.Alerts{C: d.am, CreatedBy: author} },
 		Metrics:   d.svc.SSHMetrics(),
 	})

@@ -135,8 +135,8 @@ func (d *daemon) listen(cfg Config, addr string) {
 		d.console(&o)
 	}
 	srv, err := New(cfg, Deps{
-		Store:   d.svc,
-		Console: o,
+		Store:     d.svc,
+		Console:   o,
 		AlertsFor: func(author string) tui.AlertSource { return adapter.Alerts{C: d.am, CreatedBy: author} },
 		Metrics:   d.svc.SSHMetrics(),
 	})

@@ -69,7 +69,7 @@ func TestMCPServers(t *testing.T) {
 			t.Errorf("initialize: %+v", init)
 		}
 		verdict := mcpCall(t, cs, "investigate", map[string]any{})
-		if !strings.Contains(verdict, "culprit ledger-db") {
+		if !strings.Contains(verdict, "culprit payments → ledger-db") {
 			t.Fatalf("investigate:\n%s", verdict)
 		}
 		m := cited.FindStringSubmatch(verdict)

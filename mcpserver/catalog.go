@@ -176,7 +176,7 @@ func (c BundleCatalog) ID() string {
 func (c BundleCatalog) incident() Incident {
 	h := c.Bundle.Header
 	return Incident{ID: c.ID(), Alert: h.Alert.Engine(), Status: "recorded",
-		Note:   fmt.Sprintf("recorded %s by triage %s, %d exchanges", h.Created.UTC().Format(time.RFC3339), clean(h.TriageVersion, 40), len(c.Bundle.Exchanges)),
+		Note:   fmt.Sprintf("recorded %s by triage %s, %d exchanges", h.Created.UTC().Format(time.RFC3339), clean(h.TriageVersion, 40), c.Bundle.Len()),
 		Report: c.Bundle.Report, ReportAt: h.Created, Fresh: c.Bundle.Report != nil, Origin: "recorded in " + c.Label, Bundle: c.Raw}
 }
 

@@ -48,7 +48,7 @@ func (a *App) ReplayReport(ctx context.Context, b *bundle.Bundle, recorded bool)
 	if err != nil {
 		return nil, err
 	}
-	a.Log.Info("replaying", "alert", b.Header.Alert.Name, "demo", b.Header.Demo, "exchanges", len(b.Exchanges))
+	a.Log.Info("replaying", "alert", b.Header.Alert.Name, "demo", b.Header.Demo, "exchanges", b.Len())
 	r, runErr := rp.Investigate(ctx, nil)
 	if missed := rp.Replay.Missed(); len(missed) > 0 {
 		a.Log.Warn("replay asked what the bundle does not hold", "requests", missed)

@@ -98,7 +98,7 @@ func TestRecordDemo(t *testing.T) {
 	if err := os.WriteFile("demo.bundle", buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("demo.bundle: %d exchanges, %d bytes (limit %d)", len(b.Exchanges), buf.Len(), demo.MaxBytes)
+	t.Logf("demo.bundle: %d exchanges, %d bytes (limit %d)", b.Len(), buf.Len(), demo.MaxBytes)
 }
 
 func waitForAlert(t *testing.T, c *alertmanager.Client, name string) triage.Alert {

@@ -200,7 +200,7 @@ func TestRecordReplayFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(b.Exchanges); got != 7 {
+	if got := b.Len(); got != 7 {
 		t.Errorf("%d exchanges, want 7", got)
 	}
 	if b.Report == nil || b.Report.Alert.Name != "HighErrorRate" {
@@ -316,8 +316,8 @@ func TestReplayRepeatsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Exchanges) != len(answers) {
-		t.Errorf("%d exchanges written, want %d", len(b.Exchanges), len(answers))
+	if b.Len() != len(answers) {
+		t.Errorf("%d exchanges written, want %d", b.Len(), len(answers))
 	}
 	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
 	if err != nil {

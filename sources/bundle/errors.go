@@ -19,6 +19,9 @@ const (
 	// ProblemNewerVersion: written by a newer Triage in a format version
 	// this one does not know.
 	ProblemNewerVersion Problem = "newer version"
+	// ProblemTooLarge: the file is over a reading limit (Error.Limit names
+	// it): a line, the decompressed total, or what the bundle would hold.
+	ProblemTooLarge Problem = "too large"
 )
 
 // Sentinels for errors.Is: errors.Is(err, bundle.ErrTruncated).
@@ -27,6 +30,7 @@ var (
 	ErrTruncated    = &Error{Problem: ProblemTruncated}
 	ErrCorrupted    = &Error{Problem: ProblemCorrupted}
 	ErrNewerVersion = &Error{Problem: ProblemNewerVersion}
+	ErrTooLarge     = &Error{Problem: ProblemTooLarge}
 )
 
 // Error is the one error type the reader returns.
@@ -34,6 +38,7 @@ type Error struct {
 	Problem Problem
 	Line    int    // 1-based line of the decompressed stream, 0 when not known
 	Version int    // the file's version, for ProblemNewerVersion
+	Limit   string // the limit reached, for ProblemTooLarge: LimitLine…
 	Msg     string // what was found, one line
 	Err     error
 }
@@ -44,6 +49,7 @@ var titles = map[Problem]string{
 	ProblemTruncated:    "truncated bundle",
 	ProblemCorrupted:    "corrupted bundle",
 	ProblemNewerVersion: "bundle from a newer triage",
+	ProblemTooLarge:     "bundle over a reading limit",
 }
 
 func (e *Error) Error() string {

@@ -15,40 +15,49 @@ import (
 	"github.com/triagectl/triage/triage"
 )
 
-// MaxLineBytes bounds one decompressed line: a 64 MiB body (the clients'
-// cap) fits with room for escaping, and a hostile file cannot make the
-// reader hold more.
-const MaxLineBytes = 512 << 20
-
-// Bundle is a bundle read whole.
+// Bundle is a bundle read: its header and report decoded, its exchanges
+// held with their bodies compressed (Len, Exchange), for a Replay.
 type Bundle struct {
-	Header    Header
-	Exchanges []Exchange // in the order they were written
+	Header Header
 	// Report is the last report written; nil when the bundle has none.
 	Report *triage.Report
+
+	exchanges []stored // in the order they were written
+	bodies    *bodies
+	held      int64 // the exchanges' fields and the report, as counted
 }
 
-// ReadFile reads the bundle at path.
-func ReadFile(path string) (*Bundle, error) {
+// ReadFile reads the bundle at path within the default limits.
+func ReadFile(path string) (*Bundle, error) { return Limits{}.ReadFile(path) }
+
+// Parse reads a bundle held in memory within the default limits.
+func Parse(data []byte) (*Bundle, error) { return Limits{}.Read(bytes.NewReader(data)) }
+
+// Read reads a bundle within the default limits.
+func Read(r io.Reader) (*Bundle, error) { return Limits{}.Read(r) }
+
+// ReadFile reads the bundle at path within l.
+func (l Limits) ReadFile(path string) (*Bundle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := Read(f)
+	b, err := l.Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return b, nil
 }
 
-// Parse reads a bundle held in memory.
-func Parse(data []byte) (*Bundle, error) { return Read(bytes.NewReader(data)) }
+// Parse reads a bundle held in memory within l.
+func (l Limits) Parse(data []byte) (*Bundle, error) { return l.Read(bytes.NewReader(data)) }
 
-// Read reads a whole bundle: gzip'd JSON lines, or the same lines
-// uncompressed. Whatever the input, it returns a bundle or an *Error
-// naming the problem; it never panics.
-func Read(r io.Reader) (*Bundle, error) {
+// Read reads a bundle, gzip'd JSON lines or the same lines uncompressed,
+// one line at a time within l. Whatever the input, it returns a bundle or
+// an *Error naming the problem; it never panics.
+func (l Limits) Read(r io.Reader) (*Bundle, error) {
+	l = l.withDefaults()
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, err := br.Peek(2)
 	switch {
@@ -61,7 +70,7 @@ func Read(r io.Reader) (*Bundle, error) {
 		if head[0] != '{' {
 			return nil, problem(ProblemNotBundle, 0, nil, "neither gzip nor JSON lines (starts with %q)", head)
 		}
-		return readLines(br)
+		return l.readLines(br)
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
@@ -71,7 +80,7 @@ func Read(r io.Reader) (*Bundle, error) {
 	// One gzip member: the writer never writes more, so bytes after it
 	// are damage, not a second stream.
 	zr.Multistream(false)
-	b, err := readLines(bufio.NewReaderSize(zr, 64<<10))
+	b, err := l.readLines(bufio.NewReaderSize(zr, 64<<10))
 	if err != nil {
 		return nil, err
 	}
@@ -97,104 +106,34 @@ func streamError(line int, err error) error {
 	return problem(ProblemCorrupted, line, err, "%v", err)
 }
 
-// readLine reads one line without its newline, refusing lines over
-// MaxLineBytes; whole reports whether the newline was there. It returns
-// io.EOF only when nothing is left.
-func readLine(r *bufio.Reader) (b []byte, whole bool, err error) {
-	var buf []byte
+func (l Limits) readLines(r *bufio.Reader) (*Bundle, error) {
+	lr := &lineReader{r: r, max: l.MaxBytes}
+	pk := &packer{}
+	rd := lineDecoder{limits: l, pk: pk, b: &Bundle{bodies: newBodies(pk)}}
 	for {
-		chunk, err := r.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLineBytes {
-			return nil, false, errLineTooLong
+		limit := l.MaxLineBytes
+		if rd.n == 0 {
+			limit = MaxHeaderBytes
 		}
-		buf = append(buf, chunk...)
-		switch {
-		case err == nil:
-			return buf[:len(buf)-1], true, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case err == io.EOF && len(buf) > 0:
-			return buf, false, nil
-		}
-		return nil, false, err
-	}
-}
-
-var errLineTooLong = fmt.Errorf("line longer than %s", sources.FormatBytes(MaxLineBytes))
-
-func readLines(r *bufio.Reader) (*Bundle, error) {
-	b := &Bundle{}
-	var end *End
-	reports, n := 0, 0
-	for {
-		raw, whole, err := readLine(r)
+		raw, whole, err := lr.next(limit)
 		if err == io.EOF {
 			break
 		}
-		n++
-		if err == errLineTooLong {
-			return nil, problem(ProblemCorrupted, n, err, "%v", err)
+		rd.n++
+		if e := l.lineError(err, rd.n, limit); e != nil {
+			if rd.n == 1 && !bytes.HasPrefix(lr.buf, []byte(`{"type":"header"`)) {
+				return nil, problem(ProblemNotBundle, 1, nil, "no line in the first %s: not JSON lines", sources.FormatBytes(MaxHeaderBytes))
+			}
+			return nil, e
 		}
 		if err != nil {
-			return nil, streamError(n, err)
+			return nil, streamError(rd.n, err)
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		if end != nil {
-			return nil, problem(ProblemCorrupted, n, nil, "data after the end line")
-		}
-		if n == 1 {
-			if err := readHeader(raw, &b.Header); err != nil {
-				if !whole && !json.Valid(raw) && bytes.HasPrefix(raw, []byte(`{"type":"header"`)) {
-					return nil, problem(ProblemTruncated, n, nil, "the header line is cut short")
-				}
-				return nil, err
-			}
-			continue
-		}
-		var l line
-		if err := json.Unmarshal(raw, &l); err != nil {
-			if !whole {
-				return nil, problem(ProblemTruncated, n, err, "the last line is cut short")
-			}
-			return nil, problem(ProblemCorrupted, n, err, "not a JSON line: %s", sources.OneLine(err.Error(), 120))
-		}
-		switch l.Type {
-		case typeExchange:
-			if err := checkExchange(l.Exchange, b.Exchanges); err != "" {
-				return nil, problem(ProblemCorrupted, n, nil, "exchange %s", err)
-			}
-			b.Exchanges = append(b.Exchanges, *l.Exchange)
-		case typeReport:
-			rep, err := readReport(n, l.Report)
-			if err != nil {
-				return nil, err
-			}
-			b.Report = rep
-			reports++
-		case typeEnd:
-			if l.End == nil {
-				return nil, problem(ProblemCorrupted, n, nil, "end line without counts")
-			}
-			end = l.End
-			if end.Exchanges != len(b.Exchanges) || end.Reports != reports {
-				return nil, problem(ProblemCorrupted, n, nil, "the end line counts %d exchanges and %d reports, the file holds %d and %d",
-					end.Exchanges, end.Reports, len(b.Exchanges), reports)
-			}
-		case typeHeader:
-			return nil, problem(ProblemCorrupted, n, nil, "a second header line")
-		default:
-			return nil, problem(ProblemCorrupted, n, nil, "unknown line type %q", sources.OneLine(l.Type, 40))
+		if err := rd.line(raw, whole); err != nil {
+			return nil, err
 		}
 	}
-	if n == 0 {
-		return nil, problem(ProblemTruncated, 0, nil, "no header line: the bundle is empty")
-	}
-	if end == nil {
-		return nil, problem(ProblemTruncated, n, nil, "no end line after %d exchanges (an interrupted recording or a partial copy?)", len(b.Exchanges))
-	}
-	return b, nil
+	return rd.finish()
 }
 
 // readHeader checks the format and version before decoding the rest, so a
@@ -229,32 +168,8 @@ func readHeader(raw []byte, h *Header) error {
 	return nil
 }
 
-func checkExchange(e *Exchange, before []Exchange) string {
-	switch {
-	case e == nil:
-		return "line without its exchange"
-	case e.Source == "" || e.Method == "" || e.URL == "":
-		return "without source, method or url"
-	case e.Status == 0 && e.Error == "":
-		return "with neither a status nor an error"
-	case len(before) > 0 && e.Seq <= before[len(before)-1].Seq:
-		return fmt.Sprintf("seq %d after seq %d: lines out of order", e.Seq, before[len(before)-1].Seq)
-	}
-	return ""
-}
-
-func readReport(n int, raw json.RawMessage) (*triage.Report, error) {
-	var probe struct {
-		Version int `json:"version"`
-	}
-	if len(raw) == 0 || json.Unmarshal(raw, &probe) != nil {
-		return nil, problem(ProblemCorrupted, n, nil, "report line without a report")
-	}
-	if probe.Version > triage.ReportVersion {
-		e := problem(ProblemNewerVersion, n, nil, "report version %d; this triage reads up to version %d", probe.Version, triage.ReportVersion)
-		e.Version = probe.Version
-		return nil, e
-	}
+// decodeReport decodes a report whose version and size were checked.
+func decodeReport(n int, raw []byte) (*triage.Report, error) {
 	var r triage.Report
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, problem(ProblemCorrupted, n, err, "report: %s", sources.OneLine(err.Error(), 120))

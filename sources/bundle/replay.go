@@ -34,6 +34,7 @@ type ReplayOptions struct {
 // request the bundle does not hold fails with a *sources.Error of
 // sources.KindNotRecorded.
 type Replay struct {
+	b     *Bundle
 	opts  ReplayOptions
 	rec0  time.Time // start of the recording's first investigation exchange
 	mu    sync.Mutex
@@ -43,7 +44,7 @@ type Replay struct {
 }
 
 type queue struct {
-	ex   []*Exchange
+	ex   []int // indexes in the bundle's exchanges
 	next int
 }
 
@@ -55,16 +56,16 @@ func NewReplay(b *Bundle, o ReplayOptions) *Replay {
 	if o.Speed <= 0 {
 		o.Speed = 1
 	}
-	r := &Replay{opts: o, queue: map[string]*queue{}}
-	for i := range b.Exchanges {
-		e := &b.Exchanges[i]
+	r := &Replay{b: b, opts: o, queue: map[string]*queue{}}
+	for i := range b.exchanges {
+		e := &b.exchanges[i].ex
 		k := requestKey(e.Source, e.Method, e.URL, e.RequestBody)
 		q := r.queue[k]
 		if q == nil {
 			q = &queue{}
 			r.queue[k] = q
 		}
-		q.ex = append(q.ex, e)
+		q.ex = append(q.ex, i)
 		if paced(e) && (r.rec0.IsZero() || e.Started.Before(r.rec0)) {
 			r.rec0 = e.Started
 		}
@@ -102,12 +103,16 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		body = b
 	}
 	target := requestTarget(req.URL.String())
-	e, due := t.r.next(requestKey(t.source, req.Method, req.URL.String(), body))
-	if e == nil {
+	i, due := t.r.next(requestKey(t.source, req.Method, req.URL.String(), body))
+	if i < 0 {
 		return nil, &sources.Error{Source: t.source, Kind: sources.KindNotRecorded,
 			Msg: sources.NotRecordedReason + ": " + req.Method + " " + sources.Truncate(target, 200)}
 	}
 	if err := waitUntil(req.Context(), due); err != nil {
+		return nil, err
+	}
+	e, err := t.r.b.unpack(i)
+	if err != nil {
 		return nil, err
 	}
 	if e.Error != "" {
@@ -125,8 +130,9 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// next takes the answer for key and, when pacing, the time it is due.
-func (r *Replay) next(key string) (*Exchange, time.Time) {
+// next takes the index of the answer for key, -1 for none, and when
+// pacing the time it is due.
+func (r *Replay) next(key string) (int, time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q := r.queue[key]
@@ -134,20 +140,21 @@ func (r *Replay) next(key string) (*Exchange, time.Time) {
 		if len(r.miss) < maxMissed && !slices.Contains(r.miss, key) {
 			r.miss = append(r.miss, key)
 		}
-		return nil, time.Time{}
+		return -1, time.Time{}
 	}
-	e := q.ex[min(q.next, len(q.ex)-1)]
+	i := q.ex[min(q.next, len(q.ex)-1)]
+	e := &r.b.exchanges[i].ex
 	first := q.next == 0
 	q.next++
 	if !r.opts.Pace || !paced(e) || !first {
-		return e, time.Time{}
+		return i, time.Time{}
 	}
 	now := time.Now()
 	if r.t0.IsZero() {
 		r.t0 = now
 	}
 	offset := e.Started.Add(e.Duration()).Sub(r.rec0)
-	return e, r.t0.Add(time.Duration(float64(offset) / r.opts.Speed))
+	return i, r.t0.Add(time.Duration(float64(offset) / r.opts.Speed))
 }
 
 func waitUntil(ctx context.Context, due time.Time) error {
@@ -167,7 +174,7 @@ func waitUntil(ctx context.Context, due time.Time) error {
 
 // failure rebuilds a recorded transport failure so the client classifies
 // it as it did live, with the same message.
-func (t roundTripper) failure(e *Exchange) error {
+func (t roundTripper) failure(e Exchange) error {
 	switch sources.Kind(e.ErrorKind) {
 	case sources.KindTimeout:
 		return &replayedError{msg: e.Error, cause: context.DeadlineExceeded}

@@ -45,8 +45,13 @@ func TestWriterConcurrentRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for i, e := range b.Exchanges {
-		if e.Seq != i+1 {
+	i := 0
+	for e, err := range b.Exchanges() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		i++
+		if e.Seq != i {
 			t.Fatalf("exchange %d has seq %d", i, e.Seq)
 		}
 		seen[e.URL] = true

@@ -60,11 +60,48 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	for i := range h.Sources {
 		h.Sources[i].URL = cleanURL(h.Sources[i].URL)
 	}
-	if err := bw.enc.Encode(line{Type: typeHeader, Header: &h}); err != nil {
+	hl, err := headerLine(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(hl); err != nil {
 		return nil, err
 	}
 	return bw, nil
 }
+
+// headerLine is the header's line, within what a reader takes
+// (MaxHeaderBytes): when the alert's annotations would take it over, they
+// are left out, and a note says so; a header over it without them is an
+// error.
+func headerLine(h Header) ([]byte, error) {
+	enc := func(h Header) ([]byte, error) {
+		var buf bytes.Buffer
+		e := json.NewEncoder(&buf)
+		e.SetEscapeHTML(false)
+		err := e.Encode(line{Type: typeHeader, Header: &h})
+		return buf.Bytes(), err
+	}
+	b, err := enc(h)
+	if err != nil || len(b)-1 <= MaxHeaderBytes {
+		return b, err
+	}
+	size := len(b) - 1
+	if len(h.Alert.Annotations) > 0 {
+		h.Alert.Annotations = map[string]string{AnnotationsLeftOut: fmt.Sprintf(
+			"the alert's annotations were left out: with them the bundle's header took %s, over the %s a reader takes",
+			sources.FormatBytes(int64(size)), sources.FormatBytes(MaxHeaderBytes))}
+		if b, err = enc(h); err != nil || len(b)-1 <= MaxHeaderBytes {
+			return b, err
+		}
+	}
+	return nil, fmt.Errorf("bundle: the header takes %s, over the %s a reader takes: the alert's labels are too long to record",
+		sources.FormatBytes(int64(size)), sources.FormatBytes(MaxHeaderBytes))
+}
+
+// AnnotationsLeftOut is the annotation that replaces an alert's
+// annotations too long for a bundle's header.
+const AnnotationsLeftOut = "triage_annotations_left_out"
 
 // Create writes a bundle to path. The file appears under its name only when
 // Close succeeds, so a failed recording never replaces a good bundle.

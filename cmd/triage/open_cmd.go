@@ -7,7 +7,6 @@ import (
 
 	"github.com/triagectl/triage/internal/app"
 	"github.com/triagectl/triage/internal/demo"
-	"github.com/triagectl/triage/sources/bundle"
 )
 
 func (a *cli) openCommand() *cobra.Command {
@@ -33,7 +32,7 @@ record reads "not recorded in this bundle".`,
 				if len(args) > 0 || alertFile != "" || record != "" {
 					return errors.New("--bundle opens a recorded incident: give no fingerprint, --alert-file or --record with it")
 				}
-				b, err := bundle.ReadFile(bundlePath)
+				b, err := app.LoadBundle(a.cfg.Config, bundlePath, false)
 				if err != nil {
 					return err
 				}

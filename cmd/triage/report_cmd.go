@@ -39,7 +39,7 @@ bundle recorded instead of replaying it.`,
 				if alertFile != "" || fingerprint != "" || (bundlePath != "" && demoFlag) {
 					return errors.New("give exactly one of --alert-file, --fingerprint, --bundle and --demo")
 				}
-				b, err := app.LoadBundle(bundlePath, demoFlag)
+				b, err := app.LoadBundle(a.cfg.Config, bundlePath, demoFlag)
 				if err != nil {
 					return err
 				}

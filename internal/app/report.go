@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/triagectl/triage/internal/config"
 	"github.com/triagectl/triage/internal/demo"
 	"github.com/triagectl/triage/sources/bundle"
 	"github.com/triagectl/triage/triage"
@@ -26,12 +27,18 @@ func (a *App) Investigate(ctx context.Context, alert triage.Alert) (*triage.Repo
 	return triage.NewInvestigation(srcs, EngineOptions(a.Config), triage.REDQueries{}).Run(ctx, alert, nil)
 }
 
-// LoadBundle reads the bundle at path, or the embedded demo.
-func LoadBundle(path string, useDemo bool) (*bundle.Bundle, error) {
+// LoadBundle reads the bundle at path within the config's bundle limits,
+// or the embedded demo.
+func LoadBundle(c config.Config, path string, useDemo bool) (*bundle.Bundle, error) {
 	if useDemo {
 		return demo.Open()
 	}
-	return bundle.ReadFile(path)
+	return BundleLimits(c).ReadFile(path)
+}
+
+// BundleLimits are the config's bundle section as the reader takes them.
+func BundleLimits(c config.Config) bundle.Limits {
+	return bundle.Limits{MaxLineBytes: c.Bundle.MaxLineBytes, MaxBytes: c.Bundle.MaxBytes, MaxHeldBytes: c.Bundle.MaxHeldBytes}
 }
 
 // ReplayReport is a bundle's report: replayed through the engine at the

@@ -19,6 +19,7 @@ type Config struct {
 	Keys    map[string]string `mapstructure:"keys" yaml:"keys,omitempty"`
 	Serve   Serve             `mapstructure:"serve" yaml:"serve"`
 	MCP     MCP               `mapstructure:"mcp" yaml:"mcp"`
+	Bundle  Bundle            `mapstructure:"bundle" yaml:"bundle"`
 	Log     Log               `mapstructure:"log" yaml:"log"`
 }
 
@@ -72,13 +73,27 @@ type Grafana struct {
 
 // Serve configures the daemon.
 type Serve struct {
-	WebhookListen    string        `mapstructure:"webhook_listen" yaml:"webhook_listen"`
-	WebhookTokenFile string        `mapstructure:"webhook_token_file" yaml:"webhook_token_file,omitempty"`
-	SSHListen        string        `mapstructure:"ssh_listen" yaml:"ssh_listen"`
-	SSHHostKey       string        `mapstructure:"ssh_host_key" yaml:"ssh_host_key"`
-	AuthorizedKeys   string        `mapstructure:"authorized_keys" yaml:"authorized_keys"`
-	Store            string        `mapstructure:"store" yaml:"store"`
-	Retention        time.Duration `mapstructure:"retention" yaml:"retention"`
+	WebhookListen    string `mapstructure:"webhook_listen" yaml:"webhook_listen"`
+	WebhookTokenFile string `mapstructure:"webhook_token_file" yaml:"webhook_token_file,omitempty"`
+	SSHListen        string `mapstructure:"ssh_listen" yaml:"ssh_listen"`
+	SSHHostKey       string `mapstructure:"ssh_host_key" yaml:"ssh_host_key"`
+	AuthorizedKeys   string `mapstructure:"authorized_keys" yaml:"authorized_keys"`
+	// SSHMaxSessions caps the console's open sessions; one more is turned
+	// away with a message.
+	SSHMaxSessions int `mapstructure:"ssh_max_sessions" yaml:"ssh_max_sessions"`
+	// SSHIdleTimeout ends a session without input for that long; 0 never
+	// does.
+	SSHIdleTimeout time.Duration `mapstructure:"ssh_idle_timeout" yaml:"ssh_idle_timeout"`
+	// SSHMaxStartups limits the connections not yet authenticated as
+	// sshd's MaxStartups does: "start:rate:full" refuses a new one with
+	// probability rate% once start are open, rising to all at full; a
+	// single number refuses all past it.
+	SSHMaxStartups string `mapstructure:"ssh_max_startups" yaml:"ssh_max_startups"`
+	// SSHPerSourceMaxStartups limits them per source address, as sshd's
+	// PerSourceMaxStartups; 0 does not.
+	SSHPerSourceMaxStartups int           `mapstructure:"ssh_per_source_max_startups" yaml:"ssh_per_source_max_startups"`
+	Store                   string        `mapstructure:"store" yaml:"store"`
+	Retention               time.Duration `mapstructure:"retention" yaml:"retention"`
 	// AlertExpiry is how long a firing alert may go without Alertmanager
 	// sending it again before it is presumed resolved (its resolve
 	// notification lost); 0 never expires one. Above the routes'
@@ -151,6 +166,21 @@ const (
 	MaxMCPAnswerBytes = 1 << 20
 )
 
+// Bundle bounds what reading an incident bundle may cost (open --bundle,
+// report --bundle), whatever the file holds. Raise them only to read a
+// file you trust.
+type Bundle struct {
+	// MaxLineBytes bounds one decompressed line: an exchange with its
+	// body. The reader holds one line at a time.
+	MaxLineBytes int64 `mapstructure:"max_line_bytes" yaml:"max_line_bytes"`
+	// MaxBytes bounds the whole decompressed file, and so the time a read
+	// takes.
+	MaxBytes int64 `mapstructure:"max_bytes" yaml:"max_bytes"`
+	// MaxHeldBytes bounds what a bundle read keeps in memory: its bodies,
+	// compressed, and the exchanges' other fields.
+	MaxHeldBytes int64 `mapstructure:"max_held_bytes" yaml:"max_held_bytes"`
+}
+
 // Log configures the debug log. It never goes to the terminal.
 type Log struct {
 	File  string `mapstructure:"file" yaml:"file"`
@@ -194,21 +224,28 @@ func Default() Config {
 		},
 		Theme: "dark",
 		Serve: Serve{
-			WebhookListen:     ":9095",
-			SSHListen:         ":2222",
-			SSHHostKey:        "~/.local/share/triage/ssh_host_ed25519",
-			AuthorizedKeys:    "~/.ssh/authorized_keys",
-			Store:             "~/.local/share/triage/incidents.db",
-			Retention:         30 * 24 * time.Hour,
-			AlertExpiry:       DefaultAlertExpiry,
-			Workers:           4,
-			Refresh:           5 * time.Minute,
-			Coalesce:          time.Minute,
-			MaxVerdictAge:     time.Minute,
-			SourceConcurrency: SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
-			Watchdog:          Watchdog{MaxGap: 10 * time.Minute},
+			WebhookListen:  ":9095",
+			SSHListen:      ":2222",
+			SSHHostKey:     "~/.local/share/triage/ssh_host_ed25519",
+			AuthorizedKeys: "~/.ssh/authorized_keys",
+			SSHMaxSessions: 32,
+			SSHIdleTimeout: 30 * time.Minute,
+			// sshd's default, and a tenth of it per source address.
+			SSHMaxStartups:          "10:30:100",
+			SSHPerSourceMaxStartups: 5,
+			Store:                   "~/.local/share/triage/incidents.db",
+			Retention:               30 * 24 * time.Hour,
+			AlertExpiry:             DefaultAlertExpiry,
+			Workers:                 4,
+			Refresh:                 5 * time.Minute,
+			Coalesce:                time.Minute,
+			MaxVerdictAge:           time.Minute,
+			SourceConcurrency:       SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
+			Watchdog:                Watchdog{MaxGap: 10 * time.Minute},
 		},
 		MCP: MCP{MaxAnswerBytes: 8192},
-		Log: Log{File: "~/.local/state/triage/debug.log", Level: "debug"},
+		// sources/bundle's defaults, which a test holds them to.
+		Bundle: Bundle{MaxLineBytes: 16 << 20, MaxBytes: 512 << 20, MaxHeldBytes: 32 << 20},
+		Log:    Log{File: "~/.local/state/triage/debug.log", Level: "debug"},
 	}
 }

@@ -90,10 +90,27 @@ func (c Config) Validate() error {
 	if n := c.MCP.MaxAnswerBytes; n < MinMCPAnswerBytes || n > MaxMCPAnswerBytes {
 		p.add("mcp.max_answer_bytes", fmt.Sprint(n), fmt.Sprintf("a number of bytes between %d and %d", MinMCPAnswerBytes, MaxMCPAnswerBytes))
 	}
+	c.Bundle.validate(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		p.add("log.level", c.Log.Level, "one of debug, info, warn, error")
 	}
 	return p.err()
+}
+
+// validate checks the bundle reader's limits: each positive, and a line
+// within the whole.
+func (b Bundle) validate(p *problems) {
+	for _, l := range []struct {
+		key string
+		v   int64
+	}{{"bundle.max_line_bytes", b.MaxLineBytes}, {"bundle.max_bytes", b.MaxBytes}, {"bundle.max_held_bytes", b.MaxHeldBytes}} {
+		if l.v < 1<<20 {
+			p.add(l.key, fmt.Sprint(l.v), "a number of bytes of at least 1 MiB (1048576)")
+		}
+	}
+	if b.MaxLineBytes > b.MaxBytes && b.MaxBytes >= 1<<20 {
+		p.add("bundle.max_line_bytes", fmt.Sprint(b.MaxLineBytes), fmt.Sprintf("a number of bytes up to bundle.max_bytes (%d)", b.MaxBytes))
+	}
 }
 
 // validateKeys checks the keys: section against the console's actions

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/triagectl/triage/sources/alertmanager"
@@ -17,6 +20,19 @@ func (s Serve) validate(p *problems) {
 		if _, _, err := net.SplitHostPort(l.addr); err != nil {
 			p.add(l.key, l.addr, "host:port or :port, e.g. :9095, or empty to turn it off")
 		}
+	}
+	if s.SSHMaxSessions < 1 || s.SSHMaxSessions > 4096 {
+		p.add("serve.ssh_max_sessions", fmt.Sprint(s.SSHMaxSessions), "a number of sessions between 1 and 4096")
+	}
+	if d := s.SSHIdleTimeout; d < 0 || (d > 0 && d < time.Second) {
+		p.add("serve.ssh_idle_timeout", d.String(), "a duration of at least 1s, or 0 never to close an idle session")
+	}
+	ms, err := ParseMaxStartups(s.SSHMaxStartups)
+	if err != nil {
+		p.add("serve.ssh_max_startups", s.SSHMaxStartups, `start:rate:full as sshd's MaxStartups, e.g. "10:30:100", or one number (`+err.Error()+")")
+	}
+	if n := s.SSHPerSourceMaxStartups; n < 0 || (err == nil && n > ms.Full) {
+		p.add("serve.ssh_per_source_max_startups", fmt.Sprint(n), fmt.Sprintf("a number of connections from one address between 1 and serve.ssh_max_startups' full (%d), or 0 for no limit", ms.Full))
 	}
 	if s.Workers < 1 || s.Workers > 256 {
 		p.add("serve.workers", fmt.Sprint(s.Workers), "a number of concurrent investigations between 1 and 256")
@@ -54,4 +70,42 @@ func (s Serve) validate(p *problems) {
 	if s.WebhookBasicAuth.PasswordFile != "" && s.WebhookBasicAuth.Username == "" {
 		p.add("serve.webhook_basic_auth.username", "", "a username to go with password_file")
 	}
+}
+
+// MaxStartups is sshd's MaxStartups: once Start connections are not yet
+// authenticated, a new one is refused with probability Rate%, rising
+// linearly to all of them at Full.
+type MaxStartups struct {
+	Start, Rate, Full int
+}
+
+// ParseMaxStartups reads "start:rate:full", or "n" for n:100:n.
+func ParseMaxStartups(s string) (MaxStartups, error) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return MaxStartups{}, fmt.Errorf("%q is not a whole number", p)
+		}
+		nums[i] = n
+	}
+	var m MaxStartups
+	switch len(nums) {
+	case 1:
+		m = MaxStartups{Start: nums[0], Rate: 100, Full: nums[0]}
+	case 3:
+		m = MaxStartups{Start: nums[0], Rate: nums[1], Full: nums[2]}
+	default:
+		return MaxStartups{}, errors.New("one number or three separated by colons")
+	}
+	switch {
+	case m.Start < 1 || m.Full > 10000:
+		return m, errors.New("start at least 1 and full at most 10000")
+	case m.Rate < 1 || m.Rate > 100:
+		return m, errors.New("rate a percentage between 1 and 100")
+	case m.Start > m.Full:
+		return m, errors.New("start at most full")
+	}
+	return m, nil
 }

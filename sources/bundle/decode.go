@@ -103,9 +103,9 @@ func (d *lineDecoder) line(raw []byte, whole bool) error {
 			return problem(ProblemCorrupted, n, nil, "end line without counts")
 		}
 		d.end = l.End
-		if d.end.Exchanges != len(d.b.exchanges) || d.end.Reports != d.reports {
+		if d.end.Exchanges != d.b.Len() || d.end.Reports != d.reports {
 			return problem(ProblemCorrupted, n, nil, "the end line counts %d exchanges and %d reports, the file holds %d and %d",
-				d.end.Exchanges, d.end.Reports, len(d.b.exchanges), d.reports)
+				d.end.Exchanges, d.end.Reports, d.b.Len(), d.reports)
 		}
 		return nil
 	case typeHeader:
@@ -142,7 +142,7 @@ func (d *lineDecoder) exchange(lineLen int, w *wireExchange) error {
 		return problem(ProblemCorrupted, n, nil, "exchange without source, method or url")
 	case e.Status == 0 && e.Error == "":
 		return problem(ProblemCorrupted, n, nil, "exchange with neither a status nor an error")
-	case len(d.b.exchanges) > 0 && e.Seq <= d.lastSeq:
+	case d.b.Len() > 0 && e.Seq <= d.lastSeq:
 		return problem(ProblemCorrupted, n, nil, "exchange seq %d after seq %d: lines out of order", e.Seq, d.lastSeq)
 	}
 	d.lastSeq = e.Seq
@@ -152,7 +152,7 @@ func (d *lineDecoder) exchange(lineLen int, w *wireExchange) error {
 	if d.b.HeldBytes() > d.limits.MaxHeldBytes {
 		return d.limits.heldError(n)
 	}
-	d.b.exchanges = append(d.b.exchanges, s)
+	d.b.exchanges.add(s)
 	return nil
 }
 
@@ -217,7 +217,7 @@ func (d *lineDecoder) finish() (*Bundle, error) {
 		return nil, problem(ProblemTruncated, 0, nil, "no header line: the bundle is empty")
 	}
 	if d.end == nil {
-		return nil, problem(ProblemTruncated, d.n, nil, "no end line after %d exchanges (an interrupted recording or a partial copy?)", len(d.b.exchanges))
+		return nil, problem(ProblemTruncated, d.n, nil, "no end line after %d exchanges (an interrupted recording or a partial copy?)", d.b.Len())
 	}
 	d.b.bodies.flush()
 	d.b.bodies.cur = nil

@@ -110,6 +110,13 @@ func (h *bodies) add(raw []byte) bodyRef {
 	if len(raw) == 0 {
 		return bodyRef{}
 	}
+	if len(raw) >= segmentSize {
+		// A segment of its own, packed from the line: copying it first
+		// would cost its size again.
+		h.flush()
+		h.segs = append(h.segs, h.pk.pack(raw))
+		return bodyRef{seg: len(h.segs) - 1, n: len(raw)}
+	}
 	r := bodyRef{seg: len(h.segs), off: len(h.cur), n: len(raw)}
 	h.cur = append(h.cur, raw...)
 	if len(h.cur) >= segmentSize {
@@ -125,9 +132,6 @@ func (h *bodies) flush() {
 	}
 	h.segs = append(h.segs, h.pk.pack(h.cur))
 	h.cur = h.cur[:0]
-	if cap(h.cur) > 2*segmentSize { // grown by a long body: let it go
-		h.cur = nil
-	}
 }
 
 // size is what the bodies hold, the segment being filled included.
@@ -168,9 +172,30 @@ type stored struct {
 	body bodyRef
 }
 
+// chunks holds the exchanges in chunks of a fixed size: growing never
+// copies them all, which for many small exchanges would take their size
+// again for a moment.
+type chunks struct {
+	c [][]stored
+	n int
+}
+
+const chunkLen = 256
+
+func (c *chunks) add(s stored) {
+	if c.n%chunkLen == 0 {
+		c.c = append(c.c, make([]stored, 0, chunkLen))
+	}
+	last := &c.c[len(c.c)-1]
+	*last = append(*last, s)
+	c.n++
+}
+
+func (c *chunks) at(i int) *stored { return &c.c[i/chunkLen][i%chunkLen] }
+
 // unpack returns the i-th exchange with its body.
 func (b *Bundle) unpack(i int) (Exchange, error) {
-	s := &b.exchanges[i]
+	s := b.exchanges.at(i)
 	e := s.ex
 	body, err := b.bodies.body(s.body)
 	if err != nil {
@@ -181,7 +206,7 @@ func (b *Bundle) unpack(i int) (Exchange, error) {
 }
 
 // Len is the number of exchanges, in the order they were written.
-func (b *Bundle) Len() int { return len(b.exchanges) }
+func (b *Bundle) Len() int { return b.exchanges.n }
 
 // Exchange returns the i-th exchange (0 ≤ i < Len) with its body.
 func (b *Bundle) Exchange(i int) (Exchange, error) { return b.unpack(i) }
@@ -190,7 +215,7 @@ func (b *Bundle) Exchange(i int) (Exchange, error) { return b.unpack(i) }
 // when its turn comes.
 func (b *Bundle) Exchanges() iter.Seq2[Exchange, error] {
 	return func(yield func(Exchange, error) bool) {
-		for i := range b.exchanges {
+		for i := range b.exchanges.n {
 			if !yield(b.unpack(i)) {
 				return
 			}

@@ -22,7 +22,7 @@ type Bundle struct {
 	// Report is the last report written; nil when the bundle has none.
 	Report *triage.Report
 
-	exchanges []stored // in the order they were written
+	exchanges chunks // in the order they were written
 	bodies    *bodies
 	held      int64 // the exchanges' fields and the report, as counted
 }

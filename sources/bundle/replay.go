@@ -57,8 +57,8 @@ func NewReplay(b *Bundle, o ReplayOptions) *Replay {
 		o.Speed = 1
 	}
 	r := &Replay{b: b, opts: o, queue: map[string]*queue{}}
-	for i := range b.exchanges {
-		e := &b.exchanges[i].ex
+	for i := range b.exchanges.n {
+		e := &b.exchanges.at(i).ex
 		k := requestKey(e.Source, e.Method, e.URL, e.RequestBody)
 		q := r.queue[k]
 		if q == nil {
@@ -143,7 +143,7 @@ func (r *Replay) next(key string) (int, time.Time) {
 		return -1, time.Time{}
 	}
 	i := q.ex[min(q.next, len(q.ex)-1)]
-	e := &r.b.exchanges[i].ex
+	e := &r.b.exchanges.at(i).ex
 	first := q.next == 0
 	q.next++
 	if !r.opts.Pace || !paced(e) || !first {

@@ -45,6 +45,9 @@ type Config struct {
 	// IdleTimeout closes a session without input for that long (default
 	// 30m); negative disables it.
 	IdleTimeout time.Duration
+	// Startups limit the connections not yet authenticated (default
+	// DefaultStartups).
+	Startups Startups
 	// HandshakeTimeout bounds the SSH handshake (default 10s).
 	HandshakeTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown when ListenAndServe's
@@ -52,9 +55,19 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// FromConfig takes the listener's settings from the config file.
+// FromConfig takes the listener's settings from the config file, which
+// validation has checked.
 func FromConfig(c config.Config) Config {
-	return Config{Listen: c.Serve.SSHListen, HostKey: c.Serve.SSHHostKey, AuthorizedKeys: c.Serve.AuthorizedKeys, Theme: c.Theme}
+	s := c.Serve
+	cfg := Config{Listen: s.SSHListen, HostKey: s.SSHHostKey, AuthorizedKeys: s.AuthorizedKeys, Theme: c.Theme,
+		MaxSessions: s.SSHMaxSessions, IdleTimeout: s.SSHIdleTimeout}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = -1 // the file's 0 is never
+	}
+	if ms, err := config.ParseMaxStartups(s.SSHMaxStartups); err == nil {
+		cfg.Startups = Startups{Start: ms.Start, Rate: ms.Rate, Full: ms.Full, PerSource: s.SSHPerSourceMaxStartups}
+	}
+	return cfg
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +79,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 30 * time.Minute
+	}
+	if c.Startups.Start <= 0 {
+		c.Startups = DefaultStartups
 	}
 	if c.HandshakeTimeout <= 0 {
 		c.HandshakeTimeout = 10 * time.Second
@@ -102,6 +118,7 @@ type Server struct {
 	srv    *charmssh.Server
 	signer gossh.Signer
 	keys   *authorizedKeys
+	gate   *startupGate
 
 	mu       sync.Mutex
 	sessions map[*liveSession]struct{}
@@ -138,7 +155,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: d, store: d.Store, log: log, signer: signer, keys: keys,
-		sessions: map[*liveSession]struct{}{}}
+		gate: newStartupGate(cfg.Startups), sessions: map[*liveSession]struct{}{}}
 	srv, err := wish.NewServer(
 		// The key goes first: without one wish writes a key of its own.
 		func(srv *charmssh.Server) error { srv.AddHostKey(signer); return nil },
@@ -164,8 +181,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 	return s, nil
 }
 
+// startupKey holds a connection's *startup in its context.
+type startupKey struct{}
+
 // connLimits bounds what a connection may hold before it is a session:
-// the handshake's time, and how many connections may be open at once.
+// the handshake's time, the connections not yet authenticated (Startups),
+// and how many connections may be open at once.
 func (s *Server) connLimits(srv *charmssh.Server) error {
 	srv.HandshakeTimeout = s.cfg.HandshakeTimeout
 	if s.cfg.IdleTimeout > 0 {
@@ -173,14 +194,34 @@ func (s *Server) connLimits(srv *charmssh.Server) error {
 		// connection that never opens one.
 		srv.IdleTimeout = s.cfg.IdleTimeout + time.Minute
 	}
-	maxConns := int64(2*s.cfg.MaxSessions + 16)
-	srv.ConnCallback = func(_ charmssh.Context, c net.Conn) net.Conn {
+	// The unauthenticated are held to Startups; this bounds the rest.
+	maxConns := int64(s.cfg.Startups.Full + 2*s.cfg.MaxSessions + 16)
+	srv.ConnCallback = func(ctx charmssh.Context, c net.Conn) net.Conn {
 		if s.conns.Add(1) > maxConns {
 			s.conns.Add(-1)
 			s.count("rejected")
 			return nil
 		}
-		return c
+		st, refused := s.gate.admit(c)
+		if st == nil {
+			s.conns.Add(-1)
+			s.count("rejected")
+			s.log.Debug("ssh connection refused", "remote", c.RemoteAddr().String(), "limit", refused,
+				"unauthenticated", s.gate.unauthenticated())
+			return nil
+		}
+		ctx.SetValue(startupKey{}, st)
+		return &startupConn{Conn: c, s: st}
+	}
+	// A successful authentication ends the startup; the log callback is
+	// the one that sees it after the signature is checked, never for a
+	// key merely offered.
+	srv.ServerConfigCallback = func(ctx charmssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+			if st, ok := ctx.Value(startupKey{}).(*startup); ok && err == nil {
+				st.done()
+			}
+		}}
 	}
 	srv.ConnectionCloseCallback = func(net.Conn) { s.conns.Add(-1) }
 	srv.ConnectionFailedCallback = func(c net.Conn, err error) {

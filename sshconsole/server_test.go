@@ -55,9 +55,16 @@ func TestFromConfig(t *testing.T) {
 	c := config.Default()
 	c.Theme = "light"
 	got := FromConfig(c)
-	want := Config{Listen: ":2222", HostKey: "~/.local/share/triage/ssh_host_ed25519", AuthorizedKeys: "~/.ssh/authorized_keys", Theme: "light"}
+	want := Config{Listen: ":2222", HostKey: "~/.local/share/triage/ssh_host_ed25519", AuthorizedKeys: "~/.ssh/authorized_keys", Theme: "light",
+		MaxSessions: 32, IdleTimeout: 30 * time.Minute, Startups: DefaultStartups}
 	if got != want {
 		t.Errorf("FromConfig = %+v, want %+v", got, want)
+	}
+	c.Serve.SSHMaxSessions, c.Serve.SSHIdleTimeout = 3, 0
+	c.Serve.SSHMaxStartups, c.Serve.SSHPerSourceMaxStartups = "4", 0
+	got = FromConfig(c)
+	if got.MaxSessions != 3 || got.IdleTimeout >= 0 || got.Startups != (Startups{Start: 4, Rate: 100, Full: 4}) {
+		t.Errorf("FromConfig = %+v: want 3 sessions, no idle timeout, 4:100:4 with no per-source limit", got)
 	}
 	home, _ := os.UserHomeDir()
 	if config.ExpandHome(got.AuthorizedKeys) != filepath.Join(home, ".ssh/authorized_keys") {

@@ -143,3 +143,48 @@ func TestSSHHostKeyKeptAcrossRestarts(t *testing.T) {
 		t.Errorf("after the restart: exit %d: %q", code, out)
 	}
 }
+
+// Removing a key from authorized_keys ends the sessions it opened within
+// seconds, saying why; a session of a key still listed goes on.
+func TestSSHRevokedKeyEndsItsSessions(t *testing.T) {
+	d := startDaemon(t, Config{})
+	colleague := newKey(t, d.dir, "colleague")
+	oncallPub, err := os.ReadFile(d.key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colleaguePub, err := os.ReadFile(colleague + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d.authKeys, append(oncallPub, colleaguePub...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	revoked := newTerm(t, 100, 30, d.sshArgs(d.key, []string{"-tt"})...)
+	kept := newTerm(t, 100, 30, d.sshArgs(colleague, []string{"-tt"})...)
+	revoked.waitFor(10*time.Second, "INCIDENTS")
+	kept.waitFor(10*time.Second, "INCIDENTS")
+
+	// Written as editors do: a new file renamed over the old.
+	tmp := d.authKeys + ".new"
+	if err := os.WriteFile(tmp, colleaguePub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, d.authKeys); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	status := revoked.waitExit(2*keyRecheck + 5*time.Second)
+	took := time.Since(t0)
+	if scr := revoked.screen(); !strings.Contains(scr, "triage: "+revokedKeyReason) {
+		t.Errorf("revoked session: exit %d, screen:\n%s", status, scr)
+	}
+	t.Logf("the revoked key's session ended %s after the file changed", took.Round(time.Millisecond))
+	if dead, _ := kept.exited(); dead {
+		t.Fatalf("the colleague's session ended too:\n%s", kept.screen())
+	}
+	kept.keys("r") // still answering
+	kept.waitFor(5*time.Second, "INCIDENTS")
+	kept.keys("q")
+	kept.waitExit(5 * time.Second)
+}

@@ -205,3 +205,56 @@ func newPublicKey(t *testing.T) gossh.PublicKey {
 	}
 	return k
 }
+
+// A session whose key is gone ends on the second read that misses it: a
+// file caught empty mid-write by an editor ends none.
+func TestRevokedKeyEndsOnTheSecondMiss(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "authorized_keys")
+	alice, bob := newPublicKey(t), newPublicKey(t)
+	write := func(keys ...gossh.PublicKey) {
+		t.Helper()
+		var b bytes.Buffer
+		for _, k := range keys {
+			b.Write(gossh.MarshalAuthorizedKey(k))
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// A new mtime each time, as writes a second apart would have.
+		if err := os.Chtimes(path, time.Now(), time.Now().Add(time.Duration(b.Len())*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(alice, bob)
+	ak, err := newAuthorizedKeys(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{keys: ak, log: slog.New(slog.DiscardHandler), sessions: map[*liveSession]struct{}{}}
+	session := func(k gossh.PublicKey) (*liveSession, *recorder) {
+		r := &recorder{got: make(chan struct{}, 8)}
+		l := newLiveSession(r, nil)
+		l.key = k
+		s.register(l)
+		return l, r
+	}
+	la, ra := session(alice)
+	lb, rb := session(bob)
+
+	write() // caught half-written
+	missing := s.endRevoked(nil)
+	write(alice, bob) // and complete again
+	missing = s.endRevoked(missing)
+	if ra.quit+rb.quit != 0 || len(missing) != 0 {
+		t.Fatalf("a file empty for one read ended %d sessions", ra.quit+rb.quit)
+	}
+	write(bob)
+	missing = s.endRevoked(missing)
+	if ra.quit != 0 || len(missing) != 1 {
+		t.Fatalf("ended on the first miss, or did not count it: %d quits, %d missing", ra.quit, len(missing))
+	}
+	s.endRevoked(missing)
+	if ra.quit != 1 || la.reason() != revokedKeyReason || rb.quit != 0 || lb.reason() != "" {
+		t.Errorf("alice's session: %d quits, %q; bob's: %d quits, %q", ra.quit, la.reason(), rb.quit, lb.reason())
+	}
+}

@@ -16,6 +16,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.broadcast(bctx)
+	go s.watchKeys(bctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(ln) }()
 	var err error

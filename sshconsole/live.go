@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/triagectl/triage/serve"
 	"github.com/triagectl/triage/tui"
@@ -21,7 +22,8 @@ const minBroadcastGap = 100 * time.Millisecond
 // busy program never holds up the others.
 type liveSession struct {
 	p    program
-	data *sessionData // the incidents the session follows
+	data *sessionData    // the incidents the session follows
+	key  gossh.PublicKey // the key it authenticated with; nil in tests
 
 	mu        sync.Mutex
 	ids       map[string]bool
@@ -143,4 +145,48 @@ func (s *Server) broadcast(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// keyRecheck is how often the authorized keys are read again for the
+// open sessions: a session whose key is no longer listed ends on the
+// second read that misses it, so a file caught half-written by an editor
+// ends none.
+const keyRecheck = time.Second
+
+// revokedKeyReason is what a session whose key was removed is told.
+const revokedKeyReason = "the session is closed: its key was removed from the authorized keys"
+
+// watchKeys ends the open sessions whose key was removed from the
+// authorized keys, within two reads of the file, until ctx ends.
+func (s *Server) watchKeys(ctx context.Context) {
+	t := time.NewTicker(keyRecheck)
+	defer t.Stop()
+	missing := map[*liveSession]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		missing = s.endRevoked(missing)
+	}
+}
+
+// endRevoked reads the authorized keys once and ends the sessions whose
+// key it misses for the second time; it returns those it misses for the
+// first.
+func (s *Server) endRevoked(missing map[*liveSession]bool) map[*liveSession]bool {
+	keys := s.keys.reload()
+	next := map[*liveSession]bool{}
+	for _, l := range s.openSessions() {
+		switch {
+		case l.key == nil || listed(keys, l.key):
+		case missing[l]:
+			s.log.Info("ssh session closed: its key was removed from the authorized keys", "key", Fingerprint(l.key))
+			l.end(revokedKeyReason)
+		default:
+			next[l] = true
+		}
+	}
+	return next
 }

@@ -70,6 +70,7 @@ func (s *Server) runSession(sess charmssh.Session) {
 		tea.WithFilter(idle.filter))
 	p := tea.NewProgram(model, opts...)
 	live := newLiveSession(p, data)
+	live.key = sess.PublicKey()
 	if !s.register(live) {
 		fail(sess, "the server is shutting down")
 		return

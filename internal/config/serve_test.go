@@ -84,9 +84,12 @@ func TestServeValidation(t *testing.T) {
 }
 
 func TestParseMaxStartups(t *testing.T) {
-	for in, want := range map[string]MaxStartups{"10:30:100": {10, 30, 100}, "4": {4, 100, 4}, " 1:100:1 ": {1, 100, 1}} {
-		if got, err := ParseMaxStartups(in); err != nil || got != want {
-			t.Errorf("ParseMaxStartups(%q) = %+v, %v; want %+v", in, got, err, want)
+	for _, c := range []struct {
+		in   string
+		want MaxStartups
+	}{{"10:30:100", MaxStartups{10, 30, 100}}, {"4", MaxStartups{4, 100, 4}}, {" 1:100:1 ", MaxStartups{1, 100, 1}}} {
+		if got, err := ParseMaxStartups(c.in); err != nil || got != c.want {
+			t.Errorf("ParseMaxStartups(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
 		}
 	}
 	for _, in := range []string{"", "0", "1:2", "a:b:c", "5:101:10", "-1:30:100", "10:30:100:1"} {

@@ -75,7 +75,7 @@ func (a *App) RunMCP(ctx context.Context, bundlePath string, useDemo bool) error
 		} else {
 			label = "the bundle " + bundlePath
 		}
-		b, err := bundle.Parse(raw)
+		b, err := BundleLimits(a.Config).Parse(raw)
 		if err != nil {
 			if bundlePath != "" {
 				return fmt.Errorf("%s: %w", bundlePath, err)

@@ -64,6 +64,7 @@ func TestStartupsPerSourceEvictsTheSilent(t *testing.T) {
 		c := connFrom("127.0.0.1")
 		s, _ := g.admit(c)
 		held, conns = append(held, s), append(conns, c)
+		*now = now.Add(time.Millisecond)
 	}
 	if s, why := g.admit(connFrom("127.0.0.1")); s != nil || why != refusedPerSource {
 		t.Fatalf("fourth from one address admitted (%q)", why)
@@ -93,6 +94,7 @@ func TestStartupsGlobalEvictsTheSilent(t *testing.T) {
 	g, now, asked := gateAt(Startups{Start: 2, Rate: 100, Full: 2})
 	a, b := connFrom("10.0.0.1"), connFrom("10.0.0.2")
 	sa, _ := g.admit(a)
+	*now = now.Add(time.Millisecond)
 	g.admit(b)
 	sa.spoke.Store(true)
 	if s, _ := g.admit(connFrom("10.0.0.3")); s != nil {

@@ -79,11 +79,13 @@ type fakeTraces struct {
 	err    error
 }
 
-func (f fakeTraces) Search(context.Context, triage.TraceSearch) ([]triage.TraceRef, error) {
+func (fakeTraces) Name() string { return triage.SourceTempo }
+
+func (f fakeTraces) Search(context.Context, triage.TraceSearch) (triage.TraceHits, error) {
 	if f.err != nil {
-		return nil, f.err
+		return triage.TraceHits{}, f.err
 	}
-	return []triage.TraceRef{{TraceID: healthyID, RootService: "svc-00", RootName: "GET /api", Start: t0.Add(-time.Hour)}}, nil
+	return triage.TraceHits{Refs: []triage.TraceRef{{TraceID: healthyID, RootService: "svc-00", RootName: "GET /api", Start: t0.Add(-time.Hour)}}}, nil
 }
 
 func (f fakeTraces) Trace(_ context.Context, id string) (*triage.Trace, error) {

@@ -112,20 +112,24 @@ func (s *Server) findHealthy(ctx context.Context, failID string, fa triage.Trace
 	var notes []string
 	for i, q := range triage.HealthyTraceSearches(c.report.Alert.Scope, c.report.Window, s.d.Options) {
 		where := [...]string{"baseline window", "incident window"}[i]
-		refs, err := s.d.Sources.Traces.Search(ctx, q)
+		hits, err := s.d.Sources.Traces.Search(ctx, q)
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("search %s in the %s: tempo failed: %s", clean(q.Query, 300), where, clean(reasonOf(err), 200)))
+			notes = append(notes, fmt.Sprintf("search %s in the %s: %s failed: %s", clean(hits.Query, 300), where, s.d.Sources.TracesName(), clean(reasonOf(err), 200)))
 			continue
 		}
+		refs := hits.Refs
 		cands := triage.SameRoute(refs, fa.RootService, fa.RootName, fa.Start)
-		notes = append(notes, fmt.Sprintf("search %s in the %s: %d healthy trace(s), %d of this route", clean(q.Query, 300), where, len(refs), len(cands)))
+		notes = append(notes, fmt.Sprintf("search %s in the %s: %d healthy trace(s), %d of this route", clean(hits.Query, 300), where, len(refs), len(cands)))
+		if hits.Note != "" {
+			notes = append(notes, clean(hits.Note, 300))
+		}
 		for _, ref := range cands[:min(3, len(cands))] {
 			tr, err := s.d.Sources.Traces.Trace(ctx, strings.ToLower(ref.TraceID))
 			if err != nil {
 				notes = append(notes, fmt.Sprintf("trace %s: %s", clean(ref.TraceID, 40), clean(reasonOf(err), 200)))
 				continue
 			}
-			return tr, fmt.Sprintf("found by %s in the %s, nearest in time of %d", clean(q.Query, 200), where, len(cands)), notes, nil
+			return tr, fmt.Sprintf("found by %s in the %s, nearest in time of %d", clean(hits.Query, 200), where, len(cands)), notes, nil
 		}
 	}
 	return nil, "", notes, nil

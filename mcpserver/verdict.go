@@ -103,7 +103,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 			a.line("path (by role, entry to culprit): %s · get_trace on a cited trace shows its error path", p)
 		}
 	case r.Services == nil:
-		a.line("no culprit: the traces are %s", unknown(r, triage.SourceTempo))
+		a.line("no culprit: the traces are %s", unknown(r, triage.TraceSource(r)))
 	default:
 		a.line("no culprit named: no service stands out in the sampled traces")
 	}
@@ -141,7 +141,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 			a.line("entry points: %s", strings.Join(eps, ", "))
 		}
 		if imp.SampledTraces != nil {
-			a.line("sampled traces: %d [%s]", *imp.SampledTraces, q.ref(triage.SourceTempo))
+			a.line("sampled traces: %d [%s]", *imp.SampledTraces, q.ref(triage.TraceSource(r)))
 		} else {
 			a.line("sampled traces: unknown: %s", clean(triage.WhyUnknown(r, "sampled_traces"), 200))
 		}
@@ -150,7 +150,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 	a.title("services", "SERVICES (rank · role · error ratio now/baseline · failed/s · p99 · failing/slow sampled traces · evidence)")
 	switch {
 	case r.Services == nil:
-		a.line("unknown — %s", unknown(r, triage.SourceTempo))
+		a.line("unknown — %s", unknown(r, triage.TraceSource(r)))
 	case len(r.Services) == 0:
 		a.line("none implicated in the sampled traces")
 	}
@@ -167,13 +167,13 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 	a.title("different", "WHAT IS DIFFERENT (attribute=value · share of failing vs baseline traces · support · spans compared)")
 	switch {
 	case r.Differences == nil:
-		a.line("unknown — %s", unknown(r, triage.SourceTempo))
+		a.line("unknown — %s", unknown(r, triage.TraceSource(r)))
 	case len(r.Differences) == 0:
 		a.line("nothing stands out against the baseline")
 	}
 	for _, d := range r.Differences {
 		a.line("%s=%s · %.0f%% vs %.0f%% · %d failing traces · %s spans [%s]", clean(d.Attribute, 60), clean(d.Value, 80),
-			100*d.FailingShare, 100*d.BaselineShare, d.Support, clean(d.Where, 20), q.ref(triage.SourceTempo))
+			100*d.FailingShare, 100*d.BaselineShare, d.Support, clean(d.Where, 20), q.ref(triage.TraceSource(r)))
 	}
 
 	a.title("log patterns", "LOG PATTERNS (id for get_pattern_lines · level · count vs baseline · services · pattern · sample traces)")
@@ -196,7 +196,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 	a.title("users", "USERS (id · failed · slow · attributes · first and last seen · traces)")
 	switch {
 	case r.Users == nil:
-		a.line("unknown — %s", unknown(r, triage.SourceTempo))
+		a.line("unknown — %s", unknown(r, triage.TraceSource(r)))
 	case len(r.Users) == 0:
 		a.line("no user attribute on the sampled traces")
 	}
@@ -208,7 +208,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 	a.title("traces", "SAMPLED TRACES (trace id · root · duration · state · start · error origin · user)")
 	switch {
 	case r.Traces == nil:
-		a.line("unknown — %s", unknown(r, triage.SourceTempo))
+		a.line("unknown — %s", unknown(r, triage.TraceSource(r)))
 	case len(r.Traces) == 0:
 		a.line("no failing or slow trace found")
 	}

@@ -110,8 +110,8 @@ func (f fakeLogs) ServiceLabel() string { return "service_name" }
 
 type fakeTraces struct{ b *backends }
 
-func (f fakeTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
-	return []triage.TraceRef{}, f.b.call(ctx, triage.SourceTempo)
+func (f fakeTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	return triage.TraceHits{Refs: []triage.TraceRef{}}, f.b.call(ctx, triage.SourceTempo)
 }
 
 func (f fakeTraces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
@@ -222,3 +222,5 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func (fakeTraces) Name() string { return triage.SourceTempo }

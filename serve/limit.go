@@ -58,7 +58,7 @@ func (l limits) wrap(src triage.Sources) triage.Sources {
 		out.Logs = limitedLogs{src.Logs, l[triage.SourceLoki]}
 	}
 	if src.Traces != nil {
-		out.Traces = limitedTraces{src.Traces, l[triage.SourceTempo]}
+		out.Traces = limitedTraces{src.Traces, l[src.Traces.Name()]}
 	}
 	return out
 }
@@ -128,9 +128,11 @@ type limitedTraces struct {
 	sem semaphore
 }
 
-func (l limitedTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (l limitedTraces) Name() string { return l.t.Name() }
+
+func (l limitedTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	if err := l.sem.acquire(ctx); err != nil {
-		return nil, err
+		return triage.TraceHits{}, err
 	}
 	defer l.sem.release()
 	return l.t.Search(ctx, q)

@@ -253,11 +253,11 @@ type gatedTraces struct {
 	open chan struct{}
 }
 
-func (g gatedTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (g gatedTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	select {
 	case <-g.open:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return triage.TraceHits{}, ctx.Err()
 	}
 	return g.TracesSource.Search(ctx, q)
 }

@@ -16,11 +16,11 @@ func HealthyTraceSearches(scope Scope, w Window, o Options) []TraceSearch {
 	return healthySearches(healthy, w, o)
 }
 
-func healthySearches(q string, w Window, o Options) []TraceSearch {
-	return []TraceSearch{
-		{Query: q, Start: w.BaselineStart, End: w.BaselineEnd, Limit: o.TraceSample / 2},
-		{Query: q, Start: w.Start, End: w.End, Limit: o.TraceSample / 2},
-	}
+func healthySearches(q TraceSearch, w Window, o Options) []TraceSearch {
+	base, inc := q, q
+	base.Start, base.End, base.Limit = w.BaselineStart, w.BaselineEnd, o.TraceSample/2
+	inc.Start, inc.End, inc.Limit = w.Start, w.End, o.TraceSample/2
+	return []TraceSearch{base, inc}
 }
 
 // SameRoute picks, of refs, the traces with the failing trace's root

@@ -187,8 +187,7 @@ const LinkedTraceLimit = 20
 // the consumers of the messages its producer spans sent. A link points
 // from consumer to producer only, so the producer's side is a search.
 func LinkedTracesSearch(traceID string, w Window) TraceSearch {
-	return TraceSearch{Query: `{ link:traceID = "` + strings.ToLower(traceID) + `" }`,
-		Start: w.Start, End: w.End, Limit: LinkedTraceLimit}
+	return TraceSearch{LinksTo: strings.ToLower(traceID), Start: w.Start, End: w.End, Limit: LinkedTraceLimit}
 }
 
 // HasProducerSpan reports whether a trace sent a message, so that other

@@ -45,8 +45,8 @@ func AskDrillDowns(ctx context.Context, src Sources, r *Report, red REDQueries) 
 				}
 			}
 			if follow && HasProducerSpan(tr) {
-				refs, _ := src.Traces.Search(ctx, LinkedTracesSearch(id, r.Window))
-				for _, ref := range refs {
+				hits, _ := src.Traces.Search(ctx, LinkedTracesSearch(id, r.Window))
+				for _, ref := range hits.Refs {
 					visit(ref.TraceID, false)
 				}
 			}

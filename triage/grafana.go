@@ -14,8 +14,8 @@ import (
 // its base URL (a sub-path is kept) and the datasource uid of each source.
 type Grafana struct {
 	URL string
-	// Datasources maps a source name (prometheus, loki, tempo) to its
-	// datasource uid.
+	// Datasources maps a source name (prometheus, loki, tempo, jaeger) to
+	// its datasource uid.
 	Datasources map[string]string
 }
 
@@ -31,6 +31,13 @@ type exploreQuery struct {
 	Expr       string        `json:"expr,omitempty"`
 	Query      string        `json:"query,omitempty"`
 	QueryType  string        `json:"queryType,omitempty"`
+	// Jaeger's search form.
+	Service     string `json:"service,omitempty"`
+	Operation   string `json:"operation,omitempty"`
+	Tags        string `json:"tags,omitempty"`
+	MinDuration string `json:"minDuration,omitempty"`
+	MaxDuration string `json:"maxDuration,omitempty"`
+	Limit       int    `json:"limit,omitempty"`
 }
 
 type exploreSource struct {
@@ -43,8 +50,9 @@ type exploreRange struct {
 	To   string `json:"to"`
 }
 
-// Explore links query (PromQL, LogQL, or TraceQL — a bare trace id works
-// too) on source's datasource over [start, end], in the "panes" form
+// Explore links query (PromQL, LogQL, TraceQL, or a Jaeger search as
+// JaegerSearch writes it — a bare trace id works for both trace backends)
+// on source's datasource over [start, end], in the "panes" form
 // Grafana 10 and later read; without a range, the last hour. The error
 // says what is missing: the URL, the datasource uid, or the query.
 func (g Grafana) Explore(source, query string, start, end time.Time) (string, error) {
@@ -71,6 +79,28 @@ func (g Grafana) Explore(source, query string, start, end time.Time) (string, er
 		q.Datasource.Type, q.Expr = source, query
 	case SourceTempo:
 		q.Datasource.Type, q.Query, q.QueryType = source, query, "traceql"
+	case SourceJaeger:
+		// A trace id opens the trace; a search opens the search form
+		// filled in.
+		q.Datasource.Type = source
+		if id := strings.ToLower(strings.TrimSpace(query)); IsTraceID(id) {
+			q.Query = id
+			break
+		}
+		js, err := ParseJaegerSearch(query)
+		if err != nil {
+			return "", fmt.Errorf("jaeger search %q: %w", query, err)
+		}
+		q.QueryType, q.Service, q.Operation, q.Limit = "search", js.Service, js.Operation, js.Limit
+		if len(js.Tags) > 0 {
+			q.Tags = JaegerSearch{Tags: js.Tags}.tagsText()
+		}
+		if js.MinDuration > 0 {
+			q.MinDuration = js.MinDuration.String()
+		}
+		if js.MaxDuration > 0 {
+			q.MaxDuration = js.MaxDuration.String()
+		}
 	default:
 		return "", fmt.Errorf("no Explore query for source %q", source)
 	}

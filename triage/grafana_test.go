@@ -93,3 +93,65 @@ type exploreCase struct {
 func (c exploreCase) link(base string) (string, error) {
 	return Grafana{URL: base, Datasources: map[string]string{c.Source: c.UID}}.Explore(c.Source, c.Query, c.From, c.To)
 }
+
+// Grafana's Jaeger datasource: a trace id opens the trace (query), a
+// search opens its search form (queryType search, service, tags in logfmt,
+// durations, limit).
+func TestGrafanaExploreJaeger(t *testing.T) {
+	pane := func(t *testing.T, query string) exploreQuery {
+		t.Helper()
+		link, err := (exploreCase{Source: "jaeger", UID: "j1", Query: query}).link("https://g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var panes map[string]explorePane
+		if err := json.Unmarshal([]byte(u.Query().Get("panes")), &panes); err != nil {
+			t.Fatal(err)
+		}
+		return panes["triage"].Queries[0]
+	}
+	id := pane(t, "4BF92F3577B34DA6A3CE929D0E0E4736")
+	if id.Datasource != (exploreSource{Type: "jaeger", UID: "j1"}) || id.Query != "4bf92f3577b34da6a3ce929d0e0e4736" || id.QueryType != "" {
+		t.Errorf("trace id query = %+v", id)
+	}
+	search := JaegerSearch{Service: "pay ments", Tags: map[string]string{"error": "true", "enduser.id": "u 1"},
+		MinDuration: 1500 * time.Millisecond, Limit: 200}
+	q := pane(t, search.String())
+	want := exploreQuery{RefID: "A", Datasource: exploreSource{Type: "jaeger", UID: "j1"}, QueryType: "search",
+		Service: "pay ments", Tags: `enduser.id="u 1" error=true`, MinDuration: "1.5s", Limit: 200}
+	if q != want {
+		t.Errorf("search query = %+v\nwant %+v", q, want)
+	}
+	if _, err := (exploreCase{Source: "jaeger", UID: "j1", Query: "{ status = error }"}).link("https://g"); err == nil {
+		t.Error("TraceQL opened on a Jaeger datasource")
+	}
+}
+
+func TestJaegerSearchText(t *testing.T) {
+	for _, s := range []JaegerSearch{
+		{Service: "payments", Tags: map[string]string{"error": "true"}, Limit: 200},
+		{Service: "payments", Operation: "POST /pay", MinDuration: time.Second, MaxDuration: time.Minute, Limit: 1},
+		{Service: `we"ird = svc`, Tags: map[string]string{"odd key": `v"="`, "messaging.kafka.message.key": "ord-1"}},
+	} {
+		text := s.String()
+		back, err := ParseJaegerSearch(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if back.String() != text || back.Service != s.Service || len(back.Tags) != len(s.Tags) {
+			t.Errorf("round trip of %s gave %+v", text, back)
+		}
+	}
+	if got := (JaegerSearch{Service: "payments", Tags: map[string]string{"error": "true"}, MinDuration: time.Second, Limit: 200}).String(); got != `service=payments tags="error=true" minDuration=1s limit=200` {
+		t.Errorf("String = %s", got)
+	}
+	for _, bad := range []string{"", "limit=3", "service=a limit=x", `service="a`, "service=a bogus=1", "service a"} {
+		if _, err := ParseJaegerSearch(bad); err == nil {
+			t.Errorf("ParseJaegerSearch(%q) took it", bad)
+		}
+	}
+}

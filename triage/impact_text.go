@@ -63,7 +63,8 @@ func ImpactRatio(imp *Impact) string {
 	return fmt.Sprintf("%.1f%% failing%s", 100**imp.FailingRatio, basis)
 }
 
-// figureSources are the sources each impact figure rests on.
+// figureSources are the sources each impact figure rests on; SourceTempo
+// stands for the trace source, whichever backend it is.
 var figureSources = map[string][]string{
 	"users_estimate": {SourceTempo, SourcePrometheus},
 	"users_seen":     {SourceTempo},
@@ -85,6 +86,9 @@ func WhyUnknown(r *Report, field string) string {
 		return r.Impact.Unknown[field]
 	}
 	for _, src := range figureSources[field] {
+		if src == SourceTempo {
+			src = TraceSource(r)
+		}
 		if why := unknownReason(r, src); why != "" {
 			return why
 		}

@@ -43,7 +43,7 @@ func NewInvestigation(src Sources, opts Options, red REDQueries) *Investigation 
 const (
 	SourcePrometheus = "prometheus"
 	SourceLoki       = "loki"
-	SourceTempo      = "tempo"
+	SourceTempo      = "tempo" // or SourceJaeger: the trace source is named after its backend
 )
 
 // sourceState decides how a source ended from its calls.
@@ -97,8 +97,10 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 			StartsAt: a.StartsAt, Fingerprint: a.Fingerprint, Expr: a.Expr, Scope: scope},
 		Window: w,
 	}, emit: emit, opts: o, scope: scope}
-	configured := map[string]bool{SourcePrometheus: iv.src.Metrics != nil, SourceLoki: iv.src.Logs != nil, SourceTempo: iv.src.Traces != nil}
-	for _, name := range []string{SourcePrometheus, SourceLoki, SourceTempo} {
+	tracesName := iv.src.TracesName()
+	st.traceSource = tracesName
+	configured := map[string]bool{SourcePrometheus: iv.src.Metrics != nil, SourceLoki: iv.src.Logs != nil, tracesName: iv.src.Traces != nil}
+	for _, name := range []string{SourcePrometheus, SourceLoki, tracesName} {
 		s := SourceStatus{Name: name, State: StatePending, Queries: []string{}}
 		if !configured[name] {
 			s.State = StateUnconfigured
@@ -153,8 +155,12 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 			note = fmt.Sprintf("%d traces partial, %d not found", res.partial, res.missing)
 		}
 		analysed := analyseTraces(res, o)
-		return status(SourceTempo, start, res.calls, res.failed, res.partial > 0, res.firstErr, res.queries, o.SlowAfter, note),
-			func() { st.traces = analysed }
+		s := status(tracesName, start, res.calls, res.failed, res.partial > 0, res.firstErr, res.queries, o.SlowAfter, note)
+		if len(res.notes) > 0 {
+			s.Notes = append([]string{}, res.notes...)
+			sort.Strings(s.Notes)
+		}
+		return s, func() { st.traces = analysed }
 	})
 	wg.Wait()
 
@@ -174,14 +180,16 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 // runState serialises the goroutines' changes to the report and emits a
 // snapshot after each.
 type runState struct {
-	mu      sync.Mutex
-	report  *Report
-	emit    func(Update)
-	opts    Options
-	scope   Scope
-	metrics *metricsResult
-	logs    *logsResult
-	traces  *analysedTraces
+	mu     sync.Mutex
+	report *Report
+	emit   func(Update)
+	opts   Options
+	scope  Scope
+	// traceSource names the trace backend (SourceTempo, SourceJaeger).
+	traceSource string
+	metrics     *metricsResult
+	logs        *logsResult
+	traces      *analysedTraces
 }
 
 // setSource records a finished source and re-derives every section from

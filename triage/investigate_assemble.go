@@ -50,7 +50,7 @@ func analyseTraces(res *traceResult, o Options) *analysedTraces {
 func (s *runState) assemble() {
 	r, o := s.report, s.opts
 	tr, lg, mt := s.traces, s.logs, s.metrics
-	tracesOK := tr != nil && sourceOK(r, SourceTempo)
+	tracesOK := tr != nil && sourceOK(r, s.traceSource)
 	logsOK := lg != nil && sourceOK(r, SourceLoki)
 	metricsOK := mt != nil && sourceOK(r, SourcePrometheus)
 
@@ -122,7 +122,7 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 			imp.Unknown[field] = why
 		}
 	}
-	tracesWhy, metricsWhy := unknownReason(r, SourceTempo), unknownReason(r, SourcePrometheus)
+	tracesWhy, metricsWhy := unknownReason(r, s.traceSource), unknownReason(r, SourcePrometheus)
 	imp.RatioBasis = ratioBasis(s.scope, r.Window)
 	imp.SlowThresholdMS = float64(s.opts.SlowThreshold) / float64(time.Millisecond)
 	if metricsOK {

@@ -139,9 +139,9 @@ type faultyTraces struct {
 	f *faulty
 }
 
-func (t faultyTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (t faultyTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	if err := t.f.hit(ctx); err != nil {
-		return nil, err
+		return triage.TraceHits{}, err
 	}
 	return t.TracesSource.Search(ctx, q)
 }
@@ -403,9 +403,9 @@ type splitDelay struct {
 	search, fetch time.Duration
 }
 
-func (s splitDelay) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (s splitDelay) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	if err := (&faulty{delay: s.search}).hit(ctx); err != nil {
-		return nil, err
+		return triage.TraceHits{}, err
 	}
 	return s.TracesSource.Search(ctx, q)
 }

@@ -2,7 +2,7 @@ package triage
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +18,7 @@ type traceResult struct {
 	partial    int      // traces the source marked partial
 	baselineIn string   // "baseline window" or "incident window (no baseline traces)"
 	queries    []string
+	notes      []string // how the backend answered what it cannot ask as such
 	calls      int
 	failed     int
 	firstErr   error
@@ -59,24 +60,23 @@ func (h *idHint) wait(ctx context.Context) []string {
 // traceHints are the hints the trace phase takes from the other sources.
 type traceHints struct{ exemplars, logs *idHint }
 
-// traceQL quotes a string for TraceQL.
-func traceQL(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
-
-// discoveryQueries are the searches for failing and slow traces in scope.
-func discoveryQueries(scope Scope, slow time.Duration) (failing []string, slowQ string, healthy string) {
-	slowLit := fmt.Sprintf("%dms", slow.Milliseconds())
+// discoveryQueries are the searches for failing, slow and healthy traces
+// in scope: the scope's own failed entry spans, then failures anywhere
+// below it; entry spans over the slow threshold; entry spans that did not
+// fail. Without a scope, any service's.
+func discoveryQueries(scope Scope, slow time.Duration) (failing []TraceSearch, slowQ, healthy TraceSearch) {
 	if scope.Service == "" {
-		return []string{`{ status = error }`}, `{ (kind = server || kind = consumer) && duration > ` + slowLit + ` }`, `{ status != error }`
+		return []TraceSearch{{Status: StatusError}},
+			TraceSearch{Kinds: EntryKinds, MinDuration: slow},
+			TraceSearch{Status: StatusNotError}
 	}
-	svc := traceQL(scope.Service)
-	failing = []string{
-		`{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && status = error }`,
-		`{ resource.service.name = ` + svc + ` } >> { status = error }`,
+	svc := scope.Service
+	failing = []TraceSearch{
+		{Service: svc, Kinds: EntryKinds, Status: StatusError},
+		{Service: svc, FailingBelow: true},
 	}
-	slowQ = `{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && duration > ` + slowLit + ` }`
-	healthy = `{ resource.service.name = ` + svc + ` && (kind = server || kind = consumer) && status != error }`
+	slowQ = TraceSearch{Service: svc, Kinds: EntryKinds, MinDuration: slow}
+	healthy = TraceSearch{Service: svc, Kinds: EntryKinds, Status: StatusNotError}
 	return failing, slowQ, healthy
 }
 
@@ -87,11 +87,14 @@ func discoveryQueries(scope Scope, slow time.Duration) (failing []string, slowQ 
 func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, hints traceHints) *traceResult {
 	res := &traceResult{}
 	var mu sync.Mutex
-	record := func(q string, err error) {
+	record := func(h TraceHits, suffix string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if q != "" {
-			res.queries = append(res.queries, q)
+		if h.Query != "" {
+			res.queries = append(res.queries, h.Query+suffix)
+		}
+		if h.Note != "" && !slices.Contains(res.notes, h.Note) {
+			res.notes = append(res.notes, h.Note)
 		}
 		res.calls++
 		if err != nil {
@@ -106,7 +109,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		refs []TraceRef
 		ok   bool
 	}
-	searches := append(append([]string{}, failingQ...), slowQ)
+	searches := append(append([]TraceSearch{}, failingQ...), slowQ)
 	results := make([]hits, len(searches))
 	var baseRefs []TraceRef
 	var wg sync.WaitGroup
@@ -114,9 +117,10 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			refs, err := ts.Search(ctx, TraceSearch{Query: q, Start: w.Start, End: w.End, Limit: o.TraceSample})
-			record(q, err)
-			results[i] = hits{refs, err == nil}
+			q.Start, q.End, q.Limit = w.Start, w.End, o.TraceSample
+			h, err := ts.Search(ctx, q)
+			record(h, "", err)
+			results[i] = hits{h.Refs, err == nil}
 		}()
 	}
 	// Healthy traces in the baseline window, and in the incident window in
@@ -127,15 +131,15 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	healthy := healthySearches(healthyQ, w, o)
 	go func() {
 		defer wg.Done()
-		refs, err := ts.Search(ctx, healthy[0])
-		record(healthyQ+" (baseline)", err)
-		baseRefs = refs
+		h, err := ts.Search(ctx, healthy[0])
+		record(h, " (baseline)", err)
+		baseRefs = h.Refs
 	}()
 	go func() {
 		defer wg.Done()
-		refs, err := ts.Search(ctx, healthy[1])
-		record(healthyQ, err)
-		fallbackRefs = refs
+		h, err := ts.Search(ctx, healthy[1])
+		record(h, "", err)
+		fallbackRefs = h.Refs
 	}()
 	wg.Wait()
 

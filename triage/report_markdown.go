@@ -53,7 +53,7 @@ func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
 	line("*Services*")
 	switch {
 	case r.Services == nil:
-		line("unknown — %s", mdReason(r, SourceTempo))
+		line("unknown — %s", mdReason(r, TraceSource(r)))
 	case len(r.Services) == 0:
 		line("none implicated in the sampled traces")
 	default:
@@ -71,7 +71,7 @@ func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
 	line("*Users*")
 	switch {
 	case r.Users == nil:
-		line("unknown — %s", mdReason(r, SourceTempo))
+		line("unknown — %s", mdReason(r, TraceSource(r)))
 	case len(r.Users) == 0:
 		line("no user attribute on the sampled traces")
 	default:
@@ -82,7 +82,7 @@ func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
 
 	switch {
 	case r.Differences == nil:
-		line("*Different:* unknown — %s", mdReason(r, SourceTempo))
+		line("*Different:* unknown — %s", mdReason(r, TraceSource(r)))
 	case len(r.Differences) == 0:
 		line("*Different:* nothing stands out against the baseline")
 	default:
@@ -236,11 +236,13 @@ func mdLinks(r *Report, g Grafana) string {
 	}
 	for _, s := range r.Services {
 		if s.Role == RoleCulprit && len(s.Evidence) > 0 && IsTraceID(s.Evidence[0]) {
-			add(SourceTempo, s.Evidence[0], "example trace "+safe.Truncate(s.Evidence[0], 8))
+			add(TraceSource(r), s.Evidence[0], "example trace "+safe.Truncate(s.Evidence[0], 8))
 			break
 		}
 	}
-	add(SourceTempo, mdQuery(r, SourceTempo, func(q string) bool { return strings.Contains(q, "status = error") }), "failing traces")
+	if source, q := FailingTracesQuery(r); q != "" {
+		add(source, q, "failing traces")
+	}
 	add(SourceLoki, mdQuery(r, SourceLoki, func(q string) bool { return strings.HasPrefix(q, "{") }), "error logs")
 	add(SourcePrometheus, mdQuery(r, SourcePrometheus, func(q string) bool { return strings.Contains(q, ") / (") }), "error ratio")
 	return strings.Join(out, " · ")

@@ -77,16 +77,26 @@ type TraceRef struct {
 	Duration    time.Duration
 }
 
-// TraceSearch asks for traces.
-type TraceSearch struct {
-	Query      string // TraceQL
-	Start, End time.Time
-	Limit      int
+// TraceHits is what a trace search found, and how it was asked.
+type TraceHits struct {
+	Refs []TraceRef
+	// Query is the search as the backend was asked it, in its own terms
+	// (TraceQL for Tempo, the search form's fields for Jaeger): what the
+	// sources panel and the report show. It is set even when the search
+	// failed.
+	Query string
+	// Note says how a question the backend cannot ask as such was answered
+	// instead; "" when the backend answered it as asked.
+	Note string
 }
 
-// TracesSource is Tempo.
+// TracesSource is a trace backend: Tempo or Jaeger. Its adapter translates
+// the engine's TraceSearch into the backend's own search.
 type TracesSource interface {
-	Search(ctx context.Context, q TraceSearch) ([]TraceRef, error)
+	// Name names the backend (SourceTempo, SourceJaeger): the trace
+	// source's name in the report.
+	Name() string
+	Search(ctx context.Context, q TraceSearch) (TraceHits, error)
 	// Trace fetches one trace; a trace that is not there is an error whose
 	// Kind is not_found.
 	Trace(ctx context.Context, id string) (*Trace, error)
@@ -97,6 +107,15 @@ type Sources struct {
 	Metrics MetricsSource
 	Logs    LogsSource
 	Traces  TracesSource
+}
+
+// TracesName is the trace source's name: its backend's, or SourceTempo
+// when no trace backend is configured.
+func (s Sources) TracesName() string {
+	if s.Traces == nil {
+		return SourceTempo
+	}
+	return s.Traces.Name()
 }
 
 // ErrorInfo extracts the reason and kind a source error carries (a

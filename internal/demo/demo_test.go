@@ -159,11 +159,11 @@ func checkRich(t *testing.T, b *bundle.Bundle, size int) {
 		if !triage.HasProducerSpan(tr) {
 			continue
 		}
-		refs, err := rp.Sources.Traces.Search(context.Background(), triage.LinkedTracesSearch(row.TraceID, r.Window))
+		hits, err := rp.Sources.Traces.Search(context.Background(), triage.LinkedTracesSearch(row.TraceID, r.Window))
 		if err != nil {
 			t.Fatalf("traces linked to %s: %v", row.TraceID, err)
 		}
-		for _, ref := range refs {
+		for _, ref := range hits.Refs {
 			linked, err := rp.Sources.Traces.Trace(context.Background(), ref.TraceID)
 			if err != nil {
 				t.Fatalf("linked trace %s: %v", ref.TraceID, err)

@@ -89,7 +89,7 @@ type jitterTraces struct {
 	j *jitter
 }
 
-func (t jitterTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (t jitterTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	t.j.sleep(ctx)
 	return t.TracesSource.Search(ctx, q)
 }

@@ -1,5 +1,5 @@
 // Package simsource serves a simulated incident through the engine's source
-// interfaces, without any backend: traces answer the engine's TraceQL
+// interfaces, without any backend: traces answer the engine's trace
 // searches, logs its line queries, and metrics the default span-metrics
 // queries. Tests use it to measure the engine against the ground truth and
 // to inject faults and delays; it is no substitute for the live backends,
@@ -8,7 +8,6 @@ package simsource
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -60,65 +59,15 @@ func root(t *triage.Trace) *triage.Span {
 // Traces answers searches and trace fetches.
 type Traces struct{ I *Incident }
 
-var svcRE = regexp.MustCompile(`resource\.service\.name = "([^"]*)"`)
-var durRE = regexp.MustCompile(`duration > (\d+)ms`)
+// Name is Tempo's: the simulated traces stand in for it.
+func (Traces) Name() string { return triage.SourceTempo }
 
-// Search understands the searches the engine makes: errors in a service,
-// errors below it, slow server spans, and healthy server spans.
-func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+// Search answers a search by checking every trace against it, as TraceQL
+// reads it; a hit is a trace that starts in the range.
+func (s Traces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	h := triage.TraceHits{Query: adapter.TraceQL(q)}
 	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	svc := ""
-	if m := svcRE.FindStringSubmatch(q.Query); m != nil {
-		svc = m[1]
-	}
-	var slow time.Duration
-	if m := durRE.FindStringSubmatch(q.Query); m != nil {
-		if _, err := fmt.Sscan(m[1], &slow); err != nil {
-			return nil, fmt.Errorf("simsource: duration in %q: %w", q.Query, err)
-		}
-		slow *= time.Millisecond
-	}
-	match := func(t *triage.Trace) bool {
-		inSvc := false
-		errSvc, errBelow, slowSvc, healthy := false, false, false, false
-		for i := range t.Spans {
-			sp := &t.Spans[i]
-			if svc != "" && sp.Service() != svc {
-				if sp.Error {
-					errBelow = errBelow || inSvc
-				}
-				continue
-			}
-			inSvc = true
-			entrySpan := sp.Kind == triage.KindServer || sp.Kind == triage.KindConsumer
-			if sp.Error && (entrySpan || !strings.Contains(q.Query, "kind = server")) {
-				errSvc = true
-			}
-			if sp.Kind == triage.KindServer || sp.Kind == triage.KindConsumer {
-				if slow > 0 && sp.Duration() > slow {
-					slowSvc = true
-				}
-				if !sp.Error {
-					healthy = true
-				}
-			}
-		}
-		if !inSvc {
-			return false
-		}
-		switch {
-		case strings.Contains(q.Query, ">>"):
-			return errBelow || errSvc
-		case slow > 0:
-			return slowSvc
-		case strings.Contains(q.Query, "status != error"):
-			return healthy && !errSvc
-		case strings.Contains(q.Query, "status = error"):
-			return errSvc
-		}
-		return true
+		return h, err
 	}
 	var out []triage.TraceRef
 	for _, t := range s.I.order {
@@ -126,7 +75,7 @@ func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.Trac
 		if !q.Start.IsZero() && (st.Before(q.Start) || !st.Before(q.End)) {
 			continue
 		}
-		if !match(t) {
+		if !q.Matches(t) {
 			continue
 		}
 		ref := triage.TraceRef{TraceID: t.ID, Start: st}
@@ -143,7 +92,8 @@ func (s Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.Trac
 		}
 		out = spread
 	}
-	return out, nil
+	h.Refs = out
+	return h, nil
 }
 
 // Trace returns one trace.

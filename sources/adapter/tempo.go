@@ -3,7 +3,10 @@ package adapter
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -17,18 +20,82 @@ type Traces struct{ C *tempo.Client }
 
 var _ triage.TracesSource = Traces{}
 
-// Search runs a TraceQL search.
-func (t Traces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
-	r, err := t.C.Search(ctx, tempo.SearchRequest{Query: q.Query, Start: q.Start, End: q.End, Limit: q.Limit})
+// Name is Tempo's.
+func (Traces) Name() string { return triage.SourceTempo }
+
+// Search runs the search as TraceQL, which asks every part of it as is.
+func (t Traces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	h := triage.TraceHits{Query: TraceQL(q)}
+	r, err := t.C.Search(ctx, tempo.SearchRequest{Query: h.Query, Start: q.Start, End: q.End, Limit: q.Limit})
 	if err != nil {
-		return nil, err
+		return h, err
 	}
-	out := make([]triage.TraceRef, 0, len(r.Traces))
+	h.Refs = make([]triage.TraceRef, 0, len(r.Traces))
 	for _, s := range r.Traces {
-		out = append(out, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
+		h.Refs = append(h.Refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
 			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration})
 	}
-	return out, nil
+	return h, nil
+}
+
+// TraceQL writes a search as TraceQL: the span conditions joined by &&
+// in one span set, a structural >> for failures below, a link:traceID
+// condition for linked traces.
+func TraceQL(q triage.TraceSearch) string {
+	if q.LinksTo != "" {
+		return `{ link:traceID = ` + traceQLString(strings.ToLower(q.LinksTo)) + ` }`
+	}
+	var conds []string
+	if q.Service != "" {
+		conds = append(conds, `resource.service.name = `+traceQLString(q.Service))
+	}
+	switch len(q.Kinds) {
+	case 0:
+	case 1:
+		conds = append(conds, "kind = "+q.Kinds[0].String())
+	default:
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			kinds[i] = "kind = " + k.String()
+		}
+		conds = append(conds, "("+strings.Join(kinds, " || ")+")")
+	}
+	switch q.Status {
+	case triage.StatusError:
+		conds = append(conds, "status = error")
+	case triage.StatusNotError:
+		conds = append(conds, "status != error")
+	}
+	if q.MinDuration > 0 {
+		conds = append(conds, fmt.Sprintf("duration > %dms", q.MinDuration.Milliseconds()))
+	}
+	for _, a := range q.Attrs {
+		conds = append(conds, "."+traceQLAttr(a.Key)+" = "+traceQLString(a.Value))
+	}
+	set := "{ " + strings.Join(conds, " && ") + " }"
+	if len(conds) == 0 {
+		set = "{ }"
+	}
+	if q.FailingBelow {
+		return set + " >> { status = error }"
+	}
+	return set
+}
+
+// traceQLString quotes a string for TraceQL.
+func traceQLString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// traceQLAttr writes an attribute name, quoted when it holds characters an
+// unquoted name cannot.
+func traceQLAttr(k string) string {
+	for _, r := range k {
+		if !(r == '.' || r == '_' || r == '-' || r == '/' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return traceQLString(k)
+		}
+	}
+	return k
 }
 
 // Trace fetches one trace and converts it.

@@ -94,7 +94,7 @@ func askAll(t *testing.T, src triage.Sources) []any {
 	add(src.Metrics.Exemplars(ctx, `calls_total{status="error"}`, w.Start, w.End))
 	add(src.Logs.Lines(ctx, triage.LogQuery{Query: `{service_name="payments"} |= "error"`, Start: w.Start, End: w.End, Limit: 5}))
 	add(src.Logs.Patterns(ctx, `{env="sim"}`, w.Start, w.End, time.Minute))
-	add(src.Traces.Search(ctx, triage.TraceSearch{Query: `{ status = error }`, Start: w.Start, End: w.End, Limit: 20}))
+	add(src.Traces.Search(ctx, triage.TraceSearch{Status: triage.StatusError, Start: w.Start, End: w.End, Limit: 20}))
 	add(src.Traces.Trace(ctx, fixtureTraceID))
 	return out
 }

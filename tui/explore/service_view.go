@@ -53,7 +53,7 @@ func (p *servicePage) headerLine() string {
 	case rep == nil:
 		return line + s.Faint.Render("the investigation has not finished")
 	case rep.Services == nil:
-		return line + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w)
+		return line + tui.Unknown(p.c, triage.TraceSource(rep), sourceReason(rep, triage.TraceSource(rep)), p.w)
 	case p.rank == nil:
 		return line + s.Faint.Render("not among the incident's ranked services")
 	}
@@ -208,7 +208,7 @@ func (p *servicePage) sectionView() string {
 	case secTraces:
 		switch {
 		case rep == nil || rep.Traces == nil:
-			return " " + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-1)
+			return " " + tui.Unknown(p.c, triage.TraceSource(rep), sourceReason(rep, triage.TraceSource(rep)), p.w-1)
 		case len(p.traces) == 0:
 			return note("no sampled failing or slow trace involves " + p.svc)
 		}

@@ -129,7 +129,7 @@ func (p *tracesPage) View() string {
 		lines = []string{" " + s.Title.Render("TRACES") + "  " + s.Faint.Render("the investigation has not finished")}
 	case rep.Traces == nil:
 		lines = []string{" " + s.Title.Render("TRACES") + "  " +
-			tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-9)}
+			tui.Unknown(p.c, triage.TraceSource(rep), sourceReason(rep, triage.TraceSource(rep)), p.w-9)}
 	default:
 		lines = []string{p.headerLine(), p.filterLine()}
 		if len(p.rows) == 0 {

@@ -92,7 +92,7 @@ func (p *usersPage) View() string {
 	case rep == nil:
 		lines = []string{title + s.Faint.Render("the investigation has not finished")}
 	case rep.Users == nil:
-		lines = []string{title + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-8)}
+		lines = []string{title + tui.Unknown(p.c, triage.TraceSource(rep), sourceReason(rep, triage.TraceSource(rep)), p.w-8)}
 	case len(rep.Users) == 0:
 		lines = append(p.estimateLines(title), " "+s.Faint.Render(tui.Fit("no user attribute on any sampled failing or slow trace", p.w-1)))
 	default:
@@ -111,7 +111,7 @@ func (p *usersPage) estimateLines(title string) []string {
 	imp := rep.Impact
 	head := s.Text.Render(fmt.Sprintf("%d listed", len(rep.Users)))
 	if imp == nil {
-		return []string{title + head + " · " + tui.Unknown(p.c, triage.SourceTempo, sourceReason(rep, triage.SourceTempo), p.w-8), ""}
+		return []string{title + head + " · " + tui.Unknown(p.c, triage.TraceSource(rep), sourceReason(rep, triage.TraceSource(rep)), p.w-8), ""}
 	}
 	impact := triage.ImpactUsers(imp, func(field string) string { return triage.WhyUnknown(rep, field) })
 	lines := []string{head + s.Faint.Render(" · ") + s.Estimate.Render(tui.Fit(impact, p.w))}

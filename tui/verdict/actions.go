@@ -179,7 +179,7 @@ func (p *Page) target() (target, bool) {
 	var t target
 	switch s.kind {
 	case secServices:
-		t = target{"TraceQL of the failing traces", triage.SourceTempo, p.query(triage.SourceTempo, "&& status = error")}
+		t = p.failingTraces()
 		if sr := p.service(row.Key); sr != nil && sr.ErrorRatio != nil {
 			if q := p.query(triage.SourcePrometheus, "STATUS_CODE_ERROR", ") / ("); q != "" {
 				t = target{"PromQL of err%", triage.SourcePrometheus, q}
@@ -188,11 +188,21 @@ func (p *Page) target() (target, bool) {
 	case secUsers:
 		return target{"user id", "", row.Key}, true
 	case secDifferent:
-		t = target{"TraceQL of the failing traces", triage.SourceTempo, p.query(triage.SourceTempo, "&& status = error")}
+		t = p.failingTraces()
 	case secLogs:
 		t = target{"LogQL", triage.SourceLoki, p.query(triage.SourceLoki)}
 	}
 	return t, t.text != ""
+}
+
+// failingTraces is the trace backend's search for the failing traces.
+func (p *Page) failingTraces() target {
+	source, q := triage.FailingTracesQuery(p.rep)
+	label := "TraceQL of the failing traces"
+	if source != triage.SourceTempo {
+		label = source + " search of the failing traces"
+	}
+	return target{label, source, q}
 }
 
 func (p *Page) service(name string) *triage.ServiceRank {
@@ -230,7 +240,7 @@ func (p *Page) ExploreLink() (string, bool) {
 		if id == "" {
 			return "", false
 		}
-		t.source, t.text = triage.SourceTempo, id
+		t.source, t.text = p.traceSource(), id
 	}
 	if t.source == triage.SourcePrometheus && p.focus == focusImpact {
 		t.text = p.query(triage.SourcePrometheus, "increase(", "STATUS_CODE_ERROR")

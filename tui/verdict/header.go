@@ -26,7 +26,7 @@ func (p *Page) sourceStates() []triage.SourceStatus {
 	src := p.c.Data.Sources
 	configured := []bool{src.Metrics != nil, src.Logs != nil, src.Traces != nil}
 	out := make([]triage.SourceStatus, 3)
-	for i, name := range []string{triage.SourcePrometheus, triage.SourceLoki, triage.SourceTempo} {
+	for i, name := range []string{triage.SourcePrometheus, triage.SourceLoki, src.TracesName()} {
 		out[i] = triage.SourceStatus{Name: name, State: triage.StatePending}
 		if !configured[i] {
 			out[i].State = triage.StateUnconfigured

@@ -17,6 +17,14 @@ func (p *Page) srcState(name string) triage.SourceState {
 	return triage.StatePending
 }
 
+// traceSource names the trace backend: the report's, else the configured one.
+func (p *Page) traceSource() string {
+	if p.rep != nil && len(p.rep.Sources) > 0 {
+		return triage.TraceSource(p.rep)
+	}
+	return p.c.Data.Sources.TracesName()
+}
+
 func (p *Page) waiting(name string) bool {
 	st := p.srcState(name)
 	return st == triage.StatePending || (p.running && p.rep == nil)
@@ -38,10 +46,10 @@ func (p *Page) impactLines(w int, focused bool, spin string) []string {
 	switch {
 	case r == nil && p.runErr != nil:
 		paras = []string{st.Unknown.Render("unknown — investigation failed: " + tui.Fit(p.runErr.Error(), 2*w))}
-	case r == nil || (r.Impact == nil && (p.waiting(triage.SourceTempo) || p.waiting(triage.SourcePrometheus))):
-		paras = []string{st.Faint.Render(spin + "waiting for tempo and prometheus…")}
+	case r == nil || (r.Impact == nil && (p.waiting(p.traceSource()) || p.waiting(triage.SourcePrometheus))):
+		paras = []string{st.Faint.Render(spin + "waiting for " + p.traceSource() + " and prometheus…")}
 	case r.Impact == nil:
-		paras = []string{st.Unknown.Render("unknown — " + tui.Fit(reason(r, triage.SourceTempo), w) + "; " + tui.Fit(reason(r, triage.SourcePrometheus), w))}
+		paras = []string{st.Unknown.Render("unknown — " + tui.Fit(reason(r, p.traceSource()), w) + "; " + tui.Fit(reason(r, triage.SourcePrometheus), w))}
 		if p.allFailed() {
 			paras = append(paras, st.Unknown.Render("every source failed: no evidence")+st.Faint.Render(" — r retries · S shows each source's error"))
 		}
@@ -105,10 +113,10 @@ func joinDot(st *tui.Styles, a, b string) string {
 func (p *Page) usersPart(imp *triage.Impact, spin string) string {
 	st := p.c.Styles
 	if imp.UsersEstimate == nil && imp.UsersSeen == nil {
-		if p.waiting(triage.SourceTempo) {
-			return st.Faint.Render(spin + "users: waiting for tempo")
+		if p.waiting(p.traceSource()) {
+			return st.Faint.Render(spin + "users: waiting for " + p.traceSource())
 		}
-		return st.Unknown.Render("users unknown — " + tui.Fit(reason(p.rep, triage.SourceTempo), 50))
+		return st.Unknown.Render("users unknown — " + tui.Fit(reason(p.rep, p.traceSource()), 50))
 	}
 	why := func(field string) string {
 		if p.waiting(triage.SourcePrometheus) && field == "users_estimate" {

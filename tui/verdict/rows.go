@@ -213,6 +213,9 @@ func (p *Page) setReport(r *triage.Report) {
 		rows = [numSections][]tui.Row{p.serviceRows(r), p.userRows(r), differenceRows(r), p.logRows(r)}
 	}
 	for i, s := range p.secs {
+		if triage.IsTraceSource(s.source) {
+			s.source = p.traceSource()
+		}
 		s.settle(r, known[i], len(rows[i]), p.running, p.runErr)
 		s.list.SetRows(rows[i])
 	}

@@ -137,13 +137,14 @@ func keepPending(r, old *triage.Report) *triage.Report {
 		return !ok || st.State == triage.StatePending
 	}
 	m := *r
-	if pending(triage.SourceTempo) {
+	traces := triage.TraceSource(r)
+	if pending(traces) {
 		m.Services, m.Users, m.Differences, m.Traces = old.Services, old.Users, old.Differences, old.Traces
 	}
 	if pending(triage.SourceLoki) {
 		m.LogPatterns = old.LogPatterns
 	}
-	if m.Impact == nil || pending(triage.SourceTempo) || pending(triage.SourcePrometheus) {
+	if m.Impact == nil || pending(traces) || pending(triage.SourcePrometheus) {
 		m.Impact, m.Timeline = old.Impact, old.Timeline
 	}
 	return &m

@@ -128,8 +128,8 @@ func (deadLogs) ServiceLabel() string { return "service_name" }
 
 type deadTraces struct{ err error }
 
-func (d deadTraces) Search(context.Context, triage.TraceSearch) ([]triage.TraceRef, error) {
-	return nil, d.err
+func (d deadTraces) Search(context.Context, triage.TraceSearch) (triage.TraceHits, error) {
+	return triage.TraceHits{}, d.err
 }
 func (d deadTraces) Trace(context.Context, string) (*triage.Trace, error) { return nil, d.err }
 
@@ -138,11 +138,11 @@ type gatedTraces struct {
 	gate chan struct{}
 }
 
-func (g gatedTraces) Search(ctx context.Context, q triage.TraceSearch) ([]triage.TraceRef, error) {
+func (g gatedTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	select {
 	case <-g.gate:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return triage.TraceHits{}, ctx.Err()
 	}
 	return g.TracesSource.Search(ctx, q)
 }
@@ -191,3 +191,5 @@ func step(t testing.TB, p *Page, cmd tea.Cmd) tea.Cmd {
 	_, next := p.Update(msg)
 	return next
 }
+
+func (deadTraces) Name() string { return triage.SourceTempo }

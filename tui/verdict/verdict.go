@@ -46,10 +46,14 @@ func New(c *tui.Common, alert triage.Alert, rep *triage.Report) tui.PageFunc {
 		}
 		p.scope = triage.ResolveScope(alert, labels)
 		p.load = tui.NewLoad(ctx, c)
+		traces := c.Data.Sources.TracesName()
+		if rep != nil && len(rep.Sources) > 0 {
+			traces = triage.TraceSource(rep)
+		}
 		p.secs = [numSections]*section{
-			newSection(c, secServices, "SERVICES", triage.SourceTempo, "no service implicated in the sampled traces", "no service implicated"),
-			newSection(c, secUsers, "USERS", triage.SourceTempo, "no failing users in the sample", "no failing users"),
-			newSection(c, secDifferent, "DIFFERENT", triage.SourceTempo, "nothing stands out against the baseline", "nothing stands out"),
+			newSection(c, secServices, "SERVICES", traces, "no service implicated in the sampled traces", "no service implicated"),
+			newSection(c, secUsers, "USERS", traces, "no failing users in the sample", "no failing users"),
+			newSection(c, secDifferent, "DIFFERENT", traces, "nothing stands out against the baseline", "nothing stands out"),
 			newSection(c, secLogs, "LOGS", triage.SourceLoki, "no error or warning lines in the window", "no error lines"),
 		}
 		if rep != nil {

@@ -87,7 +87,7 @@ func (p *page) stateLines() []string {
 	s := p.c.Styles
 	switch {
 	case p.load.Loading() && p.load.Spinner() != "":
-		return []string{" " + p.load.Spinner() + s.Faint.Render("fetching the trace from tempo…")}
+		return []string{" " + p.load.Spinner() + s.Faint.Render("fetching the trace from "+p.traceSource()+"…")}
 	case p.load.Loading():
 		return nil
 	}

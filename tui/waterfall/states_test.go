@@ -21,8 +21,8 @@ type traceSource struct {
 	calls  int
 }
 
-func (s *traceSource) Search(context.Context, triage.TraceSearch) ([]triage.TraceRef, error) {
-	return nil, nil
+func (s *traceSource) Search(context.Context, triage.TraceSearch) (triage.TraceHits, error) {
+	return triage.TraceHits{}, nil
 }
 
 func (s *traceSource) Trace(_ context.Context, id string) (*triage.Trace, error) {
@@ -221,3 +221,5 @@ func TestSizes(t *testing.T) {
 		}
 	}
 }
+
+func (*traceSource) Name() string { return triage.SourceTempo }

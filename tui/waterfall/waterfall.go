@@ -71,7 +71,7 @@ func New(c *tui.Common, in tui.IncidentRef, traceID string) tui.PageFunc {
 			input: tui.NewFilterInput(c.Keys)}
 		p.load = tui.NewLoad(ctx, c)
 		if c.Data.Sources.Traces == nil {
-			p.loadErr = "unknown — tempo: not configured (set sources.tempo.url to see traces)"
+			p.loadErr = "unknown — " + c.Data.Sources.TracesName() + ": not configured (set sources.tempo.url or sources.jaeger.url to see traces)"
 		}
 		return p
 	}
@@ -104,33 +104,33 @@ func (p *page) fetch() tea.Cmd {
 		defer cancel()
 		tr, err := src.Trace(ctx, id)
 		if err != nil {
-			return loadResult{err: explain(err, deadline)}
+			return loadResult{err: explain(src.Name(), err, deadline)}
 		}
 		if tr == nil {
-			return loadResult{err: errNotFound}
+			return loadResult{err: notFound(src.Name())}
 		}
 		return loadResult{d: newTraceData(tr, opts)}
 	})
 }
 
-var errNotFound = errors.New("trace not found in tempo")
+func notFound(source string) error { return errors.New("trace not found in " + source) }
 
 // explain turns a source error into the sentence the page shows: not found
 // is a plain fact; anything else is unknown, with the source's reason.
-func explain(err error, deadline time.Duration) error {
+func explain(source string, err error, deadline time.Duration) error {
 	var typed interface {
 		Reason() string
 		ErrorKind() string
 	}
 	switch {
 	case errors.As(err, &typed) && typed.ErrorKind() == "not_found":
-		return errNotFound
+		return notFound(source)
 	case errors.As(err, &typed):
-		return errors.New("unknown — tempo: " + typed.Reason())
+		return errors.New("unknown — " + source + ": " + typed.Reason())
 	case errors.Is(err, context.DeadlineExceeded):
-		return errors.New("unknown — tempo: context deadline exceeded after " + deadline.String())
+		return errors.New("unknown — " + source + ": context deadline exceeded after " + deadline.String())
 	}
-	return errors.New("unknown — tempo: " + err.Error())
+	return errors.New("unknown — " + source + ": " + err.Error())
 }
 
 func (p *page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
@@ -153,7 +153,7 @@ func (p *page) loaded(m loadResult) {
 	}
 	p.loadErr = ""
 	if m.d.Len() == 0 {
-		p.loadErr = "trace has no spans in tempo"
+		p.loadErr = "trace has no spans in " + p.traceSource()
 		return
 	}
 	p.d, p.f = m.d, newFold(m.d)
@@ -253,13 +253,22 @@ func (p *page) spanRef() (*triage.Span, bool) {
 	return p.d.span(i), true
 }
 
-// ExploreLink opens the trace in Grafana's Tempo datasource, over the
-// incident window.
+// traceSource names the trace backend: the report's, else the configured
+// one.
+func (p *page) traceSource() string {
+	if r := p.in.Report; r != nil && len(r.Sources) > 0 {
+		return triage.TraceSource(r)
+	}
+	return p.c.Data.Sources.TracesName()
+}
+
+// ExploreLink opens the trace in Grafana's datasource of the trace
+// backend, over the incident window.
 func (p *page) ExploreLink() (string, bool) {
 	var start, end time.Time
 	if r := p.in.Report; r != nil {
 		start, end = r.Window.Start, r.Window.End
 	}
-	link := p.c.Grafana.ExploreLink(triage.SourceTempo, p.id, start, end)
+	link := p.c.Grafana.ExploreLink(p.traceSource(), p.id, start, end)
 	return link, link != ""
 }

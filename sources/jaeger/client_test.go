@@ -191,8 +191,24 @@ func TestSearchByAttribute(t *testing.T) {
 		if len(s.TraceID) != 32 || s.RootServiceName != w.entry || s.SpanCount == 0 || s.Duration <= 0 {
 			t.Errorf("summary %+v", s)
 		}
-		if _, ok := res.Trace(s.TraceID); ok {
-			t.Error("a UI API search claims whole OTLP traces")
+		// The UI model comes back as OTLP: every span, its kind, its
+		// resource, the attribute searched for.
+		full, ok := res.Trace(s.TraceID)
+		if !ok || full.SpanCount() != s.SpanCount || summarize(full).RootServiceName != w.entry {
+			t.Fatalf("whole trace of %s: %v, %d spans, want %d", s.TraceID, ok, full.SpanCount(), s.SpanCount)
+		}
+		kinds, user := map[ptrace.SpanKind]int{}, false
+		forSpans(full.Traces, func(_ string, sp ptrace.Span) {
+			kinds[sp.Kind()]++
+			if v, ok := sp.Attributes().Get("enduser.id"); ok && v.AsString() == w.user {
+				user = true
+			}
+			if _, ok := sp.Attributes().Get("span.kind"); ok {
+				t.Error("span.kind left among the attributes")
+			}
+		})
+		if kinds[ptrace.SpanKindServer] == 0 || kinds[ptrace.SpanKindClient] == 0 || !user {
+			t.Errorf("kinds %v, user attribute found %v", kinds, user)
 		}
 	}
 	if p := rp.paths(); len(p) != 1 || !strings.HasPrefix(p[0], "/api/traces?") || !strings.Contains(p[0], "enduser.id") {

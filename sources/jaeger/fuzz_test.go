@@ -91,6 +91,14 @@ func FuzzDecodeUISearch(f *testing.F) {
 			q := Query{Service: "storefront", Errors: true, Attributes: map[string]string{"enduser.id": "u-1"},
 				Start: time.Unix(0, 0), End: time.Now()}
 			_ = q.matchesUITrace(tr)
+			// The model turned into OTLP keeps every span and encodes.
+			td := tr.toOTLP()
+			if td.SpanCount() != len(tr.Spans) {
+				t.Fatalf("%d spans in OTLP, %d in the model", td.SpanCount(), len(tr.Spans))
+			}
+			if _, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td); err != nil {
+				t.Fatalf("OTLP of the model does not encode: %v", err)
+			}
 		}
 		if _, err := json.Marshal(sums); err != nil {
 			t.Fatalf("summaries do not encode: %v", err)

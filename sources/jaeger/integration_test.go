@@ -3,6 +3,7 @@ package jaeger
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,15 @@ func TestLiveJaeger(t *testing.T) {
 	if ures.API != "api" || !slices.Equal(userIDs, wantIDs) {
 		t.Errorf("failed traces of %s = %v (api %s), want %v", u.ID, userIDs, ures.API, wantIDs)
 	}
+	// The UI API's model, turned back into OTLP, is the simulator's trace
+	// to the microsecond: parents, kinds, statuses and their messages.
+	for _, s := range ures.Traces {
+		full, ok := ures.Trace(s.TraceID)
+		want := microsLines(inc.Incident.PTraces(), s.TraceID)
+		if got := microsLines(full.Traces, s.TraceID); !ok || len(got) == 0 || !slices.Equal(got, want) {
+			t.Errorf("trace %s from the UI API:\n%v\nwant the simulator's\n%v", s.TraceID, got, want)
+		}
+	}
 
 	// The dependency graph holds the incident's path between instrumented
 	// services.
@@ -168,4 +178,20 @@ func spanList(td ptrace.Traces) []string {
 func spanLine(svc string, sp ptrace.Span) string {
 	return strings.Join([]string{sp.SpanID().String(), sp.ParentSpanID().String(), svc, sp.Name(), sp.Kind().String(),
 		sp.StartTimestamp().String(), sp.EndTimestamp().String(), sp.Status().Code().String(), sp.Status().Message()}, " ")
+}
+
+// microsLines lists a trace's spans as spanLine does, with the start and
+// the duration in whole microseconds, as the UI model holds them.
+func microsLines(td ptrace.Traces, id string) []string {
+	var out []string
+	forSpans(td, func(svc string, sp ptrace.Span) {
+		if sp.TraceID().String() != id {
+			return
+		}
+		out = append(out, strings.Join([]string{sp.SpanID().String(), sp.ParentSpanID().String(), svc, sp.Name(), sp.Kind().String(),
+			strconv.FormatInt(sp.StartTimestamp().AsTime().UnixMicro(), 10), strconv.FormatUint(uint64(sp.EndTimestamp()-sp.StartTimestamp())/1000, 10),
+			sp.Status().Code().String(), sp.Status().Message()}, "|"))
+	})
+	slices.Sort(out)
+	return out
 }

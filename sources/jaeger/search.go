@@ -81,8 +81,9 @@ type SearchResult struct {
 	full map[string]*Trace
 }
 
-// Trace returns the whole trace of a result found over api/v3, which
-// answers searches with complete traces: no need to fetch it again.
+// Trace returns the whole trace of a result: both APIs answer searches
+// with complete traces, OTLP from api/v3, Jaeger's model from the UI API
+// (turned into OTLP here), so there is no need to fetch it again.
 func (r *SearchResult) Trace(id string) (*Trace, bool) {
 	if r == nil || r.full == nil {
 		return nil, false
@@ -95,9 +96,8 @@ func (r *SearchResult) Trace(id string) (*Trace, bool) {
 	return t, ok
 }
 
-// Search runs a query. Without attributes it asks api/v3 and keeps the
-// whole OTLP traces (see Trace); with attributes it asks the UI API, whose
-// traces are summarised only. With Errors it first asks Jaeger for
+// Search runs a query. Without attributes it asks api/v3, with attributes
+// the UI API; either way it keeps the whole traces (see Trace). With Errors it first asks Jaeger for
 // error=true and, when that finds nothing, searches again without it and
 // keeps the traces with a failed span (ErrorFilterClient).
 func (c *Client) Search(ctx context.Context, q Query) (*SearchResult, error) {
@@ -268,7 +268,7 @@ func (c *Client) searchUI(ctx context.Context, op string, q Query, depth int, se
 	if err != nil {
 		return nil, uiDecodeErr(op, resp, err)
 	}
-	res := &SearchResult{API: "api", Depth: depth, Traces: []TraceSummary{}}
+	res := &SearchResult{API: "api", Depth: depth, Traces: []TraceSummary{}, full: map[string]*Trace{}}
 	for i := range w.Data {
 		t := &w.Data[i]
 		res.Scanned++
@@ -276,7 +276,9 @@ func (c *Client) searchUI(ctx context.Context, op string, q Query, depth int, se
 			res.Dropped++
 			continue
 		}
-		res.Traces = append(res.Traces, t.summary())
+		s := t.summary()
+		res.Traces = append(res.Traces, s)
+		res.full[s.TraceID] = &Trace{ID: s.TraceID, Traces: t.toOTLP()}
 	}
 	res.Complete = res.Scanned < depth
 	return res, nil

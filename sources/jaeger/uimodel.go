@@ -14,7 +14,8 @@ import (
 // each span with microsecond "startTime" and "duration", typed "tags",
 // "references" (CHILD_OF, FOLLOWS_FROM) and a "processID" naming its
 // service. OTLP's status travels as tags: error=true and
-// otel.status_code=ERROR. Only what a summary needs is decoded.
+// otel.status_code=ERROR. What a summary and the span conditions need is
+// decoded, and turned back into OTLP (uiotlp.go).
 
 type (
 	uiSearch struct {
@@ -48,7 +49,8 @@ type (
 		Tags        []uiKeyValue `json:"tags"`
 	}
 	uiLog struct {
-		Fields []uiKeyValue `json:"fields"`
+		Timestamp uint64       `json:"timestamp"` // microseconds
+		Fields    []uiKeyValue `json:"fields"`
 	}
 	uiKeyValue struct {
 		Key   string          `json:"key"`

@@ -12,6 +12,7 @@ import (
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/alertmanager"
 	"github.com/triagectl/triage/sources/bundle"
+	"github.com/triagectl/triage/sources/jaeger"
 	"github.com/triagectl/triage/sources/loki"
 	"github.com/triagectl/triage/sources/prometheus"
 	"github.com/triagectl/triage/sources/tempo"
@@ -170,6 +171,12 @@ func ReplaySources(b *bundle.Bundle, o bundle.ReplayOptions) (*Replayed, error) 
 				return nil, err
 			}
 			hc, out.Sources.Traces = c.HTTP(), adapter.Traces{C: c}
+		case triage.SourceJaeger:
+			c, err := jaeger.New(cfg(s.URL))
+			if err != nil {
+				return nil, err
+			}
+			hc, out.Sources.Traces = c.HTTP(), adapter.JaegerTraces{C: c}
 		case alertmanager.SourceName:
 			c, err := alertmanager.New(cfg(s.URL))
 			if err != nil {

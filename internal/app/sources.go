@@ -10,6 +10,7 @@ import (
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/sources/jaeger"
 	"github.com/triagectl/triage/sources/loki"
 	"github.com/triagectl/triage/sources/prometheus"
 	"github.com/triagectl/triage/sources/tempo"
@@ -53,6 +54,14 @@ func newSources(c config.Config, onExchange func(sources.Exchange)) (triage.Sour
 		hook(t.HTTP())
 		s.Traces = adapter.Traces{C: t}
 	}
+	if c.Sources.Jaeger.Configured() {
+		j, err := jaeger.New(c.Sources.Jaeger)
+		if err != nil {
+			return s, err
+		}
+		hook(j.HTTP())
+		s.Traces = adapter.JaegerTraces{C: j}
+	}
 	return s, nil
 }
 
@@ -75,7 +84,7 @@ func EngineOptions(c config.Config) triage.Options {
 func SourceURLs(c config.Config) map[string]string {
 	urls := map[string]string{}
 	for name, u := range map[string]string{triage.SourcePrometheus: c.Sources.Prometheus.URL,
-		triage.SourceLoki: c.Sources.Loki.URL, triage.SourceTempo: c.Sources.Tempo.URL} {
+		triage.SourceLoki: c.Sources.Loki.URL, triage.SourceTempo: c.Sources.Tempo.URL, triage.SourceJaeger: c.Sources.Jaeger.URL} {
 		if u != "" {
 			urls[name] = u
 		}

@@ -129,3 +129,56 @@ func Table(rows []Accuracy) string {
 	}
 	return b.String()
 }
+
+// Precision is the share of the users the report names as affected that
+// the truth has affected; NaN when it names none.
+func (a Accuracy) Precision() float64 {
+	if a.Seen == 0 {
+		return math.NaN()
+	}
+	return float64(a.Seen-len(a.NotInTruth)) / float64(a.Seen)
+}
+
+// Cell is the score in one line: culprit, users' precision and recall,
+// the estimate's error, the planted difference's rank.
+func (a Accuracy) Cell() string {
+	culprit := a.Culprit
+	if culprit == a.Want {
+		culprit += " ✓"
+	} else {
+		culprit += " ✗"
+	}
+	return fmt.Sprintf("%s · P %.0f%% · R %.0f%% of %d · est %+.1f%% · diff #%d",
+		culprit, 100*a.Precision(), 100*a.Coverage, a.TruthInSample, 100*a.EstimateErr, a.DiffRank)
+}
+
+// SideBySide renders each scenario's scores on several trace backends,
+// one column per backend, as a markdown table: a scenario a backend did
+// not run shows "—".
+func SideBySide(backends, scenarios []string, scores map[string]map[string]Accuracy) string {
+	var b strings.Builder
+	b.WriteString("| scenario | truth culprit |")
+	for _, be := range backends {
+		b.WriteString(" " + be + ": culprit · users precision · recall in sample · estimate error · planted difference rank |")
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(backends)) + "\n")
+	for _, sc := range scenarios {
+		want := ""
+		for _, be := range backends {
+			if a, ok := scores[be][sc]; ok {
+				want = a.Want
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s |", sc, want)
+		for _, be := range backends {
+			a, ok := scores[be][sc]
+			if !ok {
+				b.WriteString(" — |")
+				continue
+			}
+			b.WriteString(" " + a.Cell() + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

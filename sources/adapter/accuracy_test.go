@@ -2,7 +2,10 @@ package adapter_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/triagectl/triage/internal/sim"
 	"github.com/triagectl/triage/internal/simsource"
@@ -12,42 +15,59 @@ import (
 
 // The engine against each scenario's ground truth in the real backends:
 // every scenario gets its own Prometheus (holding the incident's metric
-// history), Loki and, when a tempo binary is present, Tempo. Without Tempo
-// the traces come from the generated incident, with metrics and logs live.
+// history), Loki, Jaeger and, when a tempo binary is present, Tempo, and
+// is investigated once per live trace backend. Without either, the traces
+// come from the generated incident, with metrics and logs live.
 func TestLiveAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a set of backends per scenario")
 	}
 	testenv.Prometheus(t)
 	testenv.Loki(t)
-	var rows []simsource.Accuracy
+	var backends, scenarios []string
+	scores := map[string]map[string]simsource.Accuracy{}
+	took := map[string]time.Duration{}
 	for _, p := range sim.Presets() {
+		scenarios = append(scenarios, p.Name)
 		t.Run(p.Name, func(t *testing.T) {
 			defer testenv.StopScenario(p.Name)
 			si := testenv.IncidentFor(t, p.Name)
-			src, mode := liveSources(t, si)
-			r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range r.Sources {
-				if s.State == triage.StateFailed {
-					t.Errorf("source %s failed: %s", s.Name, s.Error)
-				}
-			}
-			a := simsource.Score(r, si.Truth)
-			a.Scenario += " (" + mode + ")"
-			rows = append(rows, a)
-			for _, p := range a.Problems() {
-				t.Error(p)
-			}
-			if t.Failed() {
-				for _, s := range r.Sources {
-					t.Logf("%s: %s %dms %q queries=%q", s.Name, s.State, s.LatencyMS, s.Error, s.Queries)
-				}
-				t.Logf("sampled traces %d, users %d, window %s – %s", len(r.Traces), len(r.Users), r.Window.Start, r.Window.End)
+			for _, backend := range traceBackends(si) {
+				t.Run(backend, func(t *testing.T) {
+					src := liveSources(t, si, backend)
+					began := time.Now()
+					r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+					took[backend] += time.Since(began)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, s := range r.Sources {
+						if s.State == triage.StateFailed {
+							t.Errorf("source %s failed: %s", s.Name, s.Error)
+						}
+					}
+					a := simsource.Score(r, si.Truth)
+					if scores[backend] == nil {
+						scores[backend] = map[string]simsource.Accuracy{}
+						backends = append(backends, backend)
+					}
+					scores[backend][p.Name] = a
+					for _, p := range a.Problems() {
+						t.Error(p)
+					}
+					if t.Failed() || testing.Verbose() {
+						for _, s := range r.Sources {
+							t.Logf("%s: %s %dms %q queries=%q notes=%q", s.Name, s.State, s.LatencyMS, s.Error, s.Queries, s.Notes)
+						}
+						t.Logf("sampled traces %d, users %d, window %s – %s", len(r.Traces), len(r.Users), r.Window.Start, r.Window.End)
+					}
+				})
 			}
 		})
 	}
-	t.Log("\n" + simsource.Table(rows))
+	var times []string
+	for _, be := range backends {
+		times = append(times, fmt.Sprintf("%s %s", be, took[be].Round(100*time.Millisecond)))
+	}
+	t.Log("\n" + simsource.SideBySide(backends, scenarios, scores) + "\ninvestigations took, per trace backend: " + strings.Join(times, ", "))
 }

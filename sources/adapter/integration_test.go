@@ -11,6 +11,7 @@ import (
 	"github.com/triagectl/triage/internal/simsource"
 	"github.com/triagectl/triage/internal/testenv"
 	"github.com/triagectl/triage/sources/adapter"
+	"github.com/triagectl/triage/sources/jaeger"
 	"github.com/triagectl/triage/sources/loki"
 	"github.com/triagectl/triage/sources/prometheus"
 	"github.com/triagectl/triage/sources/tempo"
@@ -19,10 +20,33 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// liveSources wires the real clients to the live backends. Tempo is live
-// when present; otherwise its part is served from the same generated
-// incident, so the metrics and logs paths stay live.
-func liveSources(t *testing.T, si *testenv.SimIncident) (triage.Sources, string) {
+// Trace backends a live test runs against.
+const (
+	backendJaeger    = triage.SourceJaeger
+	backendTempo     = triage.SourceTempo
+	backendGenerated = "generated" // the incident's own traces, no trace backend
+)
+
+// traceBackends are the trace backends live for si, Jaeger first; the
+// generated traces only when neither is.
+func traceBackends(si *testenv.SimIncident) []string {
+	var out []string
+	if si.Jaeger != nil {
+		out = append(out, backendJaeger)
+	}
+	if si.Tempo != nil {
+		out = append(out, backendTempo)
+	}
+	if len(out) == 0 {
+		out = append(out, backendGenerated)
+	}
+	return out
+}
+
+// liveSources wires the real clients to the live backends, the traces to
+// the named backend (the generated incident's traces for "generated", so
+// the metrics and logs paths stay live without a trace backend).
+func liveSources(t *testing.T, si *testenv.SimIncident, backend string) triage.Sources {
 	t.Helper()
 	var src triage.Sources
 	p, err := prometheus.New(si.Prometheus.Config())
@@ -35,8 +59,8 @@ func liveSources(t *testing.T, si *testenv.SimIncident) (triage.Sources, string)
 		t.Fatal(err)
 	}
 	src.Logs = adapter.Logs{C: l}
-	mode := "tempo live"
-	if si.Tempo != nil {
+	switch backend {
+	case backendTempo:
 		cfg := si.Tempo.Config()
 		cfg.Timeout = 30 * time.Second // searches over a fresh live store are slow on small machines
 		tc, err := tempo.New(cfg)
@@ -44,11 +68,18 @@ func liveSources(t *testing.T, si *testenv.SimIncident) (triage.Sources, string)
 			t.Fatal(err)
 		}
 		src.Traces = adapter.Traces{C: tc}
-	} else {
+	case backendJaeger:
+		cfg := si.Jaeger.Config()
+		cfg.Timeout = 30 * time.Second // scans of a thousand whole traces on a small machine
+		jc, err := jaeger.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Traces = adapter.JaegerTraces{C: jc}
+	default:
 		src.Traces = simsource.Traces{I: simsource.New(si.Incident)}
-		mode = "traces from the generated incident"
 	}
-	return src, mode
+	return src
 }
 
 func liveAlert(si *testenv.SimIncident) triage.Alert {
@@ -70,8 +101,13 @@ func TestLiveInvestigation(t *testing.T) {
 	testenv.Prometheus(t)
 	testenv.Loki(t)
 	si := testenv.Incident(t)
-	src, mode := liveSources(t, si)
-	t.Logf("mode: %s", mode)
+	for _, backend := range traceBackends(si) {
+		t.Run(backend, func(t *testing.T) { liveInvestigation(t, si, backend) })
+	}
+}
+
+func liveInvestigation(t *testing.T, si *testenv.SimIncident, backend string) {
+	src := liveSources(t, si, backend)
 	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +116,9 @@ func TestLiveInvestigation(t *testing.T) {
 		if s.State != triage.StateOK && s.State != triage.StateSlow {
 			t.Errorf("source %s: %s %s", s.Name, s.State, s.Error)
 		}
+	}
+	if want := src.Traces.Name(); triage.TraceSource(r) != want {
+		t.Errorf("trace source named %q, want %q", triage.TraceSource(r), want)
 	}
 	if testing.Verbose() {
 		dump, _ := json.MarshalIndent(r.Sources, "", " ")
@@ -122,7 +161,7 @@ func TestLiveInvestigationWithLokiDown(t *testing.T) {
 	testenv.Prometheus(t)
 	lk := testenv.Loki(t)
 	si := testenv.Incident(t)
-	src, _ := liveSources(t, si)
+	src := liveSources(t, si, traceBackends(si)[0])
 	lk.Stop()
 	defer lk.Start(t)
 	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
@@ -202,7 +241,7 @@ func TestLiveFreshness(t *testing.T) {
 // liveReport investigates the incident's alert on the live backends.
 func liveReport(t *testing.T, si *testenv.SimIncident) *triage.Report {
 	t.Helper()
-	src, _ := liveSources(t, si)
+	src := liveSources(t, si, traceBackends(si)[0])
 	r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 	if err != nil {
 		t.Fatal(err)

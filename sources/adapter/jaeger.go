@@ -1,0 +1,396 @@
+package adapter
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/triagectl/triage/sources/jaeger"
+	"github.com/triagectl/triage/triage"
+)
+
+// JaegerTraces adapts the Jaeger client to triage.TracesSource.
+//
+// Jaeger's search asks for one span by service, operation, tags, duration
+// and time; the engine's searches ask more. What Jaeger cannot ask, the
+// adapter checks on the whole traces Jaeger returns (both of its search
+// APIs answer with whole traces), and says so in the hits' note:
+//   - span kind, and "did not fail": checked on the returned traces, Jaeger
+//     asked for twice as many to make up for those left out;
+//   - failures below the scope (TraceQL's >>): Jaeger has no structural
+//     search; the newest ScanDepth traces of the scope are looked through;
+//   - no service in scope: Jaeger needs one; each service it lists is asked;
+//   - traces linking to a trace: Jaeger cannot search by link; the linked
+//     trace's messages are looked for, by topic and key, at the services
+//     that consume messages, and the traces found are checked for the link;
+//   - error=true finding nothing (Jaeger v2.12's in-memory store): the
+//     client looks for failed spans itself (jaeger.ErrorFilterClient).
+type JaegerTraces struct {
+	C *jaeger.Client
+	// ScanDepth bounds the traces looked through for what Jaeger cannot
+	// ask: jaeger.DefaultScanLimit when zero. It must not exceed the
+	// in-memory store's max_traces.
+	ScanDepth int
+}
+
+var _ triage.TracesSource = JaegerTraces{}
+
+// Name is Jaeger's.
+func (JaegerTraces) Name() string { return triage.SourceJaeger }
+
+func (j JaegerTraces) scanDepth() int {
+	if j.ScanDepth > 0 {
+		return j.ScanDepth
+	}
+	return jaeger.DefaultScanLimit
+}
+
+// Trace fetches one trace and converts it.
+func (j JaegerTraces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
+	tr, err := j.C.Trace(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := ConvertTraces(tr.Traces)
+	if len(out) == 0 {
+		return &triage.Trace{ID: tr.ID}, nil
+	}
+	return out[0], nil
+}
+
+// Search runs the search as Jaeger's, checking what Jaeger cannot ask on
+// the traces it returns.
+func (j JaegerTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	switch {
+	case q.LinksTo != "":
+		return j.linked(ctx, q)
+	case q.Service == "":
+		return j.eachService(ctx, q)
+	}
+	return j.search(ctx, q)
+}
+
+// jaegerPlan is one search as Jaeger is asked it.
+type jaegerPlan struct {
+	jq      jaeger.Query
+	checked []string // what triage checks on the returned traces
+}
+
+func (j JaegerTraces) plan(q triage.TraceSearch) jaegerPlan {
+	p := jaegerPlan{jq: jaeger.Query{Service: q.Service, Start: q.Start, End: q.End, Limit: q.Limit,
+		MinDuration: q.MinDuration, ScanLimit: j.scanDepth()}}
+	if len(q.Attrs) > 0 {
+		p.jq.Attributes = map[string]string{}
+		for _, a := range q.Attrs {
+			p.jq.Attributes[a.Key] = a.Value
+		}
+	}
+	if q.FailingBelow {
+		// Every trace of the scope, then the structure checked here.
+		p.jq.Limit = j.scanDepth()
+		p.checked = append(p.checked, "failed spans below "+q.Service)
+		return p
+	}
+	switch q.Status {
+	case triage.StatusError:
+		p.jq.Errors = true
+	case triage.StatusNotError:
+		p.checked = append(p.checked, "search for spans that did not fail")
+	}
+	if len(q.Kinds) > 0 {
+		p.checked = append(p.checked, "search by span kind")
+	}
+	if len(p.checked) > 0 && q.Limit > 0 {
+		// Some hits will be left out: ask for more.
+		p.jq.Limit = min(2*q.Limit, j.scanDepth())
+	}
+	return p
+}
+
+// text is the search as Jaeger's search form holds it.
+func (p jaegerPlan) text() string {
+	s := triage.JaegerSearch{Service: p.jq.Service, Operation: p.jq.Operation, MinDuration: p.jq.MinDuration,
+		MaxDuration: p.jq.MaxDuration, Limit: p.jq.Limit}
+	if len(p.jq.Attributes) > 0 || p.jq.Errors {
+		s.Tags = map[string]string{}
+		for k, v := range p.jq.Attributes {
+			s.Tags[k] = v
+		}
+		if p.jq.Errors {
+			s.Tags["error"] = "true"
+		}
+	}
+	return s.String()
+}
+
+func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	p := j.plan(q)
+	h := triage.TraceHits{Query: p.text()}
+	res, err := j.C.Search(ctx, p.jq)
+	if err != nil {
+		return h, err
+	}
+	h.Refs = keep(res, q)
+	if q.Limit > 0 && len(h.Refs) > q.Limit {
+		h.Refs = h.Refs[:q.Limit]
+	}
+	var how []string
+	if res.ErrorFilter == jaeger.ErrorFilterClient {
+		how = append(how, fmt.Sprintf("error=true found none, so triage looked for failed spans in the newest %d traces of %s",
+			p.jq.ScanLimit, q.Service))
+	}
+	switch {
+	case q.FailingBelow:
+		how = append(how, fmt.Sprintf("Jaeger has no structural search, so triage looked for them in the newest %d traces of %s",
+			p.jq.Limit, q.Service))
+	case len(p.checked) > 0:
+		how = append(how, "Jaeger cannot "+strings.Join(p.checked, " or ")+", so triage checked the traces it returned")
+	}
+	if len(how) > 0 {
+		h.Note = describe(q) + ": " + strings.Join(how, "; ")
+	}
+	return h, nil
+}
+
+// keep converts the result's whole traces and keeps those that answer q.
+func keep(res *jaeger.SearchResult, q triage.TraceSearch) []triage.TraceRef {
+	out := make([]triage.TraceRef, 0, len(res.Traces))
+	for _, s := range res.Traces {
+		full, ok := res.Trace(s.TraceID)
+		if !ok {
+			continue
+		}
+		ts := ConvertTraces(full.Traces)
+		if len(ts) == 0 || !q.Matches(ts[0]) {
+			continue
+		}
+		out = append(out, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName, RootName: s.RootTraceName,
+			Start: s.Start, Duration: s.Duration})
+	}
+	return out
+}
+
+// describe names the question a search asks, for its note.
+func describe(q triage.TraceSearch) string {
+	if q.FailingBelow {
+		return "failures below " + orAny(q.Service)
+	}
+	var b strings.Builder
+	switch q.Status {
+	case triage.StatusError:
+		b.WriteString("failed ")
+	}
+	if len(q.Kinds) > 0 {
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			kinds[i] = k.String()
+		}
+		b.WriteString(strings.Join(kinds, " or ") + " ")
+	}
+	b.WriteString("spans of " + orAny(q.Service))
+	if q.MinDuration > 0 {
+		b.WriteString(" over " + q.MinDuration.String())
+	}
+	if q.Status == triage.StatusNotError {
+		b.WriteString(" that did not fail")
+	}
+	return b.String()
+}
+
+func orAny(svc string) string {
+	if svc == "" {
+		return "any service"
+	}
+	return svc
+}
+
+// maxJaegerServices bounds the services asked when the scope names none.
+const maxJaegerServices = 50
+
+// eachService asks every service Jaeger lists, as Jaeger needs one.
+func (j JaegerTraces) eachService(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	probe := q
+	probe.Service = "*"
+	h := triage.TraceHits{Query: j.plan(probe).text()}
+	services, err := j.C.Services(ctx)
+	if err != nil {
+		return h, err
+	}
+	services = services[:min(len(services), maxJaegerServices)]
+	per := make([][]triage.TraceRef, len(services))
+	notes := make([]string, len(services))
+	errs := make([]error, len(services))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, svc := range services {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sub := q
+			sub.Service = svc
+			hs, err := j.search(ctx, sub)
+			per[i], notes[i], errs[i] = hs.Refs, hs.Note, err
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return h, err
+		}
+	}
+	// Round robin over the services, so the cut keeps every one's hits.
+	seen := map[string]bool{}
+	for k := 0; ; k++ {
+		more := false
+		for _, refs := range per {
+			if k < len(refs) {
+				more = true
+				if id := refs[k].TraceID; !seen[id] {
+					seen[id] = true
+					h.Refs = append(h.Refs, refs[k])
+				}
+			}
+		}
+		if !more || (q.Limit > 0 && len(h.Refs) >= q.Limit) {
+			break
+		}
+	}
+	if q.Limit > 0 && len(h.Refs) > q.Limit {
+		h.Refs = h.Refs[:q.Limit]
+	}
+	h.Note = fmt.Sprintf("%s: Jaeger searches one service at a time, so triage asked each of the %d services it lists", describe(q), len(services))
+	if n := firstNonEmpty(notes); n != "" {
+		h.Note += "; per service, " + n[strings.Index(n, ": ")+2:]
+	}
+	return h, nil
+}
+
+func firstNonEmpty(ss []string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// messageKeyAttrs identify one message on a producer span and on the
+// consumer span that processed it.
+var messageKeyAttrs = []string{"messaging.message.id", "messaging.kafka.message.key", "messaging.rabbitmq.destination.routing_key"}
+
+// maxLinkProducers bounds the producer spans of one trace followed.
+const maxLinkProducers = 5
+
+// consumerWindow is how long after a message was sent its consumers are
+// looked for when the message carries no key.
+const consumerWindow = time.Minute
+
+// linked finds the traces linking to q.LinksTo from the consumers' side:
+// Jaeger indexes no links, but a consumer span carries its message's topic
+// and key as the producer span does.
+func (j JaegerTraces) linked(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
+	id := strings.ToLower(q.LinksTo)
+	h := triage.TraceHits{Query: "links to " + id}
+	tr, err := j.Trace(ctx, id)
+	if err != nil {
+		return h, err
+	}
+	var producers []*triage.Span
+	for i := range tr.Spans {
+		if tr.Spans[i].Kind == triage.KindProducer && len(producers) < maxLinkProducers {
+			producers = append(producers, &tr.Spans[i])
+		}
+	}
+	how := "Jaeger cannot search by span link"
+	if len(producers) == 0 {
+		h.Note = "traces linking to " + id + ": " + how + ", and the trace sent no message, so none were looked for"
+		return h, nil
+	}
+	consumers, err := j.consumerServices(ctx)
+	if err != nil {
+		return h, err
+	}
+	seen := map[string]bool{}
+	var queries []string
+	keyed := true
+	for _, p := range producers {
+		tags := map[string]string{}
+		if v, ok := p.Attr("messaging.destination.name"); ok && v != "" {
+			tags["messaging.destination.name"] = v
+		}
+		key := ""
+		for _, k := range messageKeyAttrs {
+			if v, ok := p.Attr(k); ok && v != "" {
+				tags[k], key = v, k
+				break
+			}
+		}
+		start, end := p.Start, q.End
+		limit := triage.LinkedTraceLimit
+		if key == "" {
+			// Without a key the topic alone matches every message: look
+			// only just after this one was sent, deeper.
+			keyed = false
+			end, limit = p.End.Add(consumerWindow), j.scanDepth()
+		}
+		if end.Before(start) || q.End.IsZero() {
+			end = start.Add(consumerWindow)
+		}
+		for _, svc := range consumers {
+			jq := jaeger.Query{Service: svc, Attributes: tags, Start: start, End: end, Limit: limit}
+			if len(tags) == 0 {
+				jq.Attributes = nil
+			}
+			queries = append(queries, jaegerPlan{jq: jq}.text())
+			res, err := j.C.Search(ctx, jq)
+			if err != nil {
+				return h, err
+			}
+			for _, ref := range keep(res, q) {
+				if !seen[ref.TraceID] {
+					seen[ref.TraceID] = true
+					h.Refs = append(h.Refs, ref)
+				}
+			}
+		}
+	}
+	if len(queries) > 0 {
+		h.Query = queries[0]
+	}
+	if q.Limit > 0 && len(h.Refs) > q.Limit {
+		h.Refs = h.Refs[:q.Limit]
+	}
+	switch {
+	case len(consumers) == 0:
+		h.Note = "traces linking to " + id + ": " + how + ", and no service Jaeger lists consumes messages"
+	case keyed:
+		h.Note = fmt.Sprintf("traces linking to %s: %s, so triage searched the consumers (%s) for its messages by topic and key and kept the traces that link to it",
+			id, how, strings.Join(consumers, ", "))
+	default:
+		h.Note = fmt.Sprintf("traces linking to %s: %s, and its messages carry no key, so triage looked through the consumers' (%s) traces of the minute after each was sent",
+			id, how, strings.Join(consumers, ", "))
+	}
+	return h, nil
+}
+
+// consumerServices are the services with consumer operations, sorted.
+func (j JaegerTraces) consumerServices(ctx context.Context) ([]string, error) {
+	services, err := j.C.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, svc := range services {
+		ops, err := j.C.Operations(ctx, svc, "")
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(ops, func(o jaeger.Operation) bool { return o.SpanKind == "consumer" }) {
+			out = append(out, svc)
+		}
+	}
+	return out, nil
+}

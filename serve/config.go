@@ -67,7 +67,8 @@ func ConfigFrom(c config.Config) (Config, error) {
 		StorePath: config.ExpandHome(s.Store), Retention: s.Retention, AlertExpiry: s.AlertExpiry, Refresh: s.Refresh, Coalesce: s.Coalesce,
 		Workers: s.Workers, ServiceLabels: c.Mapping.ServiceLabels,
 		SourceLimits: map[string]int{triage.SourcePrometheus: s.SourceConcurrency.Prometheus,
-			triage.SourceLoki: s.SourceConcurrency.Loki, triage.SourceTempo: s.SourceConcurrency.Tempo},
+			triage.SourceLoki: s.SourceConcurrency.Loki, triage.SourceTempo: s.SourceConcurrency.Tempo,
+			triage.SourceJaeger: s.SourceConcurrency.Jaeger},
 		Watchdog: Watchdog{Alertname: s.Watchdog.Alertname, MaxGap: s.Watchdog.MaxGap},
 	}
 	for _, m := range s.Watchdog.Matchers {

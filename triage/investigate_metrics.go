@@ -34,6 +34,9 @@ type REDQueries struct {
 	// Newest is the timestamp of the scope's newest sample, for freshness
 	// ($service empty: any service's).
 	Newest string `json:"newest,omitempty"`
+	// LatencyUnit is how many seconds one unit of ScopeLatencyBuckets' le
+	// stands for: 0.001 for a histogram in milliseconds; 0 means seconds.
+	LatencyUnit float64 `json:"latency_unit,omitempty"`
 }
 
 // DefaultREDQueries read Tempo metrics-generator series.
@@ -167,7 +170,11 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 		})
 	}
 	if scope.Service != "" {
-		instant(q.ScopeLatencyBuckets, w.End, func(ss []Sample) { res.scopeSlow, res.scopeTotal = slowerThan(ss, slow) })
+		unit := q.LatencyUnit
+		if unit <= 0 {
+			unit = 1
+		}
+		instant(q.ScopeLatencyBuckets, w.End, func(ss []Sample) { res.scopeSlow, res.scopeTotal = slowerThan(ss, slow.Seconds()/unit) })
 	}
 	if q.Newest != "" {
 		query := fill(q.Newest, rng, scope.Service)
@@ -311,12 +318,12 @@ func changePoint(pts []Point) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// slowerThan counts the requests above threshold from a histogram's
-// cumulative buckets by le: all of them minus those in the smallest bucket
-// at or above the threshold (so the count is a floor when no bound matches
-// exactly), and all of them. Nil without a +Inf bucket or a bound at or
-// above the threshold.
-func slowerThan(buckets []Sample, threshold time.Duration) (slow, all *float64) {
+// slowerThan counts the requests above threshold, in le's unit, from a
+// histogram's cumulative buckets by le: all of them minus those in the
+// smallest bucket at or above the threshold (so the count is a floor when
+// no bound matches exactly), and all of them. Nil without a +Inf bucket or
+// a bound at or above the threshold.
+func slowerThan(buckets []Sample, threshold float64) (slow, all *float64) {
 	total, bound, below := math.NaN(), math.Inf(1), math.NaN()
 	for _, b := range buckets {
 		le, err := strconv.ParseFloat(b.Labels["le"], 64)
@@ -327,7 +334,7 @@ func slowerThan(buckets []Sample, threshold time.Duration) (slow, all *float64) 
 			total = b.Value
 			continue
 		}
-		if le >= threshold.Seconds() && le < bound {
+		if le >= threshold && le < bound {
 			bound, below = le, b.Value
 		}
 	}

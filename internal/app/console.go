@@ -30,7 +30,7 @@ func ConsoleOptions(c config.Config, getenv func(string) string, log *slog.Logge
 	}
 	o := console.Options{
 		Theme: theme, Keys: c.Keys, SourceURLs: SourceURLs(c), Log: log,
-		Data:    tui.Data{Sources: srcs, Options: EngineOptions(c)},
+		Data:    tui.Data{Sources: srcs, Options: EngineOptions(c), RED: EngineRED(c)},
 		Grafana: tui.Grafana{URL: c.Grafana.URL, Datasources: c.Grafana.Datasources},
 	}
 	am, err := Alertmanager(c)

@@ -26,7 +26,7 @@ type Recording struct {
 	// Options override the config's (tests narrow them); nil takes
 	// EngineOptions(Config).
 	Options *triage.Options
-	RED     triage.REDQueries // the span-metrics defaults when zero
+	RED     triage.REDQueries // the config's metrics preset when zero
 	// Now is the investigation's clock, stopped; time.Now() when zero.
 	Now           time.Time
 	TriageVersion string
@@ -41,7 +41,7 @@ func (r *Recording) fill() {
 		r.Now = time.Now()
 	}
 	if r.RED == (triage.REDQueries{}) {
-		r.RED = triage.DefaultREDQueries()
+		r.RED = EngineRED(r.Config)
 	}
 }
 

@@ -24,7 +24,7 @@ func (a *App) Investigate(ctx context.Context, alert triage.Alert) (*triage.Repo
 		return nil, err
 	}
 	a.Log.Info("investigating", "alert", alert.Name, "fingerprint", alert.Fingerprint)
-	return triage.NewInvestigation(srcs, EngineOptions(a.Config), triage.REDQueries{}).Run(ctx, alert, nil)
+	return triage.NewInvestigation(srcs, EngineOptions(a.Config), EngineRED(a.Config)).Run(ctx, alert, nil)
 }
 
 // LoadBundle reads the bundle at path within the config's bundle limits,

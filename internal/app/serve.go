@@ -52,7 +52,7 @@ func (a *App) Serve(ctx context.Context) error {
 		return Recorder(cfg, a.Version)(ctx, al, limit)
 	}
 	svc, err := serve.New(ctx, scfg, serve.Deps{Sources: srcs, Options: EngineOptions(cfg),
-		RED: triage.REDQueries{}, Recorder: recorder, Log: a.Log})
+		RED: EngineRED(cfg), Recorder: recorder, Log: a.Log})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,16 @@ func EngineOptions(c config.Config) triage.Options {
 	}
 }
 
+// EngineRED are the RED queries of the configured metrics preset
+// (mapping.metrics_preset); the config's validation has checked its name.
+func EngineRED(c config.Config) triage.REDQueries {
+	red, err := triage.REDPreset(c.Mapping.MetricsPreset)
+	if err != nil {
+		return triage.DefaultREDQueries()
+	}
+	return red
+}
+
 // SourceURLs are the configured sources' base URLs, for the sources panel.
 func SourceURLs(c config.Config) map[string]string {
 	urls := map[string]string{}

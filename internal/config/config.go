@@ -50,6 +50,10 @@ type Mapping struct {
 	ServiceLabels        []string `mapstructure:"service_labels" yaml:"service_labels"`
 	UserAttributes       []string `mapstructure:"user_attributes" yaml:"user_attributes"`
 	UserDetailAttributes []string `mapstructure:"user_detail_attributes" yaml:"user_detail_attributes"`
+	// MetricsPreset names the shape of the RED series in Prometheus:
+	// "tempo" (Tempo's metrics-generator) or "otel" (the OpenTelemetry
+	// Collector's spanmetrics and servicegraph connectors).
+	MetricsPreset string `mapstructure:"metrics_preset" yaml:"metrics_preset"`
 }
 
 // Triage tunes the investigation.
@@ -130,6 +134,7 @@ type SourceConcurrency struct {
 	Prometheus int `mapstructure:"prometheus" yaml:"prometheus"`
 	Loki       int `mapstructure:"loki" yaml:"loki"`
 	Tempo      int `mapstructure:"tempo" yaml:"tempo"`
+	Jaeger     int `mapstructure:"jaeger" yaml:"jaeger"`
 }
 
 // Watchdog is the dead man's switch: an always-firing alert whose arrivals
@@ -213,6 +218,7 @@ func Default() Config {
 			ServiceLabels:        []string{"service", "service_name", "job", "app"},
 			UserAttributes:       []string{"enduser.id", "user.id", "customer.id"},
 			UserDetailAttributes: []string{"user.tier", "user.region"},
+			MetricsPreset:        "tempo",
 		},
 		Triage: Triage{
 			Lookback:         15 * time.Minute,
@@ -240,7 +246,7 @@ func Default() Config {
 			Refresh:                 5 * time.Minute,
 			Coalesce:                time.Minute,
 			MaxVerdictAge:           time.Minute,
-			SourceConcurrency:       SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8},
+			SourceConcurrency:       SourceConcurrency{Prometheus: 8, Loki: 4, Tempo: 8, Jaeger: 8},
 			Watchdog:                Watchdog{MaxGap: 10 * time.Minute},
 		},
 		MCP: MCP{MaxAnswerBytes: 8192},

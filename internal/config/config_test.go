@@ -154,6 +154,8 @@ func TestValidationNamesKeyValueAndExpectation(t *testing.T) {
 			[]string{"triage.lookback", `"fortnight"`, "a duration"}},
 		{"empty service labels", "mapping: {service_labels: []}\n", nil, []string{"mapping.service_labels", "at least one"}},
 		{"retries out of range", "sources:\n  tempo: {url: http://t:3200, retries: 50}\n", nil, []string{"sources.tempo.retries", `"50"`, "between 0 and 10"}},
+		{"unknown metrics preset", "mapping: {metrics_preset: datadog}\n", nil, []string{"mapping.metrics_preset", `"datadog"`, "tempo, otel"}},
+		{"unknown datasource", "grafana: {datasources: {zipkin: z1}}\n", nil, []string{"grafana.datasources.zipkin", "tempo or jaeger"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ func TestServeKeysLoad(t *testing.T) {
   workers: 2
   refresh_interval: 2m
   coalesce_window: 30s
-  source_concurrency: {prometheus: 3, loki: 2, tempo: 1}
+  source_concurrency: {prometheus: 3, loki: 2, tempo: 1, jaeger: 5}
   webhook_basic_auth: {username: am, password_file: /run/secrets/am}
   ssh_max_sessions: 4
   ssh_idle_timeout: 0
@@ -29,7 +29,7 @@ func TestServeKeysLoad(t *testing.T) {
 	}
 	s := l.Serve
 	if s.Workers != 2 || s.Refresh != 2*time.Minute || s.Coalesce != 30*time.Second ||
-		s.SourceConcurrency != (SourceConcurrency{3, 2, 1}) || s.WebhookBasicAuth.Username != "am" ||
+		s.SourceConcurrency != (SourceConcurrency{3, 2, 1, 5}) || s.WebhookBasicAuth.Username != "am" ||
 		s.SSHMaxSessions != 4 || s.SSHIdleTimeout != 0 || s.SSHMaxStartups != "3:50:9" || s.SSHPerSourceMaxStartups != 2 {
 		t.Errorf("serve = %+v", s)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/triagectl/triage/internal/keyspec"
 	"github.com/triagectl/triage/sources"
+	"github.com/triagectl/triage/triage"
 )
 
 // Error is a config problem: the key, the value found and what was expected.
@@ -75,9 +76,12 @@ func (c Config) Validate() error {
 		validateURL(&p, "grafana.url", c.Grafana.URL)
 	}
 	for _, k := range sortedKeys(c.Grafana.Datasources) {
-		if !slices.Contains([]string{"prometheus", "loki", "tempo"}, k) {
-			p.add("grafana.datasources."+k, c.Grafana.Datasources[k], "a datasource uid under prometheus, loki or tempo")
+		if !slices.Contains([]string{"prometheus", "loki", "tempo", "jaeger"}, k) {
+			p.add("grafana.datasources."+k, c.Grafana.Datasources[k], "a datasource uid under prometheus, loki, tempo or jaeger")
 		}
+	}
+	if _, err := triage.REDPreset(c.Mapping.MetricsPreset); err != nil {
+		p.add("mapping.metrics_preset", c.Mapping.MetricsPreset, "one of "+strings.Join(triage.MetricsPresets(), ", "))
 	}
 	validateKeys(&p, c.Keys)
 	if c.Serve.Retention < 0 {

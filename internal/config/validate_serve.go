@@ -51,7 +51,8 @@ func (s Serve) validate(p *problems) {
 		v   int
 	}{{"serve.source_concurrency.prometheus", s.SourceConcurrency.Prometheus},
 		{"serve.source_concurrency.loki", s.SourceConcurrency.Loki},
-		{"serve.source_concurrency.tempo", s.SourceConcurrency.Tempo}} {
+		{"serve.source_concurrency.tempo", s.SourceConcurrency.Tempo},
+		{"serve.source_concurrency.jaeger", s.SourceConcurrency.Jaeger}} {
 		if l.v < 1 || l.v > 1024 {
 			p.add(l.key, fmt.Sprint(l.v), "a number of concurrent requests between 1 and 1024")
 		}

@@ -202,11 +202,10 @@ func (i *Incident) backfillSeries(times []int64, target map[string]string) []his
 		add(name+"_count", names, s.labels, nil, count)
 		add(name+"_sum", names, s.labels, nil, sum)
 	}
-	spanLabels := []string{"service", "span_name", "span_kind", "status_code"}
-	edgeLabels := []string{"client", "server", "connection_type"}
+	spanLabels, edgeLabels := ms.shape.spanLabels, ms.shape.edgeLabels
 	for _, s := range ms.spans {
-		counter("traces_spanmetrics_calls_total", spanLabels, s, &s.lat)
-		histogram("traces_spanmetrics_latency", spanLabels, s, &s.lat)
+		counter(ms.shape.calls, spanLabels, s, &s.lat)
+		histogram(ms.shape.latency, spanLabels, s, &s.lat)
 	}
 	for _, s := range ms.edges {
 		counter("traces_service_graph_request_total", edgeLabels, s, &s.lat)

@@ -21,12 +21,12 @@ type collector struct {
 const exemplarStep = time.Second
 
 func newCollector(i *Incident, clock func() time.Time) *collector {
-	spanLabels := []string{"service", "span_name", "span_kind", "status_code"}
-	edgeLabels := []string{"client", "server", "connection_type"}
+	shape := i.metrics.shape
+	spanLabels, edgeLabels := shape.spanLabels, shape.edgeLabels
 	return &collector{
 		inc: i, clock: clock,
-		calls:       prometheus.NewDesc("traces_spanmetrics_calls_total", "Total count of the spans", spanLabels, nil),
-		latency:     prometheus.NewDesc("traces_spanmetrics_latency", "Latency of the spans", spanLabels, nil),
+		calls:       prometheus.NewDesc(shape.calls, "Total count of the spans", spanLabels, nil),
+		latency:     prometheus.NewDesc(shape.latency, "Latency of the spans", spanLabels, nil),
 		graphTotal:  prometheus.NewDesc("traces_service_graph_request_total", "Total count of requests between two nodes", edgeLabels, nil),
 		graphFailed: prometheus.NewDesc("traces_service_graph_request_failed_total", "Total count of failed requests between two nodes", edgeLabels, nil),
 		graphServer: prometheus.NewDesc("traces_service_graph_request_server_seconds", "Time for a request between two nodes as seen from the server", edgeLabels, nil),
@@ -44,20 +44,25 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ms := c.inc.metrics
 	e := max(c.clock().Sub(c.inc.born).Seconds(), 0)
 	grow := func(g *growing) float64 { _, n, _ := g.liveAt(ms.recentSecs, e); return n }
+	label := ms.shape.exemplarLabel
 	for _, s := range ms.spans {
 		ex, ok := pickExemplar(s.exemplars, e)
-		ch <- withExemplar(prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, grow(&s.lat), s.labels...), ex, ok, 1)
-		ch <- withExemplar(c.histogram(c.latency, s.lat, e, s.labels), ex, ok, ex.value)
+		calls := prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, grow(&s.lat), s.labels...)
+		if ms.shape.callExemplars {
+			calls = withExemplar(calls, label, ex, ok, 1)
+		}
+		ch <- calls
+		ch <- withExemplar(c.histogram(c.latency, s.lat, e, s.labels), label, ex, ok, ex.value)
 	}
 	for _, s := range ms.edges {
 		ex, ok := pickExemplar(s.exemplars, e)
-		ch <- withExemplar(prometheus.MustNewConstMetric(c.graphTotal, prometheus.CounterValue, grow(&s.lat), s.labels...), ex, ok, 1)
+		ch <- withExemplar(prometheus.MustNewConstMetric(c.graphTotal, prometheus.CounterValue, grow(&s.lat), s.labels...), label, ex, ok, 1)
 		if s.failed.total.n > 0 {
 			fex, fok := pickExemplar(s.failedEx, e)
-			ch <- withExemplar(prometheus.MustNewConstMetric(c.graphFailed, prometheus.CounterValue, grow(&s.failed), s.labels...), fex, fok, 1)
+			ch <- withExemplar(prometheus.MustNewConstMetric(c.graphFailed, prometheus.CounterValue, grow(&s.failed), s.labels...), label, fex, fok, 1)
 		}
-		ch <- withExemplar(c.histogram(c.graphClient, s.lat, e, s.labels), ex, ok, ex.value)
-		ch <- withExemplar(c.histogram(c.graphServer, s.srv, e, s.labels), ex, ok, ex.value)
+		ch <- withExemplar(c.histogram(c.graphClient, s.lat, e, s.labels), label, ex, ok, ex.value)
+		ch <- withExemplar(c.histogram(c.graphServer, s.srv, e, s.labels), label, ex, ok, ex.value)
 	}
 }
 
@@ -77,13 +82,13 @@ func pickExemplar(refs []exemplarRef, elapsed float64) (exemplarRef, bool) {
 	return refs[min(len(refs)-1, int(elapsed/exemplarStep.Seconds()))], true
 }
 
-func withExemplar(m prometheus.Metric, ex exemplarRef, ok bool, value float64) prometheus.Metric {
+func withExemplar(m prometheus.Metric, label string, ex exemplarRef, ok bool, value float64) prometheus.Metric {
 	if !ok {
 		return m
 	}
 	em, err := prometheus.NewMetricWithExemplars(m, prometheus.Exemplar{
 		Value:     value,
-		Labels:    prometheus.Labels{exemplarLabel: ex.trace},
+		Labels:    prometheus.Labels{label: ex.trace},
 		Timestamp: time.Unix(0, ex.at),
 	})
 	if err != nil {

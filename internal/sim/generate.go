@@ -136,6 +136,7 @@ func Generate(sc Scenario, now time.Time) (*Incident, error) {
 	inc.metrics = inc.buildMetrics()
 	inc.truth.AlertThreshold = inc.metrics.threshold
 	inc.truth.AlertExpr = inc.alertExpr()
+	inc.truth.ExemplarLabel = inc.metrics.shape.exemplarLabel
 	return inc, nil
 }
 

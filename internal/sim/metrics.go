@@ -73,13 +73,15 @@ type series struct {
 }
 
 type metricState struct {
+	shape        metricShape
 	spans, edges []*series
 	recentSecs   float64
 	threshold    float64
 }
 
 func (i *Incident) buildMetrics() *metricState {
-	ms := &metricState{recentSecs: float64(i.end-i.incidentAt) / 1e9}
+	ms := &metricState{recentSecs: float64(i.end-i.incidentAt) / 1e9, shape: shapeOf(i.sc.Metrics)}
+	shape := ms.shape
 	spanIdx, edgeIdx := map[string]*series{}, map[string]*series{}
 	get := func(idx map[string]*series, graph bool, labels ...string) *series {
 		key := ""
@@ -88,9 +90,9 @@ func (i *Incident) buildMetrics() *metricState {
 		}
 		s := idx[key]
 		if s == nil {
-			b := spanBuckets()
+			b := shape.spanBounds
 			if graph {
-				b = graphBuckets()
+				b = shape.graphBounds()
 			}
 			s = &series{labels: labels, lat: newGrowing(b), srv: newGrowing(b), failed: newGrowing(b)}
 			idx[key] = s
@@ -126,8 +128,8 @@ func (i *Incident) buildMetrics() *metricState {
 				status = "STATUS_CODE_ERROR"
 			}
 			ss := get(spanIdx, false, svc, s.name, s.kind.metricLabel(), status)
-			ss.lat.observe(d, s.start, recent)
-			ss.exemplars = append(ss.exemplars, exemplarRef{id, d, s.start})
+			ss.lat.observe(d*shape.latencyScale, s.start, recent)
+			ss.exemplars = append(ss.exemplars, exemplarRef{id, d * shape.latencyScale, s.start})
 			if svc == alertSvc && s.kind == i.alertKind {
 				alertAll[b2i(recent)]++
 				if s.failed {
@@ -135,26 +137,28 @@ func (i *Incident) buildMetrics() *metricState {
 				}
 			}
 
-			var es *series
+			var edge []string
 			var clientDur, serverDur float64
 			failed := s.failed
 			switch {
 			case s.kind == kindServer && s.parent.isZero():
-				es, clientDur, serverDur = get(edgeIdx, true, "user", svc, "virtual_node"), d, d
+				edge, clientDur, serverDur = []string{"user", svc, "virtual_node"}, d, d
 			case s.kind == kindClient && s.strAttr("peer.service") != "":
-				es, clientDur, serverDur = get(edgeIdx, true, svc, s.strAttr("peer.service"), "database"), d, d
+				server, connType := shape.dbEdge(s)
+				edge, clientDur, serverDur = []string{svc, server, connType}, d, d
 			case s.kind == kindClient && serverOf[s.id] != nil:
 				srv := serverOf[s.id]
-				es, clientDur, serverDur = get(edgeIdx, true, svc, i.svcOf(srv), ""), d, float64(srv.end-srv.start)/1e9
+				edge, clientDur, serverDur = []string{svc, i.svcOf(srv), ""}, d, float64(srv.end-srv.start)/1e9
 				failed = failed || srv.failed
 			case s.kind == kindConsumer && len(s.links) > 0 && producers[s.links[0].span] != nil:
 				p := producers[s.links[0].span]
-				es, clientDur, serverDur = get(edgeIdx, true, i.svcOf(p), svc, "messaging_system"), float64(p.end-p.start)/1e9, d
+				edge, clientDur, serverDur = []string{i.svcOf(p), svc, "messaging_system"}, float64(p.end-p.start)/1e9, d
 				failed = failed || p.failed
 			}
-			if es == nil {
+			if edge == nil {
 				continue
 			}
+			es := get(edgeIdx, true, shape.edge(edge[0], edge[1], edge[2], failed)...)
 			es.lat.observe(clientDur, s.start, recent)
 			es.srv.observe(serverDur, s.start, recent)
 			ref := exemplarRef{id, clientDur, s.start}

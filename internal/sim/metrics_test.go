@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -222,4 +223,81 @@ func TestMetricsHandlerExemplars(t *testing.T) {
 	if !slices.Contains(gt.FailingTraceIDs, id) {
 		t.Errorf("error series exemplar %q is not a failing trace", id)
 	}
+}
+
+// The OpenTelemetry Collector's shape: the spanmetrics connector's names,
+// labels, millisecond histogram and trace_id exemplars; the servicegraph
+// connector's edges split by failed, a database named by db.name, a
+// client span without a server as a virtual node. The counts are the same
+// traffic as the Tempo shape's.
+func TestMetricsSeriesLikeTheCollector(t *testing.T) {
+	sc := DefaultScenario()
+	sc.Metrics = MetricsOTel
+	inc := mustGenerate(t, sc)
+	problems, err := testutil.CollectAndLint(inc.MetricsCollector(time.Now))
+	// The connector's histogram is in milliseconds, as it names it.
+	problems = slices.DeleteFunc(problems, func(p promlint.Problem) bool {
+		return p.Metric == "traces_span_metrics_duration_milliseconds" && strings.Contains(p.Text, `base unit "seconds"`)
+	})
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("lint: %v %v", err, problems)
+	}
+	// Both read at their Generate instant: the same traffic.
+	otel := gather(t, inc.MetricsCollector(func() time.Time { return inc.born }))
+	ti := mustGenerate(t, DefaultScenario())
+	tempo := gather(t, ti.MetricsCollector(func() time.Time { return ti.born }))
+	for _, name := range []string{"traces_span_metrics_calls_total", "traces_span_metrics_duration_milliseconds",
+		"traces_service_graph_request_total", "traces_service_graph_request_failed_total", "traces_service_graph_request_server_seconds"} {
+		if otel[name] == nil {
+			t.Errorf("missing family %s", name)
+		}
+	}
+	if otel["traces_spanmetrics_calls_total"] != nil {
+		t.Error("Tempo's series in the collector's shape")
+	}
+	errSeries := map[string]string{"span_kind": "SPAN_KIND_SERVER", "span_name": "POST /checkout", "status_code": "STATUS_CODE_ERROR"}
+	o, tm := find(otel["traces_span_metrics_calls_total"], with(errSeries, "service_name", "storefront")),
+		find(tempo["traces_spanmetrics_calls_total"], with(errSeries, "service", "storefront"))
+	if o == nil || tm == nil || o.GetCounter().GetValue() != tm.GetCounter().GetValue() {
+		t.Fatalf("failed POST /checkout calls: collector %v, Tempo %v", o, tm)
+	}
+	if len(o.GetCounter().GetExemplar().GetLabel()) != 0 {
+		t.Error("the connector's calls counter carries exemplars")
+	}
+	h := find(otel["traces_span_metrics_duration_milliseconds"], with(errSeries, "service_name", "storefront")).GetHistogram()
+	ms := false
+	for _, b := range h.GetBucket() {
+		ms = ms || b.GetUpperBound() == 15000
+		if ex := b.GetExemplar(); ex != nil && (ex.GetLabel()[0].GetName() != "trace_id" || ex.GetValue() < 1) {
+			t.Errorf("exemplar %v: want trace_id and a value in milliseconds", ex)
+		}
+	}
+	if !ms || h.GetSampleSum() < 1000*find(tempo["traces_spanmetrics_latency"], with(errSeries, "service", "storefront")).GetHistogram().GetSampleSum()*0.999 {
+		t.Errorf("histogram not in milliseconds: %v", h)
+	}
+	for _, e := range []map[string]string{
+		{"client": "payments", "server": "ledger", "connection_type": "database", "failed": "true"},
+		{"client": "payments", "server": "ledger", "connection_type": "database", "failed": "false"},
+		{"client": "cart", "server": "session-cache", "connection_type": "virtual_node", "failed": "false"},
+		{"client": "checkout", "server": "notifications", "connection_type": "messaging_system"},
+		{"client": "user", "server": "storefront", "connection_type": "virtual_node"},
+	} {
+		if find(otel["traces_service_graph_request_total"], e) == nil {
+			t.Errorf("no service-graph edge %v", e)
+		}
+	}
+	if find(otel["traces_service_graph_request_failed_total"], map[string]string{"server": "ledger", "failed": "false"}) != nil {
+		t.Error("failed requests on a failed=false edge")
+	}
+	if _, err := Generate(Scenario{Metrics: "datadog"}, time.Now()); err == nil || !strings.Contains(err.Error(), "Metrics") {
+		t.Errorf("unknown shape: %v", err)
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range m {
+		out[a] = b
+	}
+	return out
 }

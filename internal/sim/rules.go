@@ -24,14 +24,20 @@ type rule struct {
 }
 
 func (i *Incident) alertExpr() string {
-	svc, kind := i.truth.AlertService, i.alertKind.metricLabel()
+	svc, kind, sh := i.truth.AlertService, i.alertKind.metricLabel(), i.metrics.shape
+	by := sh.spanLabels[0]
 	if i.truth.Kind == KindLatency {
-		return fmt.Sprintf(`histogram_quantile(0.99, sum by (service, le) (rate(traces_spanmetrics_latency_bucket{service=%q, span_kind=%q}[1m]))) > %g`,
-			svc, kind, i.metrics.threshold)
+		// The histogram's unit: the threshold is in seconds.
+		scale := ""
+		if sh.latencyScale != 1 {
+			scale = fmt.Sprintf(" / %g", sh.latencyScale)
+		}
+		return fmt.Sprintf(`histogram_quantile(0.99, sum by (%s, le) (rate(%s_bucket{%s=%q, span_kind=%q}[1m])))%s > %g`,
+			by, sh.latency, by, svc, kind, scale, i.metrics.threshold)
 	}
-	return fmt.Sprintf(`sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind=%q, status_code="STATUS_CODE_ERROR"}[1m]))`+
-		` / sum by (service) (rate(traces_spanmetrics_calls_total{service=%q, span_kind=%q}[1m])) > %g`,
-		svc, kind, svc, kind, i.metrics.threshold)
+	return fmt.Sprintf(`sum by (%[1]s) (rate(%[2]s{%[1]s=%[3]q, span_kind=%[4]q, status_code="STATUS_CODE_ERROR"}[1m]))`+
+		` / sum by (%[1]s) (rate(%[2]s{%[1]s=%[3]q, span_kind=%[4]q}[1m])) > %[5]g`,
+		by, sh.calls, svc, kind, i.metrics.threshold)
 }
 
 // RuleFile returns Prometheus alerting rules: the incident's alert on the

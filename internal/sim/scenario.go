@@ -53,6 +53,10 @@ type Scenario struct {
 	// window start: a log pipeline that stopped delivering, for the
 	// freshness checks.
 	LogsEndAfter time.Duration
+
+	// Metrics is the shape of the metric series: MetricsTempo (the
+	// default) or MetricsOTel.
+	Metrics string
 }
 
 // Defaults of the numeric fields, also used when a field is zero.
@@ -171,6 +175,13 @@ func (sc Scenario) normalize() (Scenario, error) {
 		if !slices.Contains(segmentKeys(), k) {
 			return sc, fmt.Errorf("scenario: %s key %q, want one of %s", seg.field, k, strings.Join(segmentKeys(), ", "))
 		}
+	}
+	switch sc.Metrics {
+	case "":
+		sc.Metrics = MetricsTempo
+	case MetricsTempo, MetricsOTel:
+	default:
+		return sc, fmt.Errorf("scenario: Metrics=%q, want %s or %s", sc.Metrics, MetricsTempo, MetricsOTel)
 	}
 	if sc.Planted != "" {
 		k, _, err := parseKV("Planted", sc.Planted)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,26 @@ var (
 	custom   = map[string]sim.Scenario{}
 )
 
+// MetricsIncident loads one of the simulator's named scenarios, its metric
+// series in shape (sim.MetricsTempo or sim.MetricsOTel), into a Prometheus
+// of its own and no other backend. StopMetricsIncident frees it.
+func MetricsIncident(t testing.TB, preset, shape string) *SimIncident {
+	t.Helper()
+	name := preset + "-" + shape + "-metrics"
+	scenarios.Lock()
+	e, ok := scenarios.envs[name]
+	if !ok {
+		e = newEnv(name)
+		e.shape, e.only = shape, []string{"prometheus"}
+		scenarios.envs[name] = e
+	}
+	scenarios.Unlock()
+	return e.incidentFor(t, preset)
+}
+
+// StopMetricsIncident stops the Prometheus MetricsIncident started.
+func StopMetricsIncident(preset, shape string) { StopScenario(preset + "-" + shape + "-metrics") }
+
 func (e *env) incidentFor(t testing.TB, preset string) *SimIncident {
 	t.Helper()
 	e.mu.Lock()
@@ -99,6 +120,7 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 			return nil, err
 		}
 	}
+	sc.Metrics = e.shape
 	in, err := sim.Generate(sc, now)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
@@ -108,6 +130,9 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 		"alertmanager": &si.Alertmanager, "tempo": &si.Tempo, "jaeger": &si.Jaeger} {
 		if name == "alertmanager" && preset != "" {
 			continue // scenarios need no alerting
+		}
+		if e.only != nil && !slices.Contains(e.only, name) {
+			continue
 		}
 		b, err := e.optional(name)
 		if err != nil {
@@ -149,8 +174,12 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 		if err := in.Backfill(ctx, si.Prometheus.URL, sim.BackfillOptions{}); err != nil {
 			return nil, fmt.Errorf("backfill prometheus with the incident's metric history: %w", err)
 		}
+		calls := "traces_spanmetrics_calls_total"
+		if e.shape == sim.MetricsOTel {
+			calls = "traces_span_metrics_calls_total"
+		}
 		err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
-			return promHasData(si.Prometheus.URL, `sum(traces_spanmetrics_calls_total)`)
+			return promHasData(si.Prometheus.URL, "sum("+calls+")")
 		})
 		if err != nil {
 			return nil, fmt.Errorf("prometheus never scraped the simulator: %w", err)

@@ -60,7 +60,11 @@ func (b *Backend) Start(t testing.TB) {
 // env holds what this test binary started. It is per process by nature:
 // the backends are shared by every test of the package.
 type env struct {
-	ns       string // "" for the default set, else the scenario's name
+	ns string // "" for the default set, else the scenario's name
+	// shape is the metric series' shape (sim.MetricsTempo when ""), and
+	// only, when set, the backends to start: a metrics-only set.
+	shape    string
+	only     []string
 	mu       sync.Mutex
 	backends map[string]*Backend
 	failed   map[string]error

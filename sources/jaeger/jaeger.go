@@ -38,6 +38,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/triagectl/triage/sources"
 )
@@ -66,6 +67,20 @@ const DefaultSearchLimit = 20
 type Client struct {
 	hc   *sources.Client
 	opts Options
+
+	// Identical GETs in flight share one answer: an engine asks the same
+	// deep search for two questions at once (a scope's failures, found by
+	// the client when error=true finds none, and the failures below it).
+	mu       sync.Mutex
+	inflight map[string]*flight
+}
+
+// flight is one GET in flight, its answer for every caller that asked it.
+type flight struct {
+	done    chan struct{}
+	resp    *sources.Response
+	err     error
+	waiters int // callers sharing it, under Client.mu
 }
 
 var _ sources.Prober = (*Client)(nil)
@@ -85,7 +100,7 @@ func NewWithOptions(cfg sources.Config, opts Options) (*Client, error) {
 	if opts.DefaultLimit <= 0 {
 		opts.DefaultLimit = DefaultSearchLimit
 	}
-	return &Client{hc: hc, opts: opts}, nil
+	return &Client{hc: hc, opts: opts, inflight: map[string]*flight{}}, nil
 }
 
 // HTTP returns the underlying shared client, e.g. to set OnExchange for
@@ -105,9 +120,46 @@ func (c *Client) route(p string) string {
 	return path.Join("/", c.opts.BasePath, p)
 }
 
-// get performs a GET and rewrites the error message from Jaeger's two
-// error envelopes.
+// get performs a GET, sharing the answer of an identical one in flight,
+// and rewrites the error message from Jaeger's two error envelopes.
 func (c *Client) get(ctx context.Context, op, p string, q url.Values) (*sources.Response, error) {
+	key := c.route(p) + "?" + q.Encode()
+	c.mu.Lock()
+	if f, ok := c.inflight[key]; ok {
+		f.waiters++
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, &sources.Error{Source: SourceName, Op: op, Kind: sources.KindTimeout, Msg: ctx.Err().Error(), Err: ctx.Err()}
+		}
+		// The first caller's deadline is not this one's: ask again.
+		if f.err == nil || (ctx.Err() == nil && sources.KindOf(f.err) != sources.KindTimeout) {
+			return f.resp, copyErr(f.err)
+		}
+		return c.getOnce(ctx, op, p, q)
+	}
+	f := &flight{done: make(chan struct{})}
+	c.inflight[key] = f
+	c.mu.Unlock()
+	f.resp, f.err = c.getOnce(ctx, op, p, q)
+	c.mu.Lock()
+	delete(c.inflight, key)
+	c.mu.Unlock()
+	close(f.done)
+	return f.resp, copyErr(f.err)
+}
+
+// copyErr gives each caller its own error, which it may rewrite.
+func copyErr(err error) error {
+	if se, ok := sources.AsError(err); ok {
+		cp := *se
+		return &cp
+	}
+	return err
+}
+
+func (c *Client) getOnce(ctx context.Context, op, p string, q url.Values) (*sources.Response, error) {
 	h := http.Header{}
 	h.Set("Accept", "application/json")
 	resp, err := c.hc.Do(ctx, sources.Request{Op: op, Path: c.route(p), Query: q, Header: h})

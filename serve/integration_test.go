@@ -36,12 +36,13 @@ func TestMain(m *testing.M) {
 }
 
 // The whole chain with real processes: the simulator's incident in real
-// Prometheus, Loki (and Tempo when present); Prometheus evaluates the
-// simulator's alert rules and sends to a real Alertmanager, which sends
-// its webhooks to a `triage serve` child process. The daemon pre-warms
-// the incident; its stored report names the simulator's culprit when
-// Tempo is live, and has its metrics and logs sections otherwise. The
-// rules' Watchdog arrives as the daemon's heartbeat, not as an incident.
+// Prometheus, Loki and a trace backend (Tempo when present, else Jaeger);
+// Prometheus evaluates the simulator's alert rules and sends to a real
+// Alertmanager, which sends its webhooks to a `triage serve` child
+// process. The daemon pre-warms the incident; its stored report names the
+// simulator's culprit when a trace backend is live, and has its metrics
+// and logs sections otherwise. The rules' Watchdog arrives as the daemon's
+// heartbeat, not as an incident.
 func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the backends and the triage binary")
@@ -60,9 +61,16 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	storePath := filepath.Join(dir, "incidents.db")
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "sources:\n  prometheus: {url: %s}\n  loki: {url: %s}\n", si.Prometheus.URL, si.Loki.URL)
-	if si.Tempo != nil {
-		// Searches over a fresh live store are slow on small machines.
+	// One trace backend per investigation: Tempo when present, else Jaeger.
+	// Searches over a fresh live store are slow on small machines.
+	traces := ""
+	switch {
+	case si.Tempo != nil:
+		traces = triage.SourceTempo
 		fmt.Fprintf(&cfg, "  tempo: {url: %s, timeout: 30s}\n", si.Tempo.URL)
+	case si.Jaeger != nil:
+		traces = triage.SourceJaeger
+		fmt.Fprintf(&cfg, "  jaeger: {url: %s, timeout: 30s}\n", si.Jaeger.URL)
 	}
 	// The simulator back-dates its incident; the window reaches back to it.
 	fmt.Fprintf(&cfg, "triage: {lookback: %s}\n", (tr.End.Sub(tr.IncidentStart) + 10*time.Minute).Round(time.Second))
@@ -74,9 +82,9 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	}
 	c := startServe(t, bin, dir, writeServeConfig(t, dir, cfg.String()))
 
-	mode := "tempo live"
-	if si.Tempo == nil {
-		mode = "no tempo: metrics and logs only"
+	mode := traces + " live"
+	if traces == "" {
+		mode = "no trace backend: metrics and logs only"
 	}
 	t.Logf("mode: %s; alert %s on %s, culprit %s", mode, tr.AlertName, tr.AlertService, tr.Culprit)
 	eventually(t, 4*time.Minute, "a finished pre-warm and a Watchdog beat", func() bool {
@@ -86,7 +94,7 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	})
 	m := scrape(t, c.url)
 	t.Logf("daemon metrics:\n%s", grep(m, "triage_webhook_alerts_total")+"\n"+grep(m, "triage_investigations_total"))
-	if sshAddr != "" && si.Tempo != nil {
+	if sshAddr != "" && traces != "" {
 		// A real OpenSSH client logs in: the pre-warmed incident is on the
 		// list, and enter shows its verdict with the simulator's culprit.
 		_, port, _ := net.SplitHostPort(sshAddr)
@@ -148,7 +156,7 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	r := inc.Report
 	for _, src := range r.Sources {
 		t.Logf("source %s: %s %dms %s", src.Name, src.State, src.LatencyMS, src.Error)
-		if src.Name != triage.SourceTempo || si.Tempo != nil {
+		if !triage.IsTraceSource(src.Name) || traces != "" {
 			if src.State != triage.StateOK && src.State != triage.StateSlow {
 				t.Errorf("source %s: %s %s", src.Name, src.State, src.Error)
 			}
@@ -160,7 +168,10 @@ func TestLiveAlertmanagerToPrewarmedReport(t *testing.T) {
 	if len(r.LogPatterns) == 0 {
 		t.Error("no log patterns from live Loki")
 	}
-	if si.Tempo != nil {
+	if traces != "" {
+		if got := triage.TraceSource(r); got != traces {
+			t.Errorf("trace source named %q, want %q", got, traces)
+		}
 		if len(r.Services) == 0 || r.Services[0].Name != tr.Culprit || r.Services[0].Role != triage.RoleCulprit {
 			t.Fatalf("top service %+v, want culprit %s", firstService(r), tr.Culprit)
 		}

@@ -24,16 +24,26 @@ func buildTriage(t *testing.T) string {
 }
 
 // The built console against the live backends and the simulator, driven
-// in tmux as a person would: the verdict names the right culprit, `l`
-// reaches the logs of the culprit's first failing trace, and with Loki
-// stopped the logs section reads unknown with the reason.
+// in tmux as a person would, once per live trace backend (Jaeger, and
+// Tempo where present): the verdict names the right culprit with the
+// trace source named after its backend, `l` reaches the logs of the
+// culprit's first failing trace, `S` shows how the backend answered, and
+// with Loki stopped the logs section reads unknown with the reason.
 func TestConsoleEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives the built binary against the live backends")
 	}
 	si := testenv.Incident(t)
-	if si.Tempo == nil {
-		t.Skip("tempo not live (no tempo binary or TEMPO_URL): without traces the verdict has no culprit to check")
+	type backend struct{ name, flag, url string }
+	var backends []backend
+	if si.Jaeger != nil {
+		backends = append(backends, backend{"jaeger", "--jaeger-url", si.Jaeger.URL})
+	}
+	if si.Tempo != nil {
+		backends = append(backends, backend{"tempo", "--tempo-url", si.Tempo.URL})
+	}
+	if len(backends) == 0 {
+		t.Skip("no trace backend live (neither jaeger nor tempo): without traces the verdict has no culprit to check")
 	}
 	bin := buildTriage(t)
 	alert := map[string]any{
@@ -48,28 +58,43 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"TERM=xterm-256color", "XDG_CONFIG_HOME=" + t.TempDir(), "HOME=" + t.TempDir()}
-	argv := []string{bin, "open", "--alert-file", alertFile, "--lookback", "30m",
-		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--tempo-url", si.Tempo.URL}
+	argvFor := func(b backend) []string {
+		return []string{bin, "open", "--alert-file", alertFile, "--lookback", "30m",
+			"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, b.flag, b.url}
+	}
 
-	t.Run("verdict and logs", func(t *testing.T) {
-		s := testenv.NewTmux(t, 100, 30, env, argv...)
-		scr := s.WaitFor(90*time.Second, "culprit", si.Truth.Culprit, "SERVICES")
-		t.Logf("verdict:\n%s", scr)
-		if strings.Contains(scr, "\x1b") {
-			t.Error("a raw escape reached the screen")
-		}
-		s.Keys("l")
-		scr = s.WaitFor(30*time.Second, "logs", "LOGS trace", "error")
-		t.Logf("logs:\n%s", scr)
-		s.Keys("Escape")
-		s.WaitFor(10*time.Second, "SERVICES")
-		s.Keys("q")
-	})
+	for _, b := range backends {
+		t.Run(b.name+"/verdict and logs", func(t *testing.T) {
+			s := testenv.NewTmux(t, 100, 30, env, argvFor(b)...)
+			scr := s.WaitFor(90*time.Second, "culprit", si.Truth.Culprit, "SERVICES", b.name+" ")
+			t.Logf("verdict:\n%s", scr)
+			if !strings.Contains(scr, b.name+" ●") && !strings.Contains(scr, b.name+" ◔") {
+				t.Errorf("the header does not show %s answered", b.name)
+			}
+			if strings.Contains(scr, "\x1b") {
+				t.Error("a raw escape reached the screen")
+			}
+			s.Keys("l")
+			scr = s.WaitFor(30*time.Second, "logs", "LOGS trace", "error")
+			t.Logf("logs:\n%s", scr)
+			s.Keys("Escape")
+			s.WaitFor(10*time.Second, "SERVICES")
+			s.Keys("S")
+			want := []string{"SOURCES", b.name + " ok"}
+			if b.name == "jaeger" {
+				want = append(want, "note: failures below") // how Jaeger answered what it cannot ask
+			}
+			scr = s.WaitFor(10*time.Second, want...)
+			t.Logf("sources:\n%s", scr)
+			s.Keys("Escape")
+			s.Keys("q")
+		})
+	}
 
 	t.Run("loki stopped", func(t *testing.T) {
 		si.Loki.Stop()
 		defer si.Loki.Start(t)
-		s := testenv.NewTmux(t, 100, 30, env, argv...)
+		s := testenv.NewTmux(t, 100, 30, env, argvFor(backends[0])...)
 		scr := s.WaitFor(90*time.Second, "unknown — loki:", "culprit")
 		t.Logf("verdict with loki stopped:\n%s", scr)
 		if !strings.Contains(scr, "connection refused") && !strings.Contains(scr, "unreachable") {

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/triagectl/triage/internal/testenv"
 	"github.com/triagectl/triage/sources/alertmanager"
+	"github.com/triagectl/triage/triage"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -136,5 +139,63 @@ func TestReportByFingerprintLive(t *testing.T) {
 	}
 	if r.Impact == nil || r.Impact.FailingRatio == nil {
 		t.Error("failing ratio unknown with Prometheus live")
+	}
+}
+
+// `triage report` with Jaeger as the trace backend: the report names the
+// trace source jaeger, with its queries in Jaeger's terms and a note per
+// question it could not ask as such; the culprit is the simulator's; the
+// markdown's Explore links open Grafana's Jaeger datasource.
+func TestReportLiveJaeger(t *testing.T) {
+	j := testenv.Jaeger(t)
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	si := testenv.Incident(t)
+	alert := map[string]any{
+		"labels":   map[string]string{"alertname": si.Truth.AlertName, "service": si.Truth.AlertService, "severity": "critical"},
+		"startsAt": si.Truth.IncidentStart.Add(2 * time.Minute).Format(time.RFC3339),
+	}
+	body, _ := json.Marshal(alert)
+	alertFile := filepath.Join(t.TempDir(), "alert.json")
+	if err := os.WriteFile(alertFile, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte("grafana: {url: https://grafana.example, datasources: {jaeger: J1}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"report", "--config", cfgFile, "--alert-file", alertFile, "--lookback", "30m",
+		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--jaeger-url", j.URL}
+	out, errOut, code := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r triage.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	var js *triage.SourceStatus
+	for i := range r.Sources {
+		if r.Sources[i].Name == triage.SourceJaeger {
+			js = &r.Sources[i]
+		}
+	}
+	if js == nil || (js.State != triage.StateOK && js.State != triage.StateSlow) || len(js.Notes) == 0 {
+		t.Fatalf("jaeger source %+v", js)
+	}
+	for _, q := range js.Queries {
+		if _, err := triage.ParseJaegerSearch(strings.TrimSuffix(q, " (baseline)")); err != nil {
+			t.Errorf("query %q is not a Jaeger search: %v", q, err)
+		}
+	}
+	if len(r.Services) == 0 || r.Services[0].Name != si.Truth.Culprit {
+		t.Errorf("top service %+v, want %s", r.Services, si.Truth.Culprit)
+	}
+	md, errOut, code := runCLI(t, append(args, "--format", "markdown")...)
+	if code != 0 {
+		t.Fatalf("markdown: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(md, "https://grafana.example/explore?") || !strings.Contains(md, "%22jaeger%22") || !strings.Contains(md, "failing traces") {
+		t.Errorf("markdown has no Explore link to the Jaeger datasource:\n%s", md)
 	}
 }

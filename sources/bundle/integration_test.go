@@ -16,9 +16,27 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
+// traceBackends are the live trace backends, Jaeger first; "" alone when
+// neither is live.
+func traceBackends(t *testing.T) []string {
+	si := testenv.Incident(t)
+	var out []string
+	if si.Jaeger != nil {
+		out = append(out, triage.SourceJaeger)
+	}
+	if si.Tempo != nil {
+		out = append(out, triage.SourceTempo)
+	}
+	if len(out) == 0 {
+		t.Log("no trace backend live: the round trip covers Prometheus and Loki only")
+		out = append(out, "")
+	}
+	return out
+}
+
 // liveRecording is the simulator's incident in the live backends, as a
-// recording: Tempo is part of it when it is live.
-func liveRecording(t *testing.T) app.Recording {
+// recording, its traces read from the named backend ("" for none).
+func liveRecording(t *testing.T, traces string) app.Recording {
 	t.Helper()
 	testenv.Prometheus(t)
 	testenv.Loki(t)
@@ -26,11 +44,13 @@ func liveRecording(t *testing.T) app.Recording {
 	cfg := config.Default()
 	cfg.Sources.Prometheus = si.Prometheus.Config()
 	cfg.Sources.Loki = si.Loki.Config()
-	if si.Tempo != nil {
+	switch traces {
+	case triage.SourceTempo:
 		cfg.Sources.Tempo = si.Tempo.Config()
 		cfg.Sources.Tempo.Timeout = 30 * time.Second // searches over a fresh live store are slow on small machines
-	} else {
-		t.Log("tempo not live: the round trip covers Prometheus and Loki only")
+	case triage.SourceJaeger:
+		cfg.Sources.Jaeger = si.Jaeger.Config()
+		cfg.Sources.Jaeger.Timeout = 30 * time.Second // scans of a thousand whole traces on a small machine
 	}
 	if si.Alertmanager != nil {
 		cfg.Sources.Alertmanager = si.Alertmanager.Config()
@@ -48,7 +68,15 @@ func liveRecording(t *testing.T) app.Recording {
 // gives the same report. The replay is paced as recorded, because the
 // engine's sources hand each other trace ids while they run.
 func TestLiveRoundTrip(t *testing.T) {
-	rec := liveRecording(t)
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	for _, traces := range traceBackends(t) {
+		t.Run(traces, func(t *testing.T) { liveRoundTrip(t, traces) })
+	}
+}
+
+func liveRoundTrip(t *testing.T, traces string) {
+	rec := liveRecording(t, traces)
 	ctx := context.Background()
 	var buf bytes.Buffer
 	w, err := bundle.NewWriter(&buf, rec.Header())

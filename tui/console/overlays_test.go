@@ -92,3 +92,30 @@ func TestSilenceFromTheConsole(t *testing.T) {
 		t.Errorf("footer %q does not show id %s", foot, list[0].ID)
 	}
 }
+
+// With Jaeger as the trace backend, the sources panel names it, and says
+// under it how each question Jaeger cannot ask was answered.
+func TestSourcesPanelJaegerNotes(t *testing.T) {
+	d := tuitest.Fixture(t)
+	r := d.Report.Clone()
+	r.Sources = append([]triage.SourceStatus(nil), r.Sources...)
+	for i := range r.Sources {
+		r.Sources[i].LatencyMS = int64(120 * (i + 1))
+		if triage.IsTraceSource(r.Sources[i].Name) {
+			r.Sources[i].Name = triage.SourceJaeger
+			r.Sources[i].Queries = []string{`service=payments limit=1000`, `service=payments tags="error=true" limit=400`}
+			r.Sources[i].Notes = []string{
+				"failures below payments: Jaeger has no structural search, so triage looked for them in the newest 1000 traces of payments",
+				"failed server or consumer spans of payments: error=true found none, so triage looked for failed spans in the newest 1000 traces of payments",
+			}
+		}
+	}
+	// At 80×24 the panel ends before the trace source, as it does for
+	// Tempo: 120×40 shows it.
+	c := testCommon(t, 120, 40)
+	app := tui.NewApp(c, Incident(c, d.Alert, r))
+	m := tuitest.Drive(t, app, "S")
+	view := m.(*tui.App).View().Content
+	tuitest.CheckSize(t, view, 120, 40)
+	tuitest.Golden(t, "sources_jaeger_120x40", view)
+}

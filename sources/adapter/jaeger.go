@@ -29,7 +29,7 @@ import (
 //   - error=true finding nothing (Jaeger v2.12's in-memory store): the
 //     client looks for failed spans itself (jaeger.ErrorFilterClient).
 type JaegerTraces struct {
-	C *jaeger.Client
+	C jaeger.API
 	// ScanDepth bounds the traces looked through for what Jaeger cannot
 	// ask: jaeger.DefaultScanLimit when zero. It must not exceed the
 	// in-memory store's max_traces.

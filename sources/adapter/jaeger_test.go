@@ -1,0 +1,142 @@
+package adapter_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/internal/sim"
+	"github.com/triagectl/triage/sources"
+	"github.com/triagectl/triage/sources/adapter"
+	"github.com/triagectl/triage/sources/jaeger"
+	"github.com/triagectl/triage/triage"
+)
+
+// The Jaeger adapter's translation over a Jaeger held in memory (that
+// honours error=true): each of the engine's searches finds exactly the
+// traces that answer it among those Jaeger returns, notes what Jaeger
+// could not ask, and writes its query as Jaeger's search form.
+func TestJaegerSearchTranslation(t *testing.T) {
+	inc, err := sim.Generate(sim.DefaultScenario(), time.Now().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := jaeger.NewFake()
+	f.AddTraces(inc.PTraces())
+	j := adapter.JaegerTraces{C: f}
+	all := adapter.ConvertTraces(inc.PTraces())
+	byID := map[string]*triage.Trace{}
+	for _, tr := range all {
+		byID[tr.ID] = tr
+	}
+	tr := inc.Truth()
+	start, end := tr.Start.Add(-time.Minute), tr.End.Add(time.Minute)
+	svc := tr.CulpritCaller
+	for _, tc := range []struct {
+		name, query, note string
+	}{
+		{"failed entry spans", `service=payments tags="error=true" limit=1000`, "cannot search by span kind"},
+		{"failures below", "service=payments limit=1000", "no structural search"},
+		{"slow entry spans", "service=payments minDuration=1s limit=1000", "cannot search by span kind"},
+		{"healthy entry spans", "service=payments limit=1000", "cannot search for spans that did not fail"},
+		{"attributes", `service=storefront tags="enduser.id=` + tr.Users[0].ID + `" limit=1000`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := map[string]triage.TraceSearch{
+				"failed entry spans":  {Service: svc, Kinds: triage.EntryKinds, Status: triage.StatusError},
+				"failures below":      {Service: svc, FailingBelow: true},
+				"slow entry spans":    {Service: svc, Kinds: triage.EntryKinds, MinDuration: time.Second},
+				"healthy entry spans": {Service: svc, Kinds: triage.EntryKinds, Status: triage.StatusNotError},
+				"attributes":          {Service: tr.EntryService, Attrs: []triage.Attr{{Key: "enduser.id", Value: tr.Users[0].ID}}},
+			}[tc.name]
+			q.Start, q.End, q.Limit = start, end, 1000
+			h, err := j.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Query != tc.query {
+				t.Errorf("query %s, want %s", h.Query, tc.query)
+			}
+			if (tc.note == "") != (h.Note == "") || !strings.Contains(h.Note, tc.note) {
+				t.Errorf("note %q, want %q in it", h.Note, tc.note)
+			}
+			got := map[string]bool{}
+			for _, r := range h.Refs {
+				got[r.TraceID] = true
+				if !q.Matches(byID[r.TraceID]) {
+					t.Errorf("hit %s does not answer the search", r.TraceID)
+				}
+			}
+			// The fake holds fewer traces of the service than the scan
+			// depth: every answer is found.
+			for _, g := range all {
+				if q.Matches(g) && !got[g.ID] && len(h.Refs) < q.Limit {
+					t.Errorf("trace %s answers the search and was not found", g.ID)
+				}
+			}
+		})
+	}
+	// The consumers of a producer's message, by topic and key.
+	var consumer, producer string
+	for _, g := range all {
+		if root := g.Spans[0]; root.Kind == triage.KindConsumer && len(root.Links) > 0 {
+			consumer, producer = g.ID, root.Links[0].TraceID
+			break
+		}
+	}
+	h, err := j.Search(context.Background(), triage.LinkedTracesSearch(producer, triage.Window{Start: start, End: end}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Refs) != 1 || h.Refs[0].TraceID != consumer || !strings.Contains(h.Query, "messaging.kafka.message.key=") ||
+		!strings.Contains(h.Note, "consumers (notifications)") {
+		t.Errorf("linked to %s: %+v, want %s", producer, h, consumer)
+	}
+	// A trace that sent nothing has no consumers to look for.
+	for _, g := range all {
+		if !triage.HasProducerSpan(g) {
+			h, err := j.Search(context.Background(), triage.LinkedTracesSearch(g.ID, triage.Window{Start: start, End: end}))
+			if err != nil || len(h.Refs) != 0 || !strings.Contains(h.Note, "sent no message") {
+				t.Errorf("linked to a trace without producer: %+v, %v", h, err)
+			}
+			break
+		}
+	}
+	// No service in scope: every service is asked.
+	h, err = j.Search(context.Background(), triage.TraceSearch{Status: triage.StatusError, Start: start, End: end, Limit: 50})
+	if err != nil || len(h.Refs) != 50 || !strings.Contains(h.Note, "each of the") {
+		t.Errorf("no scope: %d hits, %q, %v", len(h.Refs), h.Note, err)
+	}
+	services := 0
+	for _, c := range f.Calls() {
+		if c == "services" {
+			services++
+		}
+	}
+	if services == 0 {
+		t.Error("the services were not listed")
+	}
+}
+
+// A failing Jaeger fails the search with its error, and the report still
+// gets the query that was asked.
+func TestJaegerSearchFails(t *testing.T) {
+	f := jaeger.NewFake()
+	boom := &sources.Error{Source: "jaeger", Op: "search", Kind: sources.KindUnreachable, Msg: "connection refused"}
+	f.Errors["search"] = boom
+	j := adapter.JaegerTraces{C: f}
+	now := time.Now()
+	h, err := j.Search(context.Background(), triage.TraceSearch{Service: "payments", Status: triage.StatusError,
+		Start: now.Add(-time.Hour), End: now, Limit: 10})
+	if !errors.Is(err, boom) || h.Query != `service=payments tags="error=true" limit=10` {
+		t.Errorf("hits %+v, err %v", h, err)
+	}
+	if _, err := j.Trace(context.Background(), "0af7651916cd43dd8448eb211c80319c"); sources.KindOf(err) != sources.KindNotFound {
+		t.Errorf("missing trace: %v", err)
+	}
+	if j.Name() != triage.SourceJaeger {
+		t.Errorf("name %q", j.Name())
+	}
+}

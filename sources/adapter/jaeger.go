@@ -21,18 +21,26 @@ import (
 //   - span kind, and "did not fail": checked on the returned traces, Jaeger
 //     asked for twice as many to make up for those left out;
 //   - failures below the scope (TraceQL's >>): Jaeger has no structural
-//     search; the newest ScanDepth traces of the scope are looked through;
+//     search; the scope's traces are looked through, up to ScanDepth;
 //   - no service in scope: Jaeger needs one; each service it lists is asked;
 //   - traces linking to a trace: Jaeger cannot search by link; the linked
 //     trace's messages are looked for, by topic and key, at the services
 //     that consume messages, and the traces found are checked for the link;
 //   - error=true finding nothing (Jaeger v2.12's in-memory store): the
-//     client looks for failed spans itself (jaeger.ErrorFilterClient).
+//     client looks for failed spans itself (jaeger.ErrorFilterClient), in
+//     the same traces.
+//
+// Jaeger answers a search with the newest traces of its range, so every
+// search is asked over ten parts of the window, each for its share; when
+// traces are looked through, a part answered in full is asked again in
+// halves while twice ScanDepth lasts, so a window with fewer traces than
+// ScanDepth is looked through whole.
 type JaegerTraces struct {
 	C jaeger.API
 	// ScanDepth bounds the traces looked through for what Jaeger cannot
-	// ask: jaeger.DefaultScanLimit when zero. It must not exceed the
-	// in-memory store's max_traces.
+	// ask, over the whole window: DefaultJaegerScan when zero. Each part
+	// of the window takes its share, which must not exceed the in-memory
+	// store's max_traces.
 	ScanDepth int
 }
 
@@ -41,11 +49,17 @@ var _ triage.TracesSource = JaegerTraces{}
 // Name is Jaeger's.
 func (JaegerTraces) Name() string { return triage.SourceJaeger }
 
+// DefaultJaegerScan is the default ScanDepth: the newest thousand traces
+// of each fifth of the window. The simulator's busiest service sends
+// under four thousand in its window, so its scans are complete; a busier
+// service's are a sample spread over the window.
+const DefaultJaegerScan = 5000
+
 func (j JaegerTraces) scanDepth() int {
 	if j.ScanDepth > 0 {
 		return j.ScanDepth
 	}
-	return jaeger.DefaultScanLimit
+	return DefaultJaegerScan
 }
 
 // Trace fetches one trace and converts it.
@@ -103,7 +117,13 @@ func (j JaegerTraces) plan(q triage.TraceSearch) jaegerPlan {
 	if len(q.Kinds) > 0 {
 		p.checked = append(p.checked, "search by span kind")
 	}
-	if len(p.checked) > 0 && q.Limit > 0 {
+	switch {
+	case len(p.checked) > 0 && p.jq.Errors:
+		// Failed spans of any kind can be many more than the failed entry
+		// spans asked for (errors a service tolerates): keep every one
+		// Jaeger, or the client's own error check, finds, then check here.
+		p.jq.Limit = j.scanDepth()
+	case len(p.checked) > 0 && q.Limit > 0:
 		// Some hits will be left out: ask for more.
 		p.jq.Limit = min(2*q.Limit, j.scanDepth())
 	}
@@ -126,26 +146,97 @@ func (p jaegerPlan) text() string {
 	return s.String()
 }
 
+// jaegerSlices is how many parts of the window a search is asked over:
+// Jaeger answers with the newest traces of the range, and a sample of a
+// busy service's newest traces would miss most of the window.
+const jaegerSlices = 10
+
+// minSlice is the shortest part of a window asked on its own, and
+// minSplit the shortest a part is split into.
+const (
+	minSlice = time.Minute
+	minSplit = time.Second
+)
+
+// slice is one part of the window and what its search found.
+type slice struct {
+	start, end   time.Time
+	refs         []triage.TraceRef
+	scanned      int
+	full         bool // Jaeger returned as many traces as asked: more may remain
+	clientFilter bool // the client checked the failed spans itself
+	err          error
+}
+
+// search asks Jaeger over each part of the window for its share of the
+// limit, and keeps the traces that answer q, taking the parts in turn so
+// the cut keeps every part's. When triage looks through the traces itself
+// (failures below the scope, failed spans error=true did not find), a part
+// Jaeger answered in full is asked again in halves, while the scan's
+// budget lasts, so that every trace of the window is looked at when it
+// holds fewer than ScanDepth.
 func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	p := j.plan(q)
 	h := triage.TraceHits{Query: p.text()}
-	res, err := j.C.Search(ctx, p.jq)
-	if err != nil {
-		return h, err
+	var parts []*slice
+	for _, r := range timeSlices(q.Start, q.End, p.jq.Limit) {
+		parts = append(parts, &slice{start: r[0], end: r[1]})
 	}
-	h.Refs = keep(res, q)
-	if q.Limit > 0 && len(h.Refs) > q.Limit {
-		h.Refs = h.Refs[:q.Limit]
+	share := ceilDiv(p.jq.Limit, len(parts))
+	scanShare := max(ceilDiv(p.jq.ScanLimit, len(parts)), share)
+	j.pages(ctx, q, p.jq, parts, share, scanShare)
+	// Traces fetched, re-asked ones included, against twice the scan.
+	fetched, budget := scannedIn(parts), 2*max(p.jq.ScanLimit, p.jq.Limit)
+	for {
+		if err := firstErr(parts); err != nil {
+			return h, err
+		}
+		lookThrough, full := q.FailingBelow, 0
+		for _, s := range parts {
+			lookThrough = lookThrough || s.clientFilter
+			if s.splittable() {
+				full++
+			}
+		}
+		if !lookThrough || full == 0 || fetched+2*full*scanShare > budget {
+			break
+		}
+		var next, asked []*slice
+		for _, s := range parts {
+			if !s.splittable() {
+				next = append(next, s)
+				continue
+			}
+			mid := s.start.Add(s.end.Sub(s.start) / 2)
+			a, b := &slice{start: s.start, end: mid}, &slice{start: mid, end: s.end}
+			next, asked = append(next, a, b), append(asked, a, b)
+		}
+		parts = next
+		j.pages(ctx, q, p.jq, asked, share, scanShare)
+		fetched += scannedIn(asked)
+	}
+	per := make([][]triage.TraceRef, len(parts))
+	total, complete, clientFilter := 0, true, false
+	for i, s := range parts {
+		per[i] = s.refs
+		total += s.scanned
+		complete = complete && !s.full
+		clientFilter = clientFilter || s.clientFilter
+	}
+	h.Refs = roundRobin(per, q.Limit)
+	// Which traces were looked through: all of the window's, or the newest
+	// of each part.
+	through := fmt.Sprintf("all %d traces of %s in the window", total, q.Service)
+	if !complete {
+		through = fmt.Sprintf("%d traces of %s, the newest of each part of the window", total, q.Service)
 	}
 	var how []string
-	if res.ErrorFilter == jaeger.ErrorFilterClient {
-		how = append(how, fmt.Sprintf("error=true found none, so triage looked for failed spans in the newest %d traces of %s",
-			p.jq.ScanLimit, q.Service))
+	if clientFilter {
+		how = append(how, "error=true found none, so triage looked for failed spans in "+through)
 	}
 	switch {
 	case q.FailingBelow:
-		how = append(how, fmt.Sprintf("Jaeger has no structural search, so triage looked for them in the newest %d traces of %s",
-			p.jq.Limit, q.Service))
+		how = append(how, "Jaeger has no structural search, so triage looked for them in "+through)
 	case len(p.checked) > 0:
 		how = append(how, "Jaeger cannot "+strings.Join(p.checked, " or ")+", so triage checked the traces it returned")
 	}
@@ -153,6 +244,110 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 		h.Note = describe(q) + ": " + strings.Join(how, "; ")
 	}
 	return h, nil
+}
+
+// pages asks one page of each part, two parts at once: up to limit hits
+// among up to scan traces.
+func (j JaegerTraces) pages(ctx context.Context, q triage.TraceSearch, base jaeger.Query, parts []*slice, limit, scan int) {
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for _, s := range parts {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			jq := base
+			jq.Start, jq.End, jq.Limit, jq.ScanLimit = s.start, s.end, limit, scan
+			res, err := j.C.Search(ctx, jq)
+			if err != nil {
+				s.err = err
+				return
+			}
+			s.refs, s.scanned = keep(res, q), res.Scanned
+			s.clientFilter = res.ErrorFilter == jaeger.ErrorFilterClient
+			s.full = res.Scanned >= res.Depth
+		})
+	}
+	wg.Wait()
+}
+
+// splittable reports whether Jaeger answered the part in full and it is
+// long enough to halve.
+func (s *slice) splittable() bool { return s.full && s.end.Sub(s.start) >= 2*minSplit }
+
+func scannedIn(parts []*slice) int {
+	n := 0
+	for _, s := range parts {
+		n += s.scanned
+	}
+	return n
+}
+
+func firstErr(parts []*slice) error {
+	for _, s := range parts {
+		if s.err != nil {
+			return s.err
+		}
+	}
+	return nil
+}
+
+// timeSlices cuts [start, end] into up to jaegerSlices equal parts, none
+// shorter than minSlice, and no more parts than limit.
+func timeSlices(start, end time.Time, limit int) [][2]time.Time {
+	n := jaegerSlices
+	if d := end.Sub(start); d < time.Duration(n)*minSlice {
+		n = max(int(d/minSlice), 1)
+	}
+	n = max(min(n, limit), 1)
+	out := make([][2]time.Time, n)
+	step := end.Sub(start) / time.Duration(n)
+	for i := range out {
+		out[i] = [2]time.Time{start.Add(time.Duration(i) * step), start.Add(time.Duration(i+1) * step)}
+	}
+	out[n-1][1] = end
+	return out
+}
+
+func sliceName(n int) string {
+	switch n {
+	case 2:
+		return "half"
+	case 3:
+		return "third"
+	case 4:
+		return "quarter"
+	case 5:
+		return "fifth"
+	}
+	return "part"
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// roundRobin merges lists taking one of each in turn, each id once, up to
+// limit (0 for all).
+func roundRobin(lists [][]triage.TraceRef, limit int) []triage.TraceRef {
+	var out []triage.TraceRef
+	seen := map[string]bool{}
+	for k := 0; ; k++ {
+		more := false
+		for _, refs := range lists {
+			if k >= len(refs) {
+				continue
+			}
+			more = true
+			if id := refs[k].TraceID; !seen[id] {
+				seen[id] = true
+				out = append(out, refs[k])
+			}
+			if limit > 0 && len(out) == limit {
+				return out
+			}
+		}
+		if !more {
+			return out
+		}
+	}
 }
 
 // keep converts the result's whole traces and keeps those that answer q.
@@ -242,25 +437,7 @@ func (j JaegerTraces) eachService(ctx context.Context, q triage.TraceSearch) (tr
 		}
 	}
 	// Round robin over the services, so the cut keeps every one's hits.
-	seen := map[string]bool{}
-	for k := 0; ; k++ {
-		more := false
-		for _, refs := range per {
-			if k < len(refs) {
-				more = true
-				if id := refs[k].TraceID; !seen[id] {
-					seen[id] = true
-					h.Refs = append(h.Refs, refs[k])
-				}
-			}
-		}
-		if !more || (q.Limit > 0 && len(h.Refs) >= q.Limit) {
-			break
-		}
-	}
-	if q.Limit > 0 && len(h.Refs) > q.Limit {
-		h.Refs = h.Refs[:q.Limit]
-	}
+	h.Refs = roundRobin(per, q.Limit)
 	h.Note = fmt.Sprintf("%s: Jaeger searches one service at a time, so triage asked each of the %d services it lists", describe(q), len(services))
 	if n := firstNonEmpty(notes); n != "" {
 		h.Note += "; per service, " + n[strings.Index(n, ": ")+2:]

@@ -36,12 +36,13 @@ func TestJaegerSearchTranslation(t *testing.T) {
 	svc := tr.CulpritCaller
 	for _, tc := range []struct {
 		name, query, note string
+		every             bool // fewer answers than a part of the window holds: all are found
 	}{
-		{"failed entry spans", `service=payments tags="error=true" limit=1000`, "cannot search by span kind"},
-		{"failures below", "service=payments limit=1000", "no structural search"},
-		{"slow entry spans", "service=payments minDuration=1s limit=1000", "cannot search by span kind"},
-		{"healthy entry spans", "service=payments limit=1000", "cannot search for spans that did not fail"},
-		{"attributes", `service=storefront tags="enduser.id=` + tr.Users[0].ID + `" limit=1000`, ""},
+		{"failed entry spans", `service=payments tags="error=true" limit=5000`, "cannot search by span kind", true},
+		{"failures below", "service=payments limit=5000", "no structural search", false},
+		{"slow entry spans", "service=payments minDuration=1s limit=2000", "cannot search by span kind", true},
+		{"healthy entry spans", "service=payments limit=2000", "cannot search for spans that did not fail", false},
+		{"attributes", `service=storefront tags="enduser.id=` + tr.Users[0].ID + `" limit=1000`, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := map[string]triage.TraceSearch{
@@ -69,12 +70,28 @@ func TestJaegerSearchTranslation(t *testing.T) {
 					t.Errorf("hit %s does not answer the search", r.TraceID)
 				}
 			}
-			// The fake holds fewer traces of the service than the scan
-			// depth: every answer is found.
-			for _, g := range all {
-				if q.Matches(g) && !got[g.ID] && len(h.Refs) < q.Limit {
-					t.Errorf("trace %s answers the search and was not found", g.ID)
+			if tc.every {
+				for _, g := range all {
+					if q.Matches(g) && !got[g.ID] {
+						t.Errorf("trace %s answers the search and was not found", g.ID)
+					}
 				}
+				return
+			}
+			if len(h.Refs) == 0 {
+				t.Fatal("no hits")
+			}
+			if q.Status != triage.StatusNotError {
+				return
+			}
+			// Healthy traces, more than asked for: they come from every
+			// part of the window, not only its newest traces.
+			fifths := map[int]bool{}
+			for _, r := range h.Refs {
+				fifths[int(5*r.Start.Sub(start)/end.Sub(start))] = true
+			}
+			if len(fifths) < 5 {
+				t.Errorf("hits from %d fifths of the window, want all 5", len(fifths))
 			}
 		})
 	}

@@ -131,7 +131,8 @@ func (q *TraceSearch) Matches(t *Trace) bool {
 	return false
 }
 
-// Trace backends' names, as the trace source is named in the report.
+// SourceJaeger names the trace source when it is Jaeger (SourceTempo when
+// Tempo): the trace source is named after its backend in the report.
 const SourceJaeger = "jaeger"
 
 // IsTraceSource reports whether name is a trace backend's.

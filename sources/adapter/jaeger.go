@@ -308,20 +308,6 @@ func timeSlices(start, end time.Time, limit int) [][2]time.Time {
 	return out
 }
 
-func sliceName(n int) string {
-	switch n {
-	case 2:
-		return "half"
-	case 3:
-		return "third"
-	case 4:
-		return "quarter"
-	case 5:
-		return "fifth"
-	}
-	return "part"
-}
-
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // roundRobin merges lists taking one of each in turn, each id once, up to
@@ -374,8 +360,7 @@ func describe(q triage.TraceSearch) string {
 		return "failures below " + orAny(q.Service)
 	}
 	var b strings.Builder
-	switch q.Status {
-	case triage.StatusError:
+	if q.Status == triage.StatusError {
 		b.WriteString("failed ")
 	}
 	if len(q.Kinds) > 0 {

@@ -91,7 +91,7 @@ func traceQLString(s string) string {
 // unquoted name cannot.
 func traceQLAttr(k string) string {
 	for _, r := range k {
-		if !(r == '.' || r == '_' || r == '-' || r == '/' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+		if r != '.' && r != '_' && r != '-' && r != '/' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			return traceQLString(k)
 		}
 	}

@@ -65,7 +65,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 
 	for _, b := range backends {
 		t.Run(b.name+"/verdict and logs", func(t *testing.T) {
-			s := testenv.NewTmux(t, 100, 30, env, argvFor(b)...)
+			// 60 rows: the sources panel shows the trace backend below
+			// Prometheus's and Loki's queries.
+			s := testenv.NewTmux(t, 100, 60, env, argvFor(b)...)
 			scr := s.WaitFor(90*time.Second, "culprit", si.Truth.Culprit, "SERVICES", b.name+" ")
 			t.Logf("verdict:\n%s", scr)
 			if !strings.Contains(scr, b.name+" ●") && !strings.Contains(scr, b.name+" ◔") {
@@ -80,12 +82,15 @@ func TestConsoleEndToEnd(t *testing.T) {
 			s.Keys("Escape")
 			s.WaitFor(10*time.Second, "SERVICES")
 			s.Keys("S")
-			want := []string{"SOURCES", b.name + " ok"}
+			want := []string{"SOURCES", b.url}
 			if b.name == "jaeger" {
 				want = append(want, "note: failures below") // how Jaeger answered what it cannot ask
 			}
 			scr = s.WaitFor(10*time.Second, want...)
 			t.Logf("sources:\n%s", scr)
+			if !strings.Contains(scr, b.name+" ok") && !strings.Contains(scr, b.name+" slow") {
+				t.Errorf("the sources panel does not show %s answered", b.name)
+			}
 			s.Keys("Escape")
 			s.Keys("q")
 		})

@@ -213,3 +213,16 @@ func NotFound(id string) error { return &sourceError{"not_found", "trace " + id 
 
 // Err builds an error of a source kind, for fault injection.
 func Err(kind, reason string) error { return &sourceError{kind, reason} }
+
+// Sources serves the incident through all three of the engine's sources.
+func (i *Incident) Sources() triage.Sources {
+	return triage.Sources{Metrics: Metrics{I: i}, Logs: Logs{I: i}, Traces: Traces{I: i}}
+}
+
+// Alert is the alert the incident fires: its truth's name and service,
+// two minutes after the incident starts.
+func (i *Incident) Alert() triage.Alert {
+	tr := i.Truth
+	return triage.Alert{Name: tr.AlertName, Labels: map[string]string{"alertname": tr.AlertName, "service": tr.AlertService, "severity": "critical"},
+		StartsAt: tr.IncidentStart.Add(2 * time.Minute), Fingerprint: "sim-" + tr.Scenario.Name}
+}

@@ -55,11 +55,24 @@ func TestLiveAccuracy(t *testing.T) {
 					for _, p := range a.Problems() {
 						t.Error(p)
 					}
+					// A latency incident's IMPACT speaks of slow requests,
+					// never of a failing share.
+					if sc := si.Truth.Scenario; sc.ErrorService == "" && sc.SlowService != "" {
+						switch {
+						case r.Impact == nil:
+							t.Error("latency incident: no impact")
+						case r.Impact.Kind != triage.KindLatency || !strings.Contains(triage.ImpactRatio(r.Impact), "slower than"):
+							t.Errorf("latency incident: impact kind %q, ratio %q, want the slow share", r.Impact.Kind, triage.ImpactRatio(r.Impact))
+						}
+					}
 					if t.Failed() || testing.Verbose() {
 						for _, s := range r.Sources {
 							t.Logf("%s: %s %dms %q queries=%q notes=%q", s.Name, s.State, s.LatencyMS, s.Error, s.Queries, s.Notes)
 						}
 						t.Logf("sampled traces %d, users %d, window %s – %s", len(r.Traces), len(r.Users), r.Window.Start, r.Window.End)
+						if r.Impact != nil && r.Impact.UsersEstimate != nil {
+							t.Logf("estimate: %+v", *r.Impact.UsersEstimate)
+						}
 					}
 				})
 			}

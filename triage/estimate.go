@@ -70,6 +70,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	seen := float64(len(mult))
 	est := &Estimate{Value: seen, Low: seen, High: seen}
 	method := "every " + what + " request sampled"
+	extrapolated := false
 	if withUser > float64(n)+0.5 {
 		freq := frequencies(mult)
 		fit := fitGammaPoisson(freq, n)
@@ -84,17 +85,25 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 		// reaches both.
 		chao := chaoExtrapolate(freq, n, withUser)
 		est.Low, est.High = math.Min(est.Low, chao), math.Max(est.High, chao)
-		method = "species-richness extrapolation (negative-binomial fit, interval to Chao1)"
+		method = "species-richness extrapolation (negative-binomial fit, range to Chao1)"
 		if len(freq) > 2 && freq[2] > 0 {
 			est.Value = (est.Value + chao) / 2
-			method = "species-richness extrapolation (negative-binomial fit and Chao1, their midpoint; interval spans both)"
+			method = "species-richness extrapolation (negative-binomial fit and Chao1, their midpoint; the range spans both)"
 		}
+		extrapolated = true
 	}
 	est.Value = math.Min(math.Max(math.Round(est.Value), seen), math.Ceil(withUser))
 	est.Low = math.Min(math.Max(math.Floor(est.Low), seen), est.Value)
 	est.High = math.Max(math.Min(math.Ceil(est.High), math.Ceil(withUser)), est.Value)
-	est.Basis = fmt.Sprintf("%s users seen in %s sampled %s traces, scaled to ≈%s %s requests (%s); %s",
-		Thousands(seen), Thousands(float64(sampled)), what, Thousands(total), what, source, method)
+	// The basis is what a reader weighs the figure by, in plain words; the
+	// method is one step further, for whoever asks how.
+	est.Basis = fmt.Sprintf("%s users seen in %s of ≈%s %s requests", Thousands(seen), Thousands(float64(sampled)), Thousands(total), what)
+	if extrapolated {
+		est.Basis += fmt.Sprintf("; ≈%s in all, 95%% range %s–%s", Thousands(est.Value), Thousands(est.Low), Thousands(est.High))
+	} else {
+		est.Basis += "; every one sampled"
+	}
+	est.Method = fmt.Sprintf("%s requests counted by %s; %s", what, source, method)
 	return est
 }
 

@@ -28,6 +28,9 @@ type Common struct {
 	Grafana Grafana
 	// Demo marks the header: the data is a recorded demo incident.
 	Demo bool
+	// Recorded says the data is a recorded incident (a bundle, or the
+	// demo): nothing is live, so nothing is sent (no silence).
+	Recorded bool
 	// Nav builds the drill-down pages.
 	Nav Nav
 	// Pipeline, when set, reports the alert pipeline's heartbeat (the

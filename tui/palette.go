@@ -133,14 +133,14 @@ func (a *App) runCommand(name string) tea.Cmd {
 		a.quitting = true
 		return tea.Quit
 	case "help":
-		a.help = true
+		a.openPanel(panelHelp)
 		return nil
 	case "back":
 		a.pop()
 		return nil
 	case "sources":
 		if inc, _ := a.nearestIncident(); inc != nil {
-			a.sources = true
+			a.openPanel(panelSources)
 		}
 		return nil
 	case "silence":

@@ -170,7 +170,12 @@ func (p *Page) target() (target, bool) {
 		if p.rep == nil || p.rep.Impact == nil || p.rep.Impact.UsersEstimate == nil {
 			return target{}, false
 		}
-		return target{"estimate basis", triage.SourcePrometheus, p.rep.Impact.UsersEstimate.Basis}, true
+		e := p.rep.Impact.UsersEstimate
+		text := e.Basis
+		if e.Method != "" {
+			text += " — method: " + e.Method
+		}
+		return target{"estimate basis", triage.SourcePrometheus, text}, true
 	}
 	s, row, ok := p.selected()
 	if !ok {

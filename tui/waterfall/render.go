@@ -272,14 +272,16 @@ func (p *page) row(k int, col columns, ww int) string {
 	case m&markCritical != 0:
 		barStyle = s.CriticalPath
 	}
-	line := cur + errMark + critMark + " " + pad(trunc(name, col.name), col.name) + " " +
+	left := cur + errMark + critMark + " " + pad(trunc(name, col.name), col.name) + " " +
 		s.Faint.Render(pad(tui.Fit(sp.Service(), col.service), col.service)) + " " +
-		s.Text.Render(padLeft(tui.Duration(sp.Duration()), col.dur)) + " " +
-		barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
+		s.Text.Render(padLeft(tui.Duration(sp.Duration()), col.dur)) + " "
+	b := barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
 	if k == p.cur.Pos {
-		return s.Selected.Render(pad(ansi.Strip(line), ww))
+		// The cursor marks the span's words; the bar keeps its colour, so
+		// the error path still reads on the selected row.
+		return s.Selected.Render(ansi.Strip(left)) + pad(b, max(ww-tui.Width(left), 0))
 	}
-	return line
+	return left + b
 }
 
 // guide draws the tree lines left of a span, at most levels deep: deeper

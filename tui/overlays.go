@@ -14,6 +14,28 @@ import (
 func (a *App) openPanel(kind int) {
 	a.panel = newPanel(kind, a.c.Keys)
 	a.layoutPanel(a.pageSize())
+	if kind != panelSources {
+		return
+	}
+	// A source that failed, lagged or answered in part is the one to
+	// read: the panel opens on it, whatever its place in the list.
+	if inc, _ := a.nearestIncident(); inc != nil && inc.Report() != nil {
+		for i, src := range inc.Report().Sources {
+			if troubled(src) && i < len(a.panel.body.starts) {
+				a.panel.sec, a.panel.toSection = i, true
+				a.panel.cur = a.panel.firstInSection()
+				a.panel.moved = true
+				a.layoutPanel(a.pageSize())
+				return
+			}
+		}
+	}
+}
+
+// troubled reports a source whose answer is not to be taken at face
+// value: failed, partial, or lagging.
+func troubled(s triage.SourceStatus) bool {
+	return s.State == triage.StateFailed || s.State == triage.StatePartial || s.Lagging()
 }
 
 // layoutPanel builds the open panel's rows for the current page, report
@@ -104,6 +126,17 @@ func (a *App) sourcesBody(w int) panelBody {
 		return b
 	}
 	add := func(l string) { b.lines = append(b.lines, Truncate(l, w, "…")) }
+	// Every source's state in one row, above the details that scroll.
+	var sum []string
+	for _, src := range inc.Report().Sources {
+		sym, state := s.State(src.State), s.StateStyle(src.State).Render(string(src.State))
+		if src.Lagging() {
+			lag := s.StateStyle(triage.StateSlow)
+			sym, state = lag.Render("◔"), lag.Render("lagging")
+		}
+		sum = append(sum, sym+" "+s.Text.Render(Fit(src.Name, 20))+" "+state)
+	}
+	add(" " + strings.Join(sum, s.Faint.Render(" · ")))
 	for _, src := range inc.Report().Sources {
 		add("")
 		b.starts = append(b.starts, len(b.lines))

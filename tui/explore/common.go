@@ -118,10 +118,13 @@ func traceRow(c *tui.Common, t triage.TraceRow, withID bool) tui.Row {
 	}
 	origin := "—"
 	if o := t.ErrorOrigin; o != nil {
-		origin = o.Service + " · " + o.SpanName
+		// Who failed calling whom comes first: a cut takes the span's name,
+		// never the target.
+		origin = o.Service
 		if o.Peer != "" {
 			origin += " → " + o.Peer
 		}
+		origin += " · " + o.SpanName
 	}
 	user := t.User
 	if user == "" {

@@ -37,6 +37,7 @@ type servicePage struct {
 	lists   [nSections]*tui.List
 	traces  []triage.TraceRow
 	withID  bool
+	opened  uint64 // the opened traces' version the trace rows were built at
 	logs    []triage.LogPattern
 
 	// metricsWhy, when set, is why no query can run (no source, no window).
@@ -84,6 +85,7 @@ func newServicePage(ctx context.Context, c *tui.Common, in tui.IncidentRef, svc 
 }
 
 func (p *servicePage) setTraceRows() {
+	p.opened = p.c.Opened.Version()
 	rows := make([]tui.Row, 0, len(p.traces))
 	for _, t := range p.traces {
 		rows = append(rows, traceRow(p.c, t, p.withID))

@@ -35,6 +35,7 @@ type tracesPage struct {
 	order  int
 	w, h   int
 	withID bool
+	opened uint64 // the opened traces' version the rows were built at
 }
 
 // Traces is the failing and slow traces of the incident in, narrowed by f.
@@ -67,6 +68,7 @@ func keepTrace(t triage.TraceRow, f tui.TraceFilter, evidence map[string]bool) b
 }
 
 func (p *tracesPage) setRows() {
+	p.opened = p.c.Opened.Version()
 	sorted := append([]triage.TraceRow(nil), p.rows...)
 	switch p.order {
 	case sortLongest:
@@ -121,6 +123,9 @@ func (p *tracesPage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 }
 
 func (p *tracesPage) View() string {
+	if p.opened != p.c.Opened.Version() {
+		p.setRows() // a trace was opened since: mark it
+	}
 	s := p.c.Styles
 	rep := p.in.Report
 	var lines []string
@@ -156,8 +161,18 @@ func (p *tracesPage) headerLine() string {
 	if imp := p.in.Report.Impact; imp != nil && imp.SampledTraces != nil && *imp.SampledTraces > 0 {
 		sample = fmt.Sprintf(" · sample of %d traces", *imp.SampledTraces)
 	}
-	return " " + s.Title.Render("TRACES") + "  " + s.ErrorPath.Render("✖") + fmt.Sprintf(" %d failing · ", failing) +
-		s.CriticalPath.Render("◔") + fmt.Sprintf(" %d slow", slow) + s.Faint.Render(sample)
+	opened := 0
+	for _, t := range p.rows {
+		if p.c.Opened.Has(t.TraceID) {
+			opened++
+		}
+	}
+	line := " " + s.Title.Render("TRACES") + "  " + s.ErrorPath.Render("✖") + fmt.Sprintf(" %d failing · ", failing) +
+		s.CriticalPath.Render("◔") + fmt.Sprintf(" %d slow", slow)
+	if opened > 0 {
+		line += " · " + s.Accent.Render(tui.OpenedMark) + fmt.Sprintf(" %d opened", opened)
+	}
+	return line + s.Faint.Render(sample)
 }
 
 func (p *tracesPage) filterLine() string {

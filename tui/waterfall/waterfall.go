@@ -67,6 +67,7 @@ func newKeys(k *tui.KeyMap) pageKeys {
 // New builds the Trace page of traceID, fetched from the trace source.
 func New(c *tui.Common, in tui.IncidentRef, traceID string) tui.PageFunc {
 	return func(ctx context.Context) tui.Page {
+		c.Opened.Add(traceID)
 		p := &page{c: c, ctx: ctx, in: in, id: traceID, keys: newKeys(c.Keys), w: c.Width, h: max(c.Height-2, 1),
 			input: tui.NewFilterInput(c.Keys)}
 		p.load = tui.NewLoad(ctx, c)

@@ -67,6 +67,9 @@ func Nav(c *tui.Common) tui.Nav {
 			return logview.New(c, in, id, span, tr)
 		},
 		Users: func(in tui.IncidentRef) tui.PageFunc { return explore.Users(c, in) },
+		PatternLines: func(in tui.IncidentRef, p triage.LogPattern) tui.PageFunc {
+			return logview.Pattern(c, in, p)
+		},
 	}
 }
 

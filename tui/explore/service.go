@@ -230,25 +230,27 @@ func (p *servicePage) drill() tea.Cmd {
 	return tui.Push(nav.Service(p.in, e.peer))
 }
 
-// openLogs opens the logs of the selected trace, or of the selected
-// pattern's first sample trace.
+// openLogs opens the logs of the selected trace, or the selected
+// pattern's lines across the window.
 func (p *servicePage) openLogs() tea.Cmd {
 	row, ok := p.lists[p.section].Selected()
 	if !ok {
 		return nil
 	}
-	id := row.Key
 	if p.section == secLogs {
 		lp, ok := p.selectedPattern()
-		if !ok || len(lp.SampleTraceIDs) == 0 {
-			return tui.Status("this pattern has no sample trace to open logs from", true)
+		switch {
+		case !ok:
+			return nil
+		case p.c.Nav.PatternLines == nil:
+			return unavailable("the pattern's lines")
 		}
-		id = lp.SampleTraceIDs[0]
+		return tui.Push(p.c.Nav.PatternLines(p.in, lp))
 	}
 	if p.c.Nav.Logs == nil {
 		return unavailable("the logs page")
 	}
-	return tui.Push(p.c.Nav.Logs(p.in, id, "", nil))
+	return tui.Push(p.c.Nav.Logs(p.in, row.Key, "", nil))
 }
 
 func (p *servicePage) selectedPattern() (triage.LogPattern, bool) {
@@ -305,17 +307,17 @@ func (p *servicePage) SetSize(w, h int) {
 
 func (p *servicePage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	enter := [...]string{"trace", "logs", "service"}[p.section]
+	enter := [...]string{"trace", "lines", "service"}[p.section]
 	return []key.Binding{relabel(k.Enter, enter), relabel(k.Tab, "section"), k.Filter, k.Copy, relabel(k.Traces, "traces")}
 }
 
 func (p *servicePage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	enter := [...]string{"open the trace", "open the logs of the pattern's sample trace", "open the service at the other end"}[p.section]
+	enter := [...]string{"open the trace", "the pattern's lines across the window, each with its trace", "open the service at the other end"}[p.section]
 	return [][]key.Binding{navHelp(k), {
 		relabel(k.Enter, enter), relabel(k.Tab, "next section: traces, logs, edges"), k.Filter,
 		relabel(k.Copy, "copy the trace id, pattern or query"), relabel(k.Traces, "all traces of the service"),
-		relabel(k.Logs, "logs of the selected trace or pattern"), relabel(k.Refresh, "re-query prometheus"),
+		relabel(k.Logs, "logs of the selected trace, lines of the selected pattern"), relabel(k.Refresh, "re-query prometheus"),
 	}}
 }
 

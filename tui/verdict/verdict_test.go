@@ -153,7 +153,7 @@ func TestVerdictTabAndMove(t *testing.T) {
 	a.Update(tuitest.Press("esc"))
 	f := tuitest.Fixture(t)
 	tuitest.Drive(t, a, "tab", "enter")
-	if want := "Logs " + f.Report.LogPatterns[0].SampleTraceIDs[0] + " span="; r.last() != want {
+	if want := "Pattern " + f.Report.LogPatterns[0].Pattern; r.last() != want {
 		t.Errorf("enter on a log pattern pushed %q, want %q", r.last(), want)
 	}
 	a.Update(tuitest.Press("esc"))

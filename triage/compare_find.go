@@ -50,7 +50,7 @@ type HealthyFetch struct {
 // three fetched in all.
 func FindHealthyTrace(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, failing *TraceAnalysis) HealthyFind {
 	var f HealthyFind
-	opts := AnalysisOptions{UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.withDefaults().SlowThreshold}
+	opts := o.Analysis()
 	tries := 0
 	for i, q := range HealthyTraceSearches(scope, w, o) {
 		hs := HealthySearch{Search: q, Where: [...]string{"baseline window", "incident window"}[min(i, 1)]}

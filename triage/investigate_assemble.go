@@ -12,7 +12,11 @@ type analysedTraces struct {
 	baseline []TraceAnalysis // healthy traces to compare against
 }
 
-func analysisOptions(o Options) AnalysisOptions {
+func analysisOptions(o Options) AnalysisOptions { return o.Analysis() }
+
+// Analysis is how the investigation analyses one trace: every page and
+// tool that analyses a trace again does it with these.
+func (o Options) Analysis() AnalysisOptions {
 	return AnalysisOptions{UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.SlowThreshold}
 }
 

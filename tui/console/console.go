@@ -70,6 +70,7 @@ func Nav(c *tui.Common) tui.Nav {
 		PatternLines: func(in tui.IncidentRef, p triage.LogPattern) tui.PageFunc {
 			return logview.Pattern(c, in, p)
 		},
+		Compare: func(in tui.IncidentRef, id string) tui.PageFunc { return waterfall.Compare(c, in, id) },
 	}
 }
 

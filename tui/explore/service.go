@@ -195,6 +195,15 @@ func (p *servicePage) key(k tea.KeyPressMsg) tea.Cmd {
 		return tui.Push(nav.Traces(p.in, tui.TraceFilter{Service: p.svc}))
 	case key.Matches(k, keys.Logs) && p.section != secEdges:
 		return p.openLogs()
+	case key.Matches(k, keys.Compare) && p.section == secTraces:
+		row, ok := l.Selected()
+		switch {
+		case !ok:
+			return nil
+		case nav.Compare == nil:
+			return unavailable("the comparison")
+		}
+		return tui.Push(nav.Compare(p.in, row.Key))
 	case key.Matches(k, keys.Refresh):
 		return p.reload()
 	default:
@@ -317,6 +326,7 @@ func (p *servicePage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{navHelp(k), {
 		relabel(k.Enter, enter), relabel(k.Tab, "next section: traces, logs, edges"), k.Filter,
 		relabel(k.Copy, "copy the trace id, pattern or query"), relabel(k.Traces, "all traces of the service"),
+		relabel(k.Compare, "compare the selected trace with a healthy one of its route"),
 		relabel(k.Logs, "logs of the selected trace, lines of the selected pattern"), relabel(k.Refresh, "re-query prometheus"),
 	}}
 }

@@ -113,6 +113,14 @@ func (p *tracesPage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 			return p, unavailable("the logs page")
 		}
 		return p, tui.Push(nav.Logs(p.in, row.Key, "", nil))
+	case key.Matches(k, keys.Compare):
+		if !selected {
+			return p, nil
+		}
+		if nav.Compare == nil {
+			return p, unavailable("the comparison")
+		}
+		return p, tui.Push(nav.Compare(p.in, row.Key))
 	case key.Matches(k, keys.Toggle):
 		p.order = (p.order + 1) % nSorts
 		p.setRows()
@@ -233,13 +241,13 @@ func (p *tracesPage) SetSize(w, h int) {
 
 func (p *tracesPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{relabel(k.Enter, "trace"), relabel(k.Logs, "logs"), relabel(k.Toggle, "sort"), k.Filter, k.Copy}
+	return []key.Binding{relabel(k.Enter, "trace"), relabel(k.Logs, "logs"), relabel(k.Compare, "compare"), relabel(k.Toggle, "sort"), k.Filter, k.Copy}
 }
 
 func (p *tracesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{navHelp(k), {
-		relabel(k.Enter, "open the trace"), relabel(k.Logs, "the trace's logs"),
+		relabel(k.Enter, "open the trace"), relabel(k.Logs, "the trace's logs"), k.Compare,
 		relabel(k.Toggle, "sort: report rank, then duration longest first, then shortest first"),
 		k.Filter, relabel(k.Copy, "copy the trace id"),
 	}}

@@ -47,7 +47,7 @@ type page struct {
 
 // pageKeys are the console's bindings with this page's descriptions.
 type pageKeys struct {
-	enter, toggle, tab, link, refresh key.Binding
+	enter, toggle, tab, link, refresh, compare key.Binding
 }
 
 func newKeys(k *tui.KeyMap) pageKeys {
@@ -61,6 +61,7 @@ func newKeys(k *tui.KeyMap) pageKeys {
 		tab:     with(k.Tab, "details"),
 		link:    with(k.Traces, "linked trace"),
 		refresh: with(k.Refresh, "refetch"),
+		compare: with(k.Compare, "compare"),
 	}
 }
 
@@ -227,7 +228,7 @@ func (p *page) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{p.keys.refresh, k.Copy}
 	}
-	return []key.Binding{p.keys.enter, p.keys.toggle, p.keys.tab, k.Filter, k.Copy, p.keys.link}
+	return []key.Binding{p.keys.enter, p.keys.compare, p.keys.toggle, p.keys.tab, k.Filter, k.Copy, p.keys.link}
 }
 
 func (p *page) FullHelp() [][]key.Binding {
@@ -235,7 +236,7 @@ func (p *page) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{p.keys.toggle, k.Left, k.Right, p.keys.tab, k.Filter},
-		{p.keys.enter, p.keys.link, k.Copy, p.keys.refresh},
+		{p.keys.enter, p.keys.link, relabelKey(p.keys.compare, "compare with a healthy trace of the route"), k.Copy, p.keys.refresh},
 	}
 }
 

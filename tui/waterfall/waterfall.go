@@ -1,6 +1,7 @@
 // Package waterfall is the console's Trace page: one trace's span tree as a
 // waterfall, with the error path and the critical path marked, span details
-// beside or below it, and drill-downs to the trace's logs and linked traces.
+// beside or below it, and drill-downs to the trace's logs and linked traces;
+// and the comparison of a trace with a healthy one of its route.
 package waterfall
 
 import (

@@ -197,8 +197,12 @@ func TestSilencePrompt(t *testing.T) {
 }
 
 func TestParseSilenceDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{"90m": 90 * time.Minute, "2h": 2 * time.Hour, "1d": 24 * time.Hour,
-		"1w": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute, " 45m ": 45 * time.Minute} {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{{"90m", 90 * time.Minute}, {"2h", 2 * time.Hour}, {"1d", 24 * time.Hour},
+		{"1w", 7 * 24 * time.Hour}, {"1h30m", 90 * time.Minute}, {" 45m ", 45 * time.Minute}} {
+		in, want := tc.in, tc.want
 		if got, err := tui.ParseSilenceDuration(in); err != nil || got != want {
 			t.Errorf("%q: %v, %v; want %v", in, got, err, want)
 		}

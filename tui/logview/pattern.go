@@ -109,17 +109,12 @@ func (p *patternPage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	} else if cmd != nil {
 		return p, cmd
 	}
-	if p.v != nil {
-		cmd, _ := p.v.Update(msg)
-		return p, cmd
-	}
-	return p, nil
+	return p, toViewer(p.v, msg)
 }
 
 func (p *patternPage) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.v != nil && p.v.Filtering() {
-		cmd, _ := p.v.Update(k)
-		return cmd
+		return toViewer(p.v, k)
 	}
 	switch {
 	case key.Matches(k, p.copyQuery) && p.query.Query != "":
@@ -129,11 +124,7 @@ func (p *patternPage) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, p.openTrace, p.traceLogs):
 		return p.follow(key.Matches(k, p.traceLogs))
 	}
-	if p.v != nil {
-		cmd, _ := p.v.Update(k)
-		return cmd
-	}
-	return nil
+	return toViewer(p.v, k)
 }
 
 // follow opens the selected line's trace: its waterfall, or its logs at

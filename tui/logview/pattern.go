@@ -7,7 +7,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/triagectl/triage/internal/safe"
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 )
@@ -149,7 +151,10 @@ func (p *patternPage) follow(logs bool) tea.Cmd {
 
 func (p *patternPage) View() string {
 	s := p.c.Styles
-	head := []string{p.header(), " " + s.Faint.Render(tui.Fit(p.pat.Pattern, p.w-2))}
+	head := []string{p.header()}
+	for _, r := range p.patternRows() {
+		head = append(head, " "+s.Faint.Render(r))
+	}
 	var body []string
 	switch {
 	case p.why != "":
@@ -208,8 +213,22 @@ func (p *patternPage) header() string {
 	return " " + strings.Join(parts, sep)
 }
 
-// viewerHeight is the room under the two header rows.
-func (p *patternPage) viewerHeight() int { return max(p.h-2, 1) }
+// patternRows are the pattern's text on at most two rows: wrapped, not
+// cut, when it fits in two.
+func (p *patternPage) patternRows() []string {
+	w := max(p.w-2, 10)
+	rows := strings.Split(ansi.Wrap(safe.Line(p.pat.Pattern), w, " "), "\n")
+	if len(rows) > 2 {
+		rows = []string{rows[0], strings.Join(rows[1:], " ")}
+	}
+	for i := range rows {
+		rows[i] = tui.Fit(strings.TrimRight(rows[i], " "), w)
+	}
+	return rows
+}
+
+// viewerHeight is the room under the header and the pattern's rows.
+func (p *patternPage) viewerHeight() int { return max(p.h-1-len(p.patternRows()), 1) }
 
 func (p *patternPage) SetSize(w, h int) {
 	p.w, p.h = max(w, 1), max(h, 3)

@@ -20,17 +20,8 @@ import (
 // At 80×24 the demo's IMPACT carries a measured failing ratio and its
 // scope: the line wraps under its label instead of losing its end.
 func TestDemoVerdictWrapsImpact(t *testing.T) {
-	b, err := demo.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := tui.NewCommon(context.Background(), themes.Dark(), tui.Data{Sources: rp.Sources, Options: rp.Options, RED: rp.RED})
-	now := b.Header.Options.Now
-	c.Now = func() time.Time { return now }
+	b, rp, c := replayed(t)
+	c.Width, c.Height = 80, 24
 	c.Nav = console.Nav(c)
 	a := tui.NewApp(c, console.Incident(c, rp.Alert, b.Report))
 	m := tuitest.Run(a, a.Init())
@@ -61,4 +52,22 @@ func TestDemoVerdictWrapsImpact(t *testing.T) {
 			t.Errorf("an IMPACT line is cut: %q", l)
 		}
 	}
+}
+
+// replayed is the embedded demo, its sources replayed, and a console's
+// Common on them at the demo's own clock.
+func replayed(t *testing.T) (*bundle.Bundle, *app.Replayed, *tui.Common) {
+	t.Helper()
+	b, err := demo.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tui.NewCommon(context.Background(), themes.Dark(), tui.Data{Sources: rp.Sources, Options: rp.Options, RED: rp.RED})
+	now := b.Header.Options.Now
+	c.Now = func() time.Time { return now }
+	return b, rp, c
 }

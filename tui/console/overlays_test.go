@@ -116,8 +116,7 @@ func TestSourcesPanelJaegerNotes(t *testing.T) {
 			}
 		}
 	}
-	// At 80×24 the panel ends before the trace source, as it does for
-	// Tempo: 120×40 shows it.
+	// At 120×40 the panel shows the trace source without scrolling.
 	c := testCommon(t, 120, 40)
 	app := tui.NewApp(c, Incident(c, d.Alert, r))
 	m := tuitest.Drive(t, app, "S")

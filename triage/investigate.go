@@ -218,6 +218,7 @@ func (s *runState) sendLocked(source string, ss *SourceStatus, done bool) {
 		return
 	}
 	snap := s.report.Clone()
+	snap.roundDurations()
 	s.emit(Update{Source: source, Status: ss, Report: snap, Done: done})
 }
 
@@ -226,7 +227,9 @@ func (s *runState) final() *Report {
 	defer s.mu.Unlock()
 	s.assemble()
 	s.sendLocked("", nil, true)
-	return s.report.Clone()
+	r := s.report.Clone()
+	r.roundDurations()
+	return r
 }
 
 func nonNilMap(m map[string]string) map[string]string {

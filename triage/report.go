@@ -4,7 +4,11 @@ import "time"
 
 // ReportVersion is the version of the report JSON. Fields are only ever
 // added within a version; scripts may rely on every field listed here.
-const ReportVersion = 1
+// Version 2 names every field in snake_case, leaves out a string with
+// nothing to say instead of writing "", and gives every duration in
+// milliseconds rounded to 0.1. Version 1 reports (old bundles, stored
+// reports) are still read: see report_json.go.
+const ReportVersion = 2
 
 // Report is the investigation's result, the scriptable interface of
 // `triage report --format json`.
@@ -14,7 +18,9 @@ const ReportVersion = 1
 // is a non-nil empty slice and encodes as []. A number that could not be
 // measured is a nil pointer, never 0.
 type Report struct {
-	Version     int            `json:"version"`
+	Version int `json:"version"`
+	// Demo marks a report made from the embedded demo incident.
+	Demo        bool           `json:"demo,omitempty"`
 	Alert       AlertInfo      `json:"alert"`
 	Window      Window         `json:"window"`
 	Sources     []SourceStatus `json:"sources"`
@@ -25,6 +31,17 @@ type Report struct {
 	LogPatterns []LogPattern   `json:"log_patterns"`
 	Traces      []TraceRow     `json:"traces"`
 	Timeline    *Timeline      `json:"timeline,omitempty"`
+	// Links open the evidence in other tools (Grafana Explore); they
+	// depend on the reader's config, so the engine leaves them empty and
+	// the writers fill them (see EvidenceLinks).
+	Links []ReportLink `json:"links,omitempty"`
+}
+
+// ReportLink is a link to the evidence behind the report in another tool.
+type ReportLink struct {
+	Title  string `json:"title"`
+	Source string `json:"source"` // the source whose data it opens
+	URL    string `json:"url"`
 }
 
 // AlertInfo is the alert that started the investigation.
@@ -32,16 +49,16 @@ type AlertInfo struct {
 	Name        string            `json:"name"`
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
-	StartsAt    time.Time         `json:"startsAt"`
-	Fingerprint string            `json:"fingerprint"`
+	StartsAt    time.Time         `json:"starts_at,omitzero"`
+	Fingerprint string            `json:"fingerprint,omitempty"`
 	Expr        string            `json:"expr,omitempty"`
 	Scope       Scope             `json:"scope"`
 }
 
 // Scope is what the investigation is about.
 type Scope struct {
-	Service      string `json:"service"`       // "" when no service label matched
-	ServiceLabel string `json:"service_label"` // which label gave it
+	Service      string `json:"service,omitempty"`       // "" when no service label matched
+	ServiceLabel string `json:"service_label,omitempty"` // which label gave it
 }
 
 // Window is the incident window and its baseline.
@@ -70,14 +87,15 @@ type SourceStatus struct {
 	Name      string      `json:"name"`
 	State     SourceState `json:"state"`
 	LatencyMS int64       `json:"latency_ms"`
-	Error     string      `json:"error"`
+	Error     string      `json:"error,omitempty"`
 	ErrorKind string      `json:"error_kind,omitempty"`
 	Queries   []string    `json:"queries"`
 	// Freshness is how old the source's newest data for the scope was when
 	// the investigation ran; nil when it could not be measured.
 	Freshness *Freshness `json:"freshness,omitempty"`
-	// FreshnessSeconds is Freshness.AgeSeconds, null when unmeasured.
-	FreshnessSeconds *float64 `json:"freshness_seconds"`
+	// FreshnessSeconds is Freshness.AgeSeconds, nil when unmeasured; the
+	// JSON gives it in milliseconds (freshness_ms, null when unmeasured).
+	FreshnessSeconds *float64 `json:"-"`
 	// Notes say what the source could not answer as asked, and how each
 	// question was answered instead.
 	Notes []string `json:"notes,omitempty"`
@@ -86,10 +104,10 @@ type SourceStatus struct {
 // Freshness is the age of a source's newest data for the scope.
 type Freshness struct {
 	Newest     time.Time `json:"newest"`
-	AgeSeconds float64   `json:"age_seconds"`
-	Of         string    `json:"of"`      // what was measured: "log line of checkout"
-	Lagging    bool      `json:"lagging"` // older than triage.max_lag
-	Query      string    `json:"query"`
+	AgeSeconds float64   `json:"-"`            // age_ms in the JSON
+	Of         string    `json:"of,omitempty"` // what was measured: "log line of checkout"
+	Lagging    bool      `json:"lagging"`      // older than triage.max_lag
+	Query      string    `json:"query,omitempty"`
 }
 
 // Lagging reports whether the source's newest data is older than the
@@ -104,7 +122,7 @@ type Estimate struct {
 	// Basis says in plain words what the figure rests on: the sample and
 	// the range ("47 users seen in 86 of ≈89 failing requests; ≈48 in all,
 	// 95% range 47–50").
-	Basis string `json:"basis"`
+	Basis string `json:"basis,omitempty"`
 	// Method is how the figure was computed from it: where the total came
 	// from and the estimator.
 	Method string `json:"method,omitempty"`
@@ -118,7 +136,7 @@ type Estimate struct {
 // users listed. The estimate scales the incident's kind: failed users in
 // an error incident, slow users in a latency incident.
 type Impact struct {
-	Kind          IncidentKind `json:"kind"`
+	Kind          IncidentKind `json:"kind,omitempty"`
 	UsersEstimate *Estimate    `json:"users_estimate"`
 	UsersSeen     *int         `json:"users_seen"` // the users the estimate scales
 	UsersFailed   *int         `json:"users_failed"`
@@ -196,35 +214,35 @@ type Difference struct {
 // LogPattern is a group of similar log lines, counted against the baseline.
 type LogPattern struct {
 	Pattern       string `json:"pattern"`
-	Level         string `json:"level"`
+	Level         string `json:"level,omitempty"`
 	Count         int    `json:"count"`
 	BaselineCount int    `json:"baseline_count"`
 	// Tag compares the pattern with the baseline: "new", "×N",
 	// "pre-existing" (about the same rate), "no baseline" (the baseline
 	// had no lines of its services, or failed), or "" (not compared).
-	Tag            string   `json:"tag"`
+	Tag            string   `json:"tag,omitempty"`
 	Services       []string `json:"services"`
 	SampleTraceIDs []string `json:"sample_trace_ids"`
-	Source         string   `json:"source"` // "loki_patterns" or "client_miner"
+	Source         string   `json:"source,omitempty"` // "loki_patterns" or "client_miner"
 }
 
 // TraceRow is one sampled failing or slow trace.
 type TraceRow struct {
 	TraceID     string       `json:"trace_id"`
-	RootService string       `json:"root_service"`
-	RootName    string       `json:"root_name"`
+	RootService string       `json:"root_service,omitempty"`
+	RootName    string       `json:"root_name,omitempty"`
 	DurationMS  float64      `json:"duration_ms"`
 	Start       time.Time    `json:"start"`
 	Failing     bool         `json:"failing"`
 	Slow        bool         `json:"slow"`
 	ErrorOrigin *ErrorOrigin `json:"error_origin"`
-	User        string       `json:"user"`
+	User        string       `json:"user,omitempty"`
 }
 
 // ErrorOrigin is where a trace's error began.
 type ErrorOrigin struct {
-	Service  string `json:"service"`
-	SpanName string `json:"span_name"`
+	Service  string `json:"service,omitempty"`
+	SpanName string `json:"span_name,omitempty"`
 	Peer     string `json:"peer,omitempty"` // the uninstrumented peer a client span called
 	Message  string `json:"message,omitempty"`
 }
@@ -233,7 +251,7 @@ type ErrorOrigin struct {
 type Timeline struct {
 	BeganAt      time.Time `json:"began_at"`
 	Basis        string    `json:"basis"` // "first failing trace" or "error-ratio change point"
-	BeforeAlert  float64   `json:"before_alert_s"`
+	BeforeAlert  float64   `json:"-"`     // seconds; before_alert_ms in the JSON
 	FirstFailing string    `json:"first_failing_trace,omitempty"`
 }
 
@@ -282,6 +300,7 @@ func (r *Report) Clone() *Report {
 	}
 	c.LogPatterns = cloneSlice(r.LogPatterns)
 	c.Traces = cloneSlice(r.Traces)
+	c.Links = cloneSlice(r.Links)
 	if r.Timeline != nil {
 		tl := *r.Timeline
 		c.Timeline = &tl

@@ -27,14 +27,18 @@ type schema struct {
 	Enum                 []any              `json:"enum"`
 	Const                json.RawMessage    `json:"const"`
 	Minimum, Maximum     *float64
+	MinLength            *int               `json:"minLength"`
 	Format               string             `json:"format"`
 	OneOf                []*schema          `json:"oneOf"`
 	Defs                 map[string]*schema `json:"$defs"`
 }
 
-func loadSchema(t *testing.T) *schema {
+// loadSchema reads the current version's schema; loadSchemaFile another.
+func loadSchema(t *testing.T) *schema { return loadSchemaFile(t, "report.schema.json") }
+
+func loadSchemaFile(t *testing.T, name string) *schema {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "report.schema.json"))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +148,9 @@ func (v *validator) check(s *schema, x any, path string) {
 			v.fail(path, "%v is above %v", f, *s.Maximum)
 		}
 	case string:
+		if s.MinLength != nil && len([]rune(val)) < *s.MinLength {
+			v.fail(path, "%q is shorter than %d", val, *s.MinLength)
+		}
 		if s.Format == "date-time" {
 			if _, err := time.Parse(time.RFC3339Nano, val); err != nil {
 				v.fail(path, "%q is not an RFC 3339 date-time", val)
@@ -201,16 +208,21 @@ func marshal(t *testing.T, r *triage.Report) []byte {
 	return b
 }
 
-// Every report the engine writes matches report.schema.json: a full one
-// from live backends, one with failed sources, known-empty sections, and
-// one where nothing was configured.
+// Every report the engine writes matches report.schema.json (version 2):
+// a full one from live backends, one with failed sources, known-empty
+// sections, and one where nothing was configured. The version 1 report
+// recorded by an older triage matches the version 1 schema it was written
+// to.
 func TestReportMatchesSchema(t *testing.T) {
 	s := loadSchema(t)
 	recorded, err := os.ReadFile(filepath.Join("testdata", "report", "db-region.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := map[string][]byte{"db-region as recorded": recorded}
+	for _, e := range validate(t, loadSchemaFile(t, "report-v1.schema.json"), recorded) {
+		t.Errorf("db-region as recorded (version 1): %s", e)
+	}
+	docs := map[string][]byte{"db-region read from version 1": marshal(t, loadReport(t, "db-region.json"))}
 	for _, c := range markdownCases(t) {
 		docs[c.name] = marshal(t, c.r)
 	}
@@ -249,7 +261,9 @@ func TestSchemaRejects(t *testing.T) {
 		says string
 	}{
 		"no version":         {edit(func(m map[string]any) { delete(m, "version") }), `lacks required "version"`},
-		"version 2":          {edit(func(m map[string]any) { m["version"] = 2 }), "want 1"},
+		"version 3":          {edit(func(m map[string]any) { m["version"] = 3 }), "want 2"},
+		"empty string":       {edit(func(m map[string]any) { first(m, "sources")["error"] = "" }), "shorter than 1"},
+		"camelCase":          {edit(func(m map[string]any) { m["alert"].(map[string]any)["startsAt"] = "2026-01-01T00:00:00Z" }), `"startsAt" is not in the schema`},
 		"unknown state":      {edit(func(m map[string]any) { first(m, "sources")["state"] = "meh" }), "want one of"},
 		"services object":    {edit(func(m map[string]any) { m["services"] = map[string]any{} }), "is object"},
 		"share over 1":       {edit(func(m map[string]any) { first(m, "differences")["failing_share"] = 1.5 }), "above 1"},

@@ -48,7 +48,7 @@ func TestReportAllSourcesDown(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out)
 	}
-	if r.Version != 1 || r.Alert.Name != "HighErrorRate" || r.Alert.Expr != "sum(rate(x[5m])) > 0.05" {
+	if r.Version != 2 || r.Alert.Name != "HighErrorRate" || r.Alert.Expr != "sum(rate(x[5m])) > 0.05" {
 		t.Errorf("header: %+v", r)
 	}
 	for _, s := range r.Sources {

@@ -3,6 +3,7 @@ package bundle_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/triagectl/triage/sources/bundle"
+	"github.com/triagectl/triage/triage"
 )
 
 func fixtureBundle(t testing.TB) []byte {
@@ -147,5 +149,24 @@ func TestReadFileNamesThePath(t *testing.T) {
 	_, err := bundle.ReadFile(path)
 	if !errors.Is(err, bundle.ErrTruncated) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Bundles written before report JSON version 2 hold a version 1 report:
+// it reads into today's model, and writes out as version 2.
+func TestReadVersion1Report(t *testing.T) {
+	if !strings.Contains(string(gunzip(t, fixtureBundle(t))), `"report":{"version":1,"alert":{"name":"HighErrorRate"`) {
+		t.Fatal("the fixture no longer holds a version 1 report")
+	}
+	b, err := bundle.Parse(fixtureBundle(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Report == nil || b.Report.Alert.Name != "HighErrorRate" || b.Report.Version != triage.ReportVersion {
+		t.Fatalf("report %+v", b.Report)
+	}
+	out, err := json.Marshal(b.Report)
+	if err != nil || !strings.Contains(string(out), `"version":2`) || strings.Contains(string(out), "startsAt") {
+		t.Errorf("written again as %.200s (%v)", out, err)
 	}
 }

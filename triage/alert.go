@@ -42,6 +42,11 @@ type Options struct {
 	MaxLag time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// TraceFetched, when set, is told as each trace fetch ends how many
+	// have ended and how many were asked for so far (the total grows as
+	// the baseline and linked traces are asked for), for a progress
+	// display. It must not block.
+	TraceFetched func(done, total int)
 }
 
 // DefaultOptions returns the defaults of the config file.

@@ -22,6 +22,9 @@ type traceResult struct {
 	calls      int
 	failed     int
 	firstErr   error
+	// fetched and asked count trace fetches for Options.TraceFetched.
+	fetched, asked int
+	onFetch        func(done, total int)
 }
 
 // idHint is trace ids another source finds for the trace phase: the
@@ -85,7 +88,7 @@ func discoveryQueries(scope Scope, slow time.Duration) (failing []TraceSearch, s
 // run; the sample is cut once both are in, so it depends only on the
 // sources' answers.
 func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Options, hints traceHints) *traceResult {
-	res := &traceResult{}
+	res := &traceResult{onFetch: o.TraceFetched}
 	var mu sync.Mutex
 	record := func(h TraceHits, suffix string, err error) {
 		mu.Lock()
@@ -233,6 +236,9 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 // fetchTraces fetches ids with bounded concurrency, keeping their order.
 func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
 	out := make([]*Trace, len(ids))
+	mu.Lock()
+	res.asked += len(ids)
+	mu.Unlock()
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, id := range ids {
@@ -245,6 +251,9 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 			mu.Lock()
 			defer mu.Unlock()
 			res.calls++
+			if res.fetched++; res.onFetch != nil {
+				res.onFetch(res.fetched, res.asked)
+			}
 			if err != nil || t == nil {
 				res.missing++
 				if _, kind := ErrorInfo(err); kind != "not_found" {

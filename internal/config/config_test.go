@@ -31,6 +31,10 @@ func isolate(t *testing.T) {
 			os.Unsetenv(k)
 		}
 	}
+	for _, e := range append(OtherToolsEnv, EnvName{Env: lokiOrgID}) {
+		t.Setenv(e.Env, "")
+		os.Unsetenv(e.Env)
+	}
 }
 
 // The merged result of the spec's example file, printed with secrets

@@ -38,6 +38,49 @@ const EnvPrefix = "TRIAGE"
 type Loaded struct {
 	Config
 	File string // the file read, "" when none
+	// FromEnv are the keys the environment set (and no flag overrode),
+	// with the variable that set each.
+	FromEnv []EnvName
+}
+
+// EnvName is an environment variable and the config key it sets.
+type EnvName struct {
+	Key string
+	Env string
+}
+
+// ConfigEnv names the config file when --config does not.
+const ConfigEnv = "TRIAGE_CONFIG"
+
+// OtherToolsEnv are the variables the backends' own command-line tools
+// read (logcli's LOKI_*), or that their users commonly set
+// (PROMETHEUS_URL, ALERTMANAGER_URL: promtool and amtool read none; amtool
+// takes its URL from its own config file). Each sets its key above the
+// config file and below Triage's own TRIAGE_* variable, which wins.
+// LOKI_TLS_SKIP_VERIFY is left out on purpose: skipping verification
+// stays an explicit opt-in in Triage's own config. LOKI_ORG_ID sets Loki's
+// X-Scope-OrgID header (see lokiOrgID).
+var OtherToolsEnv = []EnvName{
+	{"sources.prometheus.url", "PROMETHEUS_URL"},
+	{"sources.loki.url", "LOKI_ADDR"},
+	{"sources.loki.basic_auth.username", "LOKI_USERNAME"},
+	{"sources.loki.basic_auth.password", "LOKI_PASSWORD"},
+	{"sources.loki.bearer_token", "LOKI_BEARER_TOKEN"},
+	{"sources.loki.bearer_token_file", "LOKI_BEARER_TOKEN_FILE"},
+	{"sources.loki.tls.ca_file", "LOKI_CA_CERT_PATH"},
+	{"sources.loki.tls.cert_file", "LOKI_CLIENT_CERT_PATH"},
+	{"sources.loki.tls.key_file", "LOKI_CLIENT_KEY_PATH"},
+	{"sources.alertmanager.url", "ALERTMANAGER_URL"},
+}
+
+// lokiOrgID is logcli's tenant variable; it sets Loki's X-Scope-OrgID
+// header unless TRIAGE_SOURCES_LOKI_HEADERS is set.
+const lokiOrgID = "LOKI_ORG_ID"
+
+// envName is Triage's own variable for a key: sources.loki.url is
+// TRIAGE_SOURCES_LOKI_URL.
+func envName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
 }
 
 // DefaultPath is $XDG_CONFIG_HOME/triage/config.yaml.
@@ -64,44 +107,114 @@ func Load(path string, flags *pflag.FlagSet) (*Loaded, error) {
 			v.SetDefault(k, nil)
 		}
 	}
-	explicit := path != ""
+	explicit, from := path != "", ""
 	if !explicit {
-		path = DefaultPath()
+		if path = os.Getenv(ConfigEnv); path != "" {
+			explicit, from = true, " (from "+ConfigEnv+")"
+		} else {
+			path = DefaultPath()
+		}
 	}
 	file := ""
 	v.SetConfigType("yaml")
 	if b, err := os.ReadFile(path); err == nil {
 		if err := v.ReadConfig(strings.NewReader(string(b))); err != nil {
-			return nil, fmt.Errorf("config file %s: %s", path, strings.TrimSpace(err.Error()))
+			return nil, fmt.Errorf("config file %s%s: %s", path, from, strings.TrimSpace(err.Error()))
 		}
 		file = path
 	} else if explicit || !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, fmt.Errorf("config file%s: %w", from, err)
 	}
 	var p problems
 	unknownKeys(&p, v, file, keys)
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
 	v.AutomaticEnv()
+	for _, e := range OtherToolsEnv {
+		// Bound by name, a key reads the names in order: Triage's own first.
+		_ = v.BindEnv(e.Key, envName(e.Key), e.Env)
+	}
+	byFlag := map[string]bool{}
 	if flags != nil {
 		for name, key := range FlagKeys {
 			if f := flags.Lookup(name); f != nil && f.Changed {
 				v.Set(key, f.Value.String())
+				byFlag[key] = true
 			}
 		}
 	}
+	fromEnv := envOrigins(keys, byFlag)
 	checkTypes(&p, v, keys)
 	if len(p) > 0 {
-		return nil, p.err()
+		return nil, withOrigins(p.err(), fromEnv)
 	}
 	cfg := def
 	if err := v.Unmarshal(&cfg); err != nil {
 		return nil, fmt.Errorf("config: %s", strings.TrimSpace(err.Error()))
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	if org := os.Getenv(lokiOrgID); org != "" && os.Getenv(envName("sources.loki.headers")) == "" {
+		h := map[string]string{}
+		for k, val := range cfg.Sources.Loki.Headers {
+			if !strings.EqualFold(k, "X-Scope-OrgID") {
+				h[k] = val
+			}
+		}
+		h["X-Scope-OrgID"] = org
+		cfg.Sources.Loki.Headers = h
+		fromEnv = append(fromEnv, EnvName{"sources.loki.headers.X-Scope-OrgID", lokiOrgID})
 	}
-	return &Loaded{Config: cfg, File: file}, nil
+	if err := cfg.Validate(); err != nil {
+		return nil, withOrigins(err, fromEnv)
+	}
+	return &Loaded{Config: cfg, File: file, FromEnv: fromEnv}, nil
+}
+
+// envOrigins are the keys an environment variable sets, with the variable
+// that wins for each; a key a flag set is left out.
+func envOrigins(keys []string, byFlag map[string]bool) []EnvName {
+	other := map[string]string{}
+	for _, e := range OtherToolsEnv {
+		other[e.Key] = e.Env
+	}
+	var out []EnvName
+	for _, k := range keys {
+		if byFlag[k] {
+			continue
+		}
+		if os.Getenv(envName(k)) != "" {
+			out = append(out, EnvName{k, envName(k)})
+		} else if e, ok := other[k]; ok && os.Getenv(e) != "" {
+			out = append(out, EnvName{k, e})
+		}
+	}
+	return out
+}
+
+// withOrigins names, in each problem with a key the environment set, the
+// variable that set it: a value nobody wrote in the file is otherwise
+// hard to find.
+func withOrigins(err error, fromEnv []EnvName) error {
+	if err == nil || len(fromEnv) == 0 {
+		return err
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var ce *Error
+		if !errors.As(e, &ce) {
+			continue
+		}
+		for _, o := range fromEnv {
+			if ce.Key == o.Key || strings.HasPrefix(ce.Key, o.Key+".") || strings.HasPrefix(o.Key, ce.Key+".") {
+				ce.From = o.Env
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // unknownKeys rejects keys in the file that Triage does not know: a typo

@@ -12,13 +12,20 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// YAML renders the config as it would be written in the file: keys in
-// declaration order, durations as "10s", empty values left out.
-func (c Config) YAML() ([]byte, error) {
+// Node is the config as a YAML document, as it would be written in the
+// file: keys in declaration order, durations as "10s", empty values left
+// out.
+func (c Config) Node() *yaml.Node {
 	node := toNode(reflect.ValueOf(c))
 	if node == nil {
 		node = &yaml.Node{Kind: yaml.MappingNode}
 	}
+	return node
+}
+
+// YAML renders the config as it would be written in the file (see Node).
+func (c Config) YAML() ([]byte, error) {
+	node := c.Node()
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

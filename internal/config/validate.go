@@ -20,10 +20,16 @@ type Error struct {
 	Value    string
 	Expected string
 	Extra    int // further problems of the same kind, not listed
+	// From names the environment variable that set the value, if one did.
+	From string
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("config: %s = %q: expected %s", e.Key, e.Value, e.Expected)
+	from := ""
+	if e.From != "" {
+		from = " (from " + e.From + ")"
+	}
+	msg := fmt.Sprintf("config: %s = %q%s: expected %s", e.Key, e.Value, from, e.Expected)
 	if e.Extra > 0 {
 		msg += fmt.Sprintf(" (and %d more)", e.Extra)
 	}

@@ -264,7 +264,7 @@ func TestDemoResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := md.Contents[0].Text; !strings.Contains(text, "*Verdict:* culprit: payments → ledger-db (timeout)") || md.Contents[0].MIMEType != "text/markdown" {
+	if text := md.Contents[0].Text; !strings.Contains(text, "**Culprit:** payments → ledger-db (timeout)") || md.Contents[0].MIMEType != "text/markdown" {
 		t.Errorf("report.md:\n%s", text)
 	}
 	raw, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: mcpserver.BundleURI(id)})

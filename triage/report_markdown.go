@@ -4,275 +4,217 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
-	"time"
-
-	"github.com/triagectl/triage/internal/safe"
 )
 
-// MaxMarkdownLines bounds the markdown report, so it fits a chat message.
-const MaxMarkdownLines = 40
-
-// MarkdownOptions add what the report alone does not know.
-type MarkdownOptions struct {
-	// Grafana, when configured, adds Explore links to the evidence.
-	Grafana Grafana
-}
-
-// WriteMarkdown renders the report for chat and postmortems: the verdict,
-// top services, users, the difference and the log patterns, within
-// MaxMarkdownLines lines. Unknown sections say so, with the reason.
+// WriteMarkdown renders the report as markdown for tickets and
+// postmortems (GitHub, GitLab, Jira): headings, tables and links, nothing
+// beyond CommonMark and GitHub's tables.
 func WriteMarkdown(w io.Writer, r *Report) error {
-	return WriteMarkdownWith(w, r, MarkdownOptions{})
+	return WriteMarkdownWith(w, r, ReportOptions{})
 }
 
-// WriteMarkdownWith is WriteMarkdown with options: Slack's markup (*bold*,
-// `code`, <url|text> links), so it pastes into a channel as it is.
-func WriteMarkdownWith(w io.Writer, r *Report, o MarkdownOptions) error {
+// WriteMarkdownWith is WriteMarkdown with options: with Grafana, the
+// evidence and each trace listed link to Explore. Every section says what
+// it leaves out ("+3 more services"); unknown sections say so, with the
+// reason.
+func WriteMarkdownWith(w io.Writer, r *Report, o ReportOptions) error {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	a := r.Alert
-	sev := a.Labels["severity"]
-	head := "*" + mdText(a.Name) + "*"
-	if a.Scope.Service != "" {
-		head += " · " + mdText(a.Scope.Service)
+	head := headline(r)
+	for i := range head {
+		head[i] = mdText(head[i])
 	}
-	if sev != "" {
-		head += " · " + mdText(sev)
+	line("## %s", strings.Join(head, " · "))
+	line("")
+	if r.Demo {
+		line("> **DEMO** — the embedded demo incident, replayed offline: not a live alert.")
+		line("")
 	}
-	line("%s · window %s–%s UTC", head, r.Window.Start.UTC().Format("15:04"), r.Window.End.UTC().Format("15:04"))
-	line("*Impact:* %s", mdImpact(r))
-	if v := mdVerdict(r); v != "" {
-		line("*Verdict:* %s", v)
+	line("**Window:** %s (baseline %s–%s) · **Sources:** %s  ", windowText(r),
+		r.Window.BaselineStart.UTC().Format("15:04"), r.Window.BaselineEnd.UTC().Format("15:04"), mdText(sourcesLine(r)))
+	line("**Impact:** %s  ", mdText(impactText(r)))
+	if v := culpritText(r); v != "" {
+		line("**Culprit:** %s  ", mdText(v))
 	}
-	if down := mdUnknown(r); down != "" {
-		line("*Unknown:* %s", down)
+	if down := failedSources(r); len(down) > 0 {
+		line("**Unknown:** %s  ", mdText(strings.Join(down, "; ")))
 	}
 
 	line("")
-	line("*Services*")
+	line("### Services")
+	line("")
 	switch {
 	case r.Services == nil:
-		line("unknown — %s", mdReason(r, TraceSource(r)))
+		line("Unknown — %s.", mdText(reasonOf(r, TraceSource(r))))
 	case len(r.Services) == 0:
-		line("none implicated in the sampled traces")
+		line("None implicated in the sampled traces.")
 	default:
-		var t strings.Builder
-		tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "service\trole\terr%\tbaseline\tfail/s\tp99")
-		for _, s := range r.Services[:min(5, len(r.Services))] {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe.Truncate(safe.Line(s.Name), 24), s.Role,
-				mdPct(s.ErrorRatio), mdPct(s.ErrorRatioBaseline), mdNum(s.FailedPerS), mdMS(s.P99MS))
+		n := min(shownServices, len(r.Services))
+		line("| service | role | err%% | baseline | fail/s | p99 | failing traces | slow traces |")
+		line("|---|---|---:|---:|---:|---:|---:|---:|")
+		for _, s := range r.Services[:n] {
+			line("| %s | %s | %s | %s | %s | %s | %d | %d |", mdCell(cell(s.Name, 40)), mdRole(s),
+				FigurePercent(s.ErrorRatio), FigurePercent(s.ErrorRatioBaseline), FigureRate(s.FailedPerS), FigureMillis(s.P99MS),
+				s.FailingTraces, s.SlowTraces)
 		}
-		tw.Flush()
-		line("```\n%s```", t.String())
+		if m := more(len(r.Services), n, "service", "services"); m != "" {
+			line("")
+			line("_%s_", m)
+		}
 	}
 
-	line("*Users*")
+	line("")
+	line("### Users")
+	line("")
 	switch {
 	case r.Users == nil:
-		line("unknown — %s", mdReason(r, TraceSource(r)))
+		line("Unknown — %s.", mdText(reasonOf(r, TraceSource(r))))
 	case len(r.Users) == 0:
-		line("no user attribute on the sampled traces")
+		line("No user attribute on the sampled traces.")
 	default:
-		for _, u := range r.Users[:min(5, len(r.Users))] {
-			line("• `%s` %d failed, %d slow%s", safe.Truncate(safe.Line(u.ID), 40), u.Failed, u.Slow, mdUserDetail(u))
+		n := min(shownUsers, len(r.Users))
+		line("| user | failed | slow | details |")
+		line("|---|---:|---:|---|")
+		for _, u := range r.Users[:n] {
+			line("| %s | %d | %d | %s |", mdCode(cell(u.ID, 40)), u.Failed, u.Slow, mdCell(userDetail(u)))
+		}
+		if m := more(len(r.Users), n, "user", "users"); m != "" {
+			line("")
+			line("_%s_", m)
 		}
 	}
 
+	line("")
+	line("### What's different")
+	line("")
 	switch {
 	case r.Differences == nil:
-		line("*Different:* unknown — %s", mdReason(r, TraceSource(r)))
+		line("Unknown — %s.", mdText(reasonOf(r, TraceSource(r))))
 	case len(r.Differences) == 0:
-		line("*Different:* nothing stands out against the baseline")
+		line("Nothing stands out against the baseline.")
 	default:
-		d := r.Differences[0]
-		line("*Different:* `%s=%s` on %.0f%% of failing vs %.0f%% of baseline", mdText(d.Attribute), mdText(d.Value), 100*d.FailingShare, 100*d.BaselineShare)
-	}
-
-	line("*Log patterns*")
-	switch {
-	case r.LogPatterns == nil:
-		line("unknown — %s", mdReason(r, SourceLoki))
-	case len(r.LogPatterns) == 0:
-		line("no error or warning lines in the window")
-	default:
-		for _, p := range r.LogPatterns[:min(3, len(r.LogPatterns))] {
-			line("• `%s` ×%d (%s)", safe.Truncate(safe.Line(strings.ReplaceAll(p.Pattern, "`", "'")), 100), p.Count, p.Tag)
+		n := min(shownDifferences, len(r.Differences))
+		for _, d := range r.Differences[:n] {
+			line("- %s on %.0f%% of failing traces vs %.0f%% of the baseline (%d traces, at the %s)",
+				mdCode(cell(d.Attribute, 60)+"="+cell(d.Value, 60)), 100*d.FailingShare, 100*d.BaselineShare, d.Support, mdText(d.Where))
+		}
+		if m := more(len(r.Differences), n, "difference", "differences"); m != "" {
+			line("- _%s_", m)
 		}
 	}
-	if links := mdLinks(r, o.Grafana); links != "" {
-		line("*Explore:* %s", links)
+
+	line("")
+	line("### Log patterns")
+	line("")
+	switch {
+	case r.LogPatterns == nil:
+		line("Unknown — %s.", mdText(reasonOf(r, SourceLoki)))
+	case len(r.LogPatterns) == 0:
+		line("No error or warning lines in the window.")
+	default:
+		n := min(shownPatterns, len(r.LogPatterns))
+		for _, p := range r.LogPatterns[:n] {
+			tag := ""
+			if p.Tag != "" {
+				tag = " (" + mdText(cell(p.Tag, 20)) + ")"
+			}
+			line("- ×%d%s %s", p.Count, tag, mdCode(cell(p.Pattern, 160)))
+		}
+		if m := more(len(r.LogPatterns), n, "pattern", "patterns"); m != "" {
+			line("- _%s_", m)
+		}
 	}
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	if len(lines) > MaxMarkdownLines {
-		lines = append(lines[:MaxMarkdownLines-1], "…")
+
+	if r.Traces != nil {
+		line("")
+		line("### Traces")
+		line("")
+		shown := shownTraceRows(r)
+		if len(shown) == 0 {
+			line("No failing or slow trace in the sample.")
+		}
+		for _, t := range shown {
+			id := mdCode(t.TraceID)
+			if u := traceLink(r, o, t.TraceID); u != "" {
+				id = "[" + id + "](" + u + ")"
+			}
+			what := ""
+			if s := traceWhat(t); s != "" {
+				what = ", " + mdText(cell(s, 120))
+			}
+			line("- %s %s %s — %s%s", id, mdText(cell(t.RootService, 40)), mdText(cell(t.RootName, 60)), FigureMillis(&t.DurationMS), what)
+		}
+		if m := more(len(r.Traces), len(shown), "trace", "traces"); m != "" {
+			line("- _%s_", m)
+		}
 	}
-	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
+
+	if links := linksOf(r, o); len(links) > 0 {
+		line("")
+		var parts []string
+		for _, l := range links {
+			parts = append(parts, "["+mdText(l.Title)+"]("+l.URL+")")
+		}
+		line("**Explore in Grafana:** %s", strings.Join(parts, " · "))
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// md makes an external string safe for one markdown line.
+// mdText makes a safe one-line string plain text in markdown: every
+// character markdown could read as markup mid-line is escaped (emphasis,
+// code, links, autolinks and HTML, table pipes, strikethrough, entities,
+// GitHub's math). The text never starts a line, so block markers (#, -,
+// 1.) need nothing.
 func mdText(s string) string {
-	return strings.NewReplacer("*", "\\*", "_", "\\_", "`", "'").Replace(safe.Truncate(safe.Line(s), 80))
-}
-
-func mdImpact(r *Report) string {
-	imp := r.Impact
-	if imp == nil {
-		return "unknown — no source answered"
-	}
-	parts := []string{ImpactUsers(imp, func(field string) string { return safe.Truncate(safe.Line(WhyUnknown(r, field)), 120) })}
-	if ratio := ImpactRatio(imp); ratio != "" {
-		parts = append(parts, ratio)
-	}
-	if imp.BeganAt != nil {
-		s := "began " + imp.BeganAt.UTC().Format("15:04:05")
-		if d := r.Alert.StartsAt.Sub(*imp.BeganAt); !r.Alert.StartsAt.IsZero() && d > 0 {
-			s += fmt.Sprintf(", %s before the alert", d.Round(time.Second))
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_[]<>|~&$", r) {
+			b.WriteByte('\\')
 		}
-		parts = append(parts, s)
+		b.WriteRune(r)
 	}
-	return strings.Join(parts, " · ")
+	return b.String()
 }
 
-func mdVerdict(r *Report) string {
-	for _, s := range r.Services {
-		if s.Role == RoleCulprit {
-			line := CulpritLine(r)
-			if line == "" {
-				line = s.Name
-			}
-			return "culprit: " + mdText(line) + fmt.Sprintf(" — %d failing traces", s.FailingTraces)
-		}
+// mdCell is mdText for a table cell.
+func mdCell(s string) string {
+	if s == "" {
+		return "—"
 	}
-	return ""
+	return mdText(s)
 }
 
-func mdUnknown(r *Report) string {
-	var out []string
-	for _, s := range r.Sources {
-		if s.State == StateFailed {
-			out = append(out, s.Name+": "+safe.Truncate(safe.Line(s.Error), 120))
+// mdCode is s as inline code: a fence longer than any run of backticks in
+// s, padded when s starts or ends with one. A table cell's pipes are
+// escaped, which GitHub's tables honour inside code too.
+func mdCode(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
 		}
 	}
-	return strings.Join(out, "; ")
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + strings.ReplaceAll(s, "|", "\\|") + fence
 }
 
-// reasonFor is why a source's sections are unknown.
-func mdReason(r *Report, name string) string {
-	for _, s := range r.Sources {
-		if s.Name == name {
-			if s.Error != "" {
-				return name + ": " + safe.Truncate(safe.Line(s.Error), 120)
-			}
-			return name + ": " + string(s.State)
-		}
+func mdRole(s ServiceRank) string {
+	role := string(s.Role)
+	if s.Role == RoleCulprit {
+		role = "**culprit**"
 	}
-	return name + ": not queried"
-}
-
-func mdUserDetail(u UserImpact) string {
-	if len(u.Attributes) == 0 {
-		return ""
+	if s.Uninstrumented {
+		role += " (uninstrumented)"
 	}
-	keys := mdSortedKeys(u.Attributes)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, safe.Truncate(safe.Line(u.Attributes[k]), 24))
+	if s.PreExisting {
+		role += " (pre-existing)"
 	}
-	return " · " + strings.Join(parts, " · ")
-}
-
-func mdSortedKeys(m map[string]string) []string {
-	set := make(map[string]bool, len(m))
-	for k := range m {
-		set[k] = true
-	}
-	return sortedSet(set)
-}
-
-func mdPct(v *float64) string {
-	if v == nil {
-		return "?"
-	}
-	return fmt.Sprintf("%.1f", 100**v)
-}
-
-func mdNum(v *float64) string {
-	if v == nil {
-		return "?"
-	}
-	return fmt.Sprintf("%.2f", *v)
-}
-
-func mdMS(v *float64) string {
-	if v == nil {
-		return "?"
-	}
-	if *v >= 1000 {
-		return fmt.Sprintf("%.1fs", *v/1000)
-	}
-	return fmt.Sprintf("%.0fms", *v)
-}
-
-// mdLinks are Explore links to the evidence behind the verdict: the
-// culprit's example trace, the failing-trace search, the error lines and
-// the error-ratio series, each only when its source answered and has a
-// datasource in the config.
-func mdLinks(r *Report, g Grafana) string {
-	if g.URL == "" {
-		return ""
-	}
-	from, to := r.Window.Start, r.Window.End
-	var out []string
-	add := func(source, query, text string) {
-		if query == "" || !sourceOK(r, source) {
-			return
-		}
-		if u := g.ExploreLink(source, query, from, to); u != "" {
-			out = append(out, "<"+u+"|"+text+">")
-		}
-	}
-	for _, s := range r.Services {
-		if s.Role == RoleCulprit && len(s.Evidence) > 0 && IsTraceID(s.Evidence[0]) {
-			add(TraceSource(r), s.Evidence[0], "example trace "+safe.Truncate(s.Evidence[0], 8))
-			break
-		}
-	}
-	if source, q := FailingTracesQuery(r); q != "" {
-		add(source, q, "failing traces")
-	}
-	add(SourceLoki, mdQuery(r, SourceLoki, func(q string) bool { return strings.HasPrefix(q, "{") }), "error logs")
-	add(SourcePrometheus, mdQuery(r, SourcePrometheus, func(q string) bool { return strings.Contains(q, ") / (") }), "error ratio")
-	return strings.Join(out, " · ")
-}
-
-// mdQuery is the first incident-window query of a source that ok accepts.
-func mdQuery(r *Report, source string, ok func(string) bool) string {
-	for _, s := range r.Sources {
-		if s.Name != source {
-			continue
-		}
-		for _, q := range s.Queries {
-			if !strings.HasSuffix(q, " (baseline)") && ok(q) {
-				return q
-			}
-		}
-	}
-	return ""
-}
-
-// IsTraceID reports whether s is a lower-case hex trace id of 64 or 128
-// bits, as the report writes them.
-func IsTraceID(s string) bool {
-	if len(s) != 16 && len(s) != 32 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdef", c) {
-			return false
-		}
-	}
-	return true
+	return role
 }

@@ -223,7 +223,7 @@ func TestReportMatchesSchema(t *testing.T) {
 		t.Errorf("db-region as recorded (version 1): %s", e)
 	}
 	docs := map[string][]byte{"db-region read from version 1": marshal(t, loadReport(t, "db-region.json"))}
-	for _, c := range markdownCases(t) {
+	for _, c := range reportCases(t) {
 		docs[c.name] = marshal(t, c.r)
 	}
 	alert := triage.Alert{Name: "HighErrorRate", Labels: map[string]string{"service": "checkout"}, StartsAt: time.Now().Add(-time.Minute)}

@@ -113,7 +113,7 @@ func TestReportByFingerprintLive(t *testing.T) {
 	if fp == "" {
 		t.Fatal("alert never listed by Alertmanager")
 	}
-	args := []string{"report", "--fingerprint", fp, "--alertmanager-url", am.URL,
+	args := []string{"report", "-o", "json", "--fingerprint", fp, "--alertmanager-url", am.URL,
 		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--lookback", "30m"}
 	out, errOut, code := runCLI(t, args...)
 	if code != 0 {

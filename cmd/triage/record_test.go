@@ -57,7 +57,7 @@ func TestRecordSourcesDown(t *testing.T) {
 	}
 	out := filepath.Join(dir, "incident.bundle")
 	down := func() string { return "http://" + sourcestest.ClosedAddr(t) }
-	_, errOut, code := runCLI(t, "record", "--alert-file", alert, "-o", out,
+	_, errOut, code := runCLI(t, "record", "--alert-file", alert, "-f", out,
 		"--prometheus-url", down(), "--loki-url", down(), "--tempo-url", down())
 	if code != 1 {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
@@ -78,11 +78,11 @@ func TestRecordSourcesDown(t *testing.T) {
 	if e, err := b.Exchange(0); err != nil || e.ErrorKind != "unreachable" {
 		t.Errorf("first exchange %+v (%v): want the refused connection", e, err)
 	}
-	recorded, _, code := runCLI(t, "report", "--bundle", out, "--recorded")
+	recorded, _, code := runCLI(t, "report", "--bundle", out, "--recorded", "-o", "json")
 	if code != 0 {
 		t.Fatalf("report --recorded: exit %d", code)
 	}
-	replayed, errOut, code := runCLI(t, "report", "--bundle", out)
+	replayed, errOut, code := runCLI(t, "report", "--bundle", out, "-o", "json")
 	if code != 1 || !strings.Contains(errOut, "every source failed") {
 		t.Fatalf("replay: exit %d, stderr %q", code, errOut)
 	}
@@ -94,34 +94,38 @@ func TestRecordSourcesDown(t *testing.T) {
 
 func TestRecordNeedsOutput(t *testing.T) {
 	_, errOut, code := runCLI(t, "record", "--alert-file", "x.json")
-	if code == 0 || !strings.Contains(errOut, "-o FILE is required") {
+	if code == 0 || !strings.Contains(errOut, "-f FILE is required") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
 
-// The demo's report, as recorded, in chat markdown.
+// The demo's report, as recorded, in markdown and in Slack's mrkdwn: both
+// marked DEMO, the Slack one within a chat message.
 func TestReportDemoMarkdown(t *testing.T) {
-	out, errOut, code := runCLI(t, "report", "--demo", "--recorded", "--format", "markdown")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	cases := map[string][]string{
+		"markdown": {"## HighErrorRate", "> **DEMO**", "**Culprit:** payments → ledger-db (timeout)", "### What's different", "### Log patterns"},
+		"slack":    {"*DEMO*", "*HighErrorRate*", "*Verdict:* culprit: payments → ledger-db (timeout)", "*Different:*", "*Log patterns*"},
 	}
-	for _, want := range []string{"*HighErrorRate*", "*Verdict:* culprit: payments → ledger-db (timeout)", "*Different:*", "*Log patterns*"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, out)
+	for format, wants := range cases {
+		out, errOut, code := runCLI(t, "report", "--demo", "--recorded", "-o", format)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
 		}
-	}
-	if n := strings.Count(out, "\n"); n > triage.MaxMarkdownLines {
-		t.Errorf("%d lines", n)
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q:\n%s", format, want, out)
+			}
+		}
+		if n := strings.Count(out, "\n"); format == "slack" && n > triage.MaxSlackLines {
+			t.Errorf("%d lines", n)
+		}
 	}
 }
 
-// report --demo replays the investigation offline and finds what the live
-// one found.
+// report --demo replays the investigation offline, at once, and finds what
+// the live one found; its report is marked as the demo's.
 func TestReportDemoReplays(t *testing.T) {
-	if testing.Short() {
-		t.Skip("replays at the recorded pace")
-	}
-	out, errOut, code := runCLI(t, "report", "--demo")
+	out, errOut, code := runCLI(t, "report", "--demo", "-o", "json")
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -129,8 +133,10 @@ func TestReportDemoReplays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := json.Marshal(b.Report)
-	sameReport(t, reportOf(t, out), reportOf(t, string(want)))
+	want := b.Report.Clone()
+	want.Demo = true
+	w, _ := json.Marshal(want)
+	sameReport(t, reportOf(t, out), reportOf(t, string(w)))
 }
 
 // A damaged or foreign file is refused with the problem named.

@@ -23,7 +23,7 @@ func TestReportAllSourcesDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := func() string { return "http://" + sourcestest.ClosedAddr(t) }
-	out, errOut, code := runCLI(t, "report", "--alert-file", alert,
+	out, errOut, code := runCLI(t, "report", "--alert-file", alert, "-o", "json",
 		"--prometheus-url", down(), "--loki-url", down(), "--tempo-url", down())
 	if code != 1 {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
@@ -63,7 +63,7 @@ func TestReportMarkdownSaysUnknown(t *testing.T) {
 	if err := os.WriteFile(alert, []byte(webhook), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, _, code := runCLI(t, "report", "--alert-file", alert, "--format", "markdown", "--loki-url", "http://"+sourcestest.ClosedAddr(t))
+	out, _, code := runCLI(t, "report", "--alert-file", alert, "-o", "slack", "--loki-url", "http://"+sourcestest.ClosedAddr(t))
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -80,7 +80,12 @@ func TestReportMarkdownSaysUnknown(t *testing.T) {
 
 func TestReportNeedsOneAlert(t *testing.T) {
 	_, errOut, code := runCLI(t, "report")
-	if code == 0 || !strings.Contains(errOut, "exactly one of --alert-file and --fingerprint") {
+	if code == 0 {
 		t.Fatalf("exit %d stderr %q", code, errOut)
+	}
+	for _, way := range []string{"--alert-file", "--fingerprint", "--bundle", "--demo"} {
+		if !strings.Contains(errOut, way) {
+			t.Errorf("stderr lacks %s:\n%s", way, errOut)
+		}
 	}
 }

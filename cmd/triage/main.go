@@ -20,9 +20,6 @@ import (
 	"github.com/triagectl/triage/internal/config"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // exitError carries a process exit code through cobra without printing twice.
 type exitError struct{ code int }
 
@@ -78,29 +75,42 @@ func (a *cli) rootCommand() *cobra.Command {
 		Short: "Incident triage across Prometheus, Loki and Tempo",
 		Long: `Triage investigates an alert across Prometheus, Loki and Tempo in parallel,
 follows failing traces to rank the culprit service and the affected users,
-and shows the verdict first with the evidence one key away.`,
+and shows the verdict first with the evidence one key away.
+
+Alone, triage lists Alertmanager's firing alerts in the console; enter
+investigates one. Every command reads the config file (--config, else
+TRIAGE_CONFIG, else $XDG_CONFIG_HOME/triage/config.yaml), then the
+environment (PROMETHEUS_URL, LOKI_ADDR, ALERTMANAGER_URL… below TRIAGE_*),
+then flags.`,
+		Example: `  triage                                  the firing alerts, in the console
+  triage demo                             the embedded demo incident, no backends needed
+  triage report --demo                    the demo's report, as text
+  triage incidents -o json                the firing alerts, for a script
+  triage report --fingerprint 4f2c… -o markdown   a report to paste into a ticket`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       triageVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.setup(cmd)
 		},
-		Args: cobra.NoArgs,
 		RunE: a.listConsole,
 	}
+	root.SetVersionTemplate("triage {{.Version}}\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/triage/config.yaml)")
+	pf.StringVar(&a.configPath, "config", "", "config file (default $TRIAGE_CONFIG, else $XDG_CONFIG_HOME/triage/config.yaml)")
 	pf.BoolVar(&a.debug, "debug", false, "write a debug log to log.file (never to the terminal)")
 	pf.String("debug-file", "", "debug log path (default ~/.local/state/triage/debug.log)")
-	pf.String("prometheus-url", "", "Prometheus base URL")
-	pf.String("loki-url", "", "Loki base URL")
+	pf.String("prometheus-url", "", "Prometheus base URL (env PROMETHEUS_URL)")
+	pf.String("loki-url", "", "Loki base URL (env LOKI_ADDR)")
 	pf.String("tempo-url", "", "Tempo base URL")
 	pf.String("jaeger-url", "", "Jaeger query service base URL (a trace backend instead of Tempo)")
-	pf.String("alertmanager-url", "", "Alertmanager base URL")
+	pf.String("alertmanager-url", "", "Alertmanager base URL (env ALERTMANAGER_URL)")
 	pf.String("theme", "", "dark | light | high-contrast | mono (NO_COLOR forces mono)")
 	pf.String("lookback", "", "how long before the alert's start the window begins (default 15m)")
 	pf.String("trace-sample", "", "traces analysed per investigation (default 200)")
-	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.recordCommand(), a.versionCommand(), a.openCommand(), a.demoCommand(), a.serveCommand(), a.storeCommand(), a.mcpCommand())
+	root.AddCommand(a.configCommand(), a.checkCommand(), a.reportCommand(), a.recordCommand(), a.incidentsCommand(),
+		a.versionCommand(), a.openCommand(), a.demoCommand(), a.serveCommand(), a.storeCommand(), a.mcpCommand())
+	withSuggestions(root)
 	return root
 }
 
@@ -124,20 +134,8 @@ func (a *cli) setup(cmd *cobra.Command) error {
 		_ = level.UnmarshalText([]byte(cfg.Log.Level))
 		a.log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
 		a.closeLog = func() { f.Close() }
-		a.log.Info("triage starting", "version", version, "command", cmd.CommandPath(), "config", cfg.File)
+		a.log.Info("triage starting", "version", triageVersion(), "command", cmd.CommandPath(), "config", cfg.File)
 	}
-	a.app = app.New(cfg.Config, app.Options{Version: version, Log: a.log, Stdout: a.stdout, Stderr: a.stderr})
+	a.app = app.New(cfg.Config, app.Options{Version: triageVersion(), Log: a.log, Stdout: a.stdout, Stderr: a.stderr})
 	return nil
-}
-
-func (a *cli) versionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(a.stdout, "triage", version)
-			return nil
-		},
-	}
 }

@@ -22,7 +22,9 @@ Incidents come from Alertmanager (sources.alertmanager.url); investigate
 also takes an alert JSON. With --bundle the recorded incident is served
 offline, its drill-downs replayed; --demo serves the embedded demo.
 triage serve offers the same server over HTTP at /mcp.`,
-		Args: cobra.NoArgs,
+		Example: `  triage mcp --config ~/.config/triage/config.yaml
+  triage mcp --demo`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if bundlePath != "" && demoFlag {
 				return errors.New("give one of --bundle and --demo")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +25,13 @@ included, and the report, when the console exits.
 --bundle F opens a recorded incident offline: the recorded verdict at
 once, and its drill-downs replayed from the bundle at once ('r' runs the
 investigation again over the bundle, unpaced). What the bundle did not
-record reads "not recorded in this bundle".`,
+record reads "not recorded in this bundle".
+
+The console needs a terminal; triage report prints the same verdict on
+stdout.`,
+		Example: `  triage open 4f2c1a9e0b7d3c55
+  triage open --alert-file alert.json --record incident.bundle
+  triage open --bundle incident.bundle`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -36,7 +43,7 @@ record reads "not recorded in this bundle".`,
 				if err != nil {
 					return err
 				}
-				return a.app.RunBundle(ctx, b, false)
+				return needsTerminal(cmd, a.app.RunBundle(ctx, b, false), "triage report --bundle "+bundlePath)
 			}
 			fp := ""
 			if len(args) == 1 {
@@ -50,9 +57,9 @@ record reads "not recorded in this bundle".`,
 				return err
 			}
 			if record != "" {
-				return a.app.RunRecording(ctx, alert, record)
+				return needsTerminal(cmd, a.app.RunRecording(ctx, alert, record), "triage record")
 			}
-			return a.app.RunIncident(ctx, alert)
+			return needsTerminal(cmd, a.app.RunIncident(ctx, alert), "triage report")
 		},
 	}
 	cmd.Flags().StringVar(&alertFile, "alert-file", "", "alert JSON: a webhook payload or Alertmanager API alerts")
@@ -69,19 +76,33 @@ func (a *cli) demoCommand() *cobra.Command {
 		Long: `Open the embedded demo incident: a recorded investigation of the
 simulator's incident (a culprit behind an uninstrumented database, errors
 propagating through two services, users across tiers, log patterns and
-span links), replayed offline. The header marks it DEMO.`,
-		Args: cobra.NoArgs,
+span links), replayed offline. The header marks it DEMO.
+
+The console needs a terminal; triage report --demo prints the demo's
+report on stdout.`,
+		Example: `  triage demo
+  triage report --demo`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := demo.Open()
 			if err != nil {
 				return err
 			}
-			return a.app.RunBundle(cmd.Context(), b, true)
+			return needsTerminal(cmd, a.app.RunBundle(cmd.Context(), b, true), "triage report --demo")
 		},
 	}
 }
 
 // listConsole is `triage` alone: the firing alerts, to pick one.
 func (a *cli) listConsole(cmd *cobra.Command, _ []string) error {
-	return a.app.RunList(cmd.Context())
+	return needsTerminal(cmd, a.app.RunList(cmd.Context()), "triage incidents` to list the alerts, or `triage report")
+}
+
+// needsTerminal turns the console's missing terminal into what to run
+// instead, rather than the terminal library's /dev/tty error.
+func needsTerminal(cmd *cobra.Command, err error, instead string) error {
+	if errors.Is(err, app.ErrNoTerminal) {
+		return fmt.Errorf("%s needs a terminal; use `%s` to print to stdout", cmd.CommandPath(), instead)
+	}
+	return err
 }

@@ -55,7 +55,7 @@ answered (the bundle is written all the same: it records why).
 			if err != nil {
 				return err
 			}
-			rec := app.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: version, Title: title, NoDrillDown: noDrill}
+			rec := app.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: triageVersion(), Title: title, NoDrillDown: noDrill}
 			w, err := bundle.Create(out, rec.Header())
 			if err != nil {
 				return err
@@ -89,7 +89,7 @@ answered (the bundle is written all the same: it records why).
 	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "fingerprint of an alert in Alertmanager")
 	cmd.Flags().StringVarP(&out, "file", "f", "", "the bundle file to write")
 	cmd.Flags().StringVarP(&oldOut, "output", "o", "", "the old name of -f")
-	_ = cmd.Flags().MarkDeprecated("output", "use -f/--file; -o will name the output format, as on every other command")
+	deprecate(cmd, "output", "file", "use -f/--file; -o will name the output format, as on every other command")
 	cmd.Flags().StringVar(&title, "title", "", "a title for the bundle, shown when it is opened")
 	cmd.Flags().BoolVar(&noDrill, "no-drill-down", false, "record the investigation only, not the drill-down pages' requests")
 	return cmd

@@ -104,7 +104,7 @@ the same with the embedded demo incident, and its report is marked DEMO.
 	cmd.Flags().StringVar(&alertFile, "alert-file", "", "alert JSON: a webhook payload or Alertmanager API alerts")
 	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "fingerprint of an alert in Alertmanager")
 	cmd.Flags().StringVar(&format, "format", "", "the old name of -o")
-	_ = cmd.Flags().MarkDeprecated("format", "use -o/--output; --format goes in a later release")
+	deprecate(cmd, "format", "output", "use -o/--output; --format goes in a later release")
 	cmd.Flags().StringVar(&bundlePath, "bundle", "", "replay the investigation of an incident bundle, offline")
 	cmd.Flags().BoolVar(&demoFlag, "demo", false, "replay the embedded demo incident")
 	cmd.Flags().BoolVar(&recorded, "recorded", false, "with --bundle or --demo: print the recorded report, without replaying")

@@ -25,7 +25,9 @@ Point an Alertmanager receiver at it:
 
 The same listener serves /metrics, /healthz and /readyz. SIGINT or SIGTERM
 stops it gracefully: in-flight webhooks finish their write first.`,
-		Args: cobra.NoArgs,
+		Example: `  triage serve --config /etc/triage/config.yaml
+  ssh -p 2222 triage.internal          the console, over SSH`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.app.Serve(cmd.Context())
 		},

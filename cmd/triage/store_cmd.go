@@ -17,7 +17,9 @@ func (a *cli) storeCommand() *cobra.Command {
 		Long: `Check or salvage the incident store of triage serve (serve.store, or
 --store). Both only read the store; stop triage serve first, it holds the
 file's lock.`,
-		Args: cobra.NoArgs,
+		Example: `  triage store check --store /var/lib/triage/incidents.db
+  triage store salvage -o new.db --store /var/lib/triage/incidents.db`,
+		Args: noArgs,
 	}
 	cmd.PersistentFlags().StringVar(&path, "store", "", "the store file (default serve.store)")
 	storePath := func() string {
@@ -34,7 +36,9 @@ consistency check, then the store's records: each incident decodes, every
 alert names a stored incident, every report and bundle is there and hashes
 to its name, and reference counts match. Prints what is wrong and exits 1
 when anything is.`,
-		Args: cobra.NoArgs,
+		Example: `  triage store check
+  triage store check --store /var/lib/triage/incidents.db`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := storePath()
 			rep, err := store.CheckFile(cmd.Context(), p)
@@ -67,7 +71,8 @@ kept only when they still hash to their name; a firing incident whose
 report was lost is investigated again when triage serve starts on NEW.
 Alerts whose incident was lost are dropped, so that Alertmanager's next
 notification opens the incident again. Prints what was copied and lost.`,
-		Args: cobra.NoArgs,
+		Example: `  triage store salvage -o /var/lib/triage/new.db --store /var/lib/triage/incidents.db`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return fmt.Errorf("salvage: -o NEW is required (a new file; an existing one is never overwritten)")

@@ -24,6 +24,11 @@ func withSuggestions(root *cobra.Command) {
 		c.SuggestionsMinimumDistance = suggestDistance
 		if c.HasSubCommands() {
 			c.Args = subcommandArgs
+			if !c.Runnable() {
+				// Cobra checks the arguments of runnable commands only;
+				// alone, such a command prints its help.
+				c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+			}
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)
@@ -72,47 +77,69 @@ func flagError(cmd *cobra.Command, err error) error {
 	return fmt.Errorf("unknown flag --%s for %q (run '%s --help' for its flags)", name, cmd.CommandPath(), cmd.CommandPath())
 }
 
-// nearFlag is the visible flag of cmd nearest to name ("--format"), "" when
-// none is within suggestDistance edits or starts with it.
+// replacedBy names, on a deprecated flag, the flag to use instead: a
+// mistyped old name is pointed at the new one.
+const replacedBy = "triage_replaced_by"
+
+// deprecate marks an old flag name, still accepted, and the flag that
+// replaces it.
+func deprecate(cmd *cobra.Command, old, instead, msg string) {
+	_ = cmd.Flags().MarkDeprecated(old, msg)
+	_ = cmd.Flags().SetAnnotation(old, replacedBy, []string{instead})
+}
+
+// nearFlag is the flag of cmd nearest to name ("--format"), "" when none is
+// within suggestDistance edits or starts with it. A deprecated flag is
+// suggested by the name that replaces it; other hidden ones never.
 func nearFlag(cmd *cobra.Command, name string) string {
-	name = strings.TrimLeft(name, "-")
+	name = strings.ToLower(strings.TrimLeft(name, "-"))
 	if i := strings.IndexByte(name, '='); i >= 0 {
 		name = name[:i]
 	}
 	best, bestD := "", suggestDistance+1
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Hidden || f.Deprecated != "" {
+		// pflag hides a deprecated flag too.
+		suggest := f.Name
+		if r := f.Annotations[replacedBy]; len(r) == 1 {
+			suggest = r[0]
+		} else if f.Hidden || f.Deprecated != "" {
 			return
 		}
-		d := levenshtein(strings.ToLower(name), f.Name)
-		if len(name) >= 3 && strings.HasPrefix(f.Name, strings.ToLower(name)) {
+		d := editDistance(name, f.Name)
+		if len(name) >= 3 && strings.HasPrefix(f.Name, name) {
 			d = min(d, 1)
 		}
-		if d < bestD || (d == bestD && f.Name < strings.TrimPrefix(best, "--")) {
-			best, bestD = "--"+f.Name, d
+		if d < bestD || (d == bestD && "--"+suggest < best) {
+			best, bestD = "--"+suggest, d
 		}
 	})
 	return best
 }
 
-// levenshtein is the edit distance between a and b.
-func levenshtein(a, b string) int {
+// editDistance is the edit distance between a and b, a swap of two
+// neighbouring letters counting as one edit ("fromat" is one from
+// "format").
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

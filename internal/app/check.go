@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/triagectl/triage/internal/config"
+	"github.com/triagectl/triage/internal/output"
 	"github.com/triagectl/triage/internal/safe"
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/alertmanager"
@@ -104,12 +106,64 @@ func ProbeAll(ctx context.Context, srcs []config.Named) []ProbeResult {
 	return out
 }
 
+// CheckFormats are the formats of `triage check`, the default first.
+var CheckFormats = output.All
+
+// checkRow is one source in check's JSON and YAML.
+type checkRow struct {
+	Name      string   `json:"name"`
+	URL       string   `json:"url,omitempty"`
+	State     string   `json:"state"`
+	Version   string   `json:"version,omitempty"`
+	LatencyMS *float64 `json:"latency_ms"` // null when not probed
+	Error     string   `json:"error,omitempty"`
+}
+
+// WriteCheck writes the rows of `triage check` in format f: a table, or
+// {"sources": [...]} as JSON or YAML.
+func WriteCheck(w io.Writer, rows []ProbeResult, f output.Format) error {
+	switch f {
+	case output.JSON, output.YAML:
+		doc := struct {
+			Sources []checkRow `json:"sources"`
+		}{Sources: []checkRow{}}
+		for _, r := range rows {
+			row := checkRow{Name: r.Name, URL: r.URL, State: r.State, Version: r.Version, Error: r.Err}
+			if r.State != "unconfigured" {
+				ms := math.Round(float64(r.Latency)/float64(time.Millisecond)*10) / 10
+				row.LatencyMS = &ms
+			}
+			doc.Sources = append(doc.Sources, row)
+		}
+		if f == output.JSON {
+			return output.WriteJSON(w, doc)
+		}
+		return output.WriteYAML(w, doc)
+	case output.Text:
+		WriteCheckTable(w, rows)
+		return nil
+	}
+	t := output.Table{Header: []string{"source", "url", "state", "version", "latency", "error"}}
+	for _, r := range rows {
+		lat := ""
+		if r.State != "unconfigured" {
+			lat = r.Latency.Round(time.Millisecond).String()
+		}
+		t.Rows = append(t.Rows, []string{r.Name, r.URL, stateSymbol(r.State), r.Version, lat, safe.Truncate(r.Err, 160)})
+	}
+	return t.Write(w, f)
+}
+
+func stateSymbol(state string) string {
+	return map[string]string{"ok": "● ok", "failed": "✖ failed", "unconfigured": "○ unconfigured"}[state]
+}
+
 // WriteCheckTable prints the rows as `triage check`'s table.
 func WriteCheckTable(w io.Writer, rows []ProbeResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tURL\tSTATE\tVERSION\tLATENCY\tERROR")
 	for _, r := range rows {
-		state := map[string]string{"ok": "● ok", "failed": "✖ failed", "unconfigured": "○ unconfigured"}[r.State]
+		state := stateSymbol(r.State)
 		lat, ver, url := "-", "-", "-"
 		if r.State != "unconfigured" {
 			lat = r.Latency.Round(time.Millisecond).String()

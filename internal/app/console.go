@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/triagectl/triage/internal/config"
@@ -43,8 +45,33 @@ func ConsoleOptions(c config.Config, getenv func(string) string, log *slog.Logge
 	return o, nil
 }
 
+// ErrNoTerminal says the console has no terminal to run on.
+var ErrNoTerminal = errors.New("needs a terminal")
+
+// terminal checks that the console can run: stdout is a terminal to draw
+// on, and stdin is one to read keys from, or /dev/tty opens (the console
+// reads it when stdin is a pipe). Without, the console would fail on
+// /dev/tty, or draw escape sequences into a pipe.
+func (a *App) terminal() error {
+	if !isTerminal(a.Stdout) {
+		return ErrNoTerminal
+	}
+	if isTerminal(os.Stdin) {
+		return nil
+	}
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return ErrNoTerminal
+	}
+	tty.Close()
+	return nil
+}
+
 // run runs one console program on the process's terminal.
 func (a *App) run(ctx context.Context, o console.Options, root func(*tui.Common) tui.PageFunc) error {
+	if err := a.terminal(); err != nil {
+		return err
+	}
 	c, err := console.NewCommon(ctx, o)
 	if err != nil {
 		return err
@@ -54,6 +81,9 @@ func (a *App) run(ctx context.Context, o console.Options, root func(*tui.Common)
 
 // RunList is `triage` alone: the firing alerts, to pick one.
 func (a *App) RunList(ctx context.Context) error {
+	if err := a.terminal(); err != nil {
+		return err
+	}
 	o, err := ConsoleOptions(a.Config, a.Getenv, a.Log)
 	if err != nil {
 		return err
@@ -63,6 +93,9 @@ func (a *App) RunList(ctx context.Context) error {
 
 // RunIncident opens one alert: its verdict fills in as the sources answer.
 func (a *App) RunIncident(ctx context.Context, alert triage.Alert) error {
+	if err := a.terminal(); err != nil {
+		return err
+	}
 	o, err := ConsoleOptions(a.Config, a.Getenv, a.Log)
 	if err != nil {
 		return err
@@ -73,6 +106,9 @@ func (a *App) RunIncident(ctx context.Context, alert triage.Alert) error {
 // RunBundle opens a recorded incident: its recorded report at once,
 // drill-downs replayed, the clock stopped at the recording's.
 func (a *App) RunBundle(ctx context.Context, b *bundle.Bundle, isDemo bool) error {
+	if err := a.terminal(); err != nil {
+		return err
+	}
 	// Unpaced: the console shows the recorded report, and a drill-down
 	// must not wait for the moment its answer came during the recording.
 	rp, err := ReplaySources(b, bundle.ReplayOptions{})
@@ -102,6 +138,9 @@ func (a *App) RunBundle(ctx context.Context, b *bundle.Bundle, isDemo bool) erro
 // RunRecording runs the console live while recording every exchange, and
 // writes the bundle with the verdict's report when the console exits.
 func (a *App) RunRecording(ctx context.Context, alert triage.Alert, out string) error {
+	if err := a.terminal(); err != nil {
+		return err
+	}
 	rec := Recording{Config: a.Config, Alert: alert, TriageVersion: a.Version}
 	w, err := bundle.Create(out, rec.Header())
 	if err != nil {

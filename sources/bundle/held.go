@@ -93,17 +93,27 @@ type bodies struct {
 	cur  []byte   // the segment being filled
 	pk   *packer
 
-	mu       sync.Mutex // over the inflated segment, which replays share
-	inflated []byte
-	which    int // index of the inflated segment; -1 for none
+	mu       sync.Mutex // over the inflated segments, which replays share
+	inflated []inflated // the last inflatedKept segments asked for, newest last
 }
+
+// inflated is one segment inflated.
+type inflated struct {
+	seg  int
+	json []byte
+}
+
+// inflatedKept is how many inflated segments a bundle keeps: a replay
+// fetches traces several at a time, whose bodies lie in different
+// segments; keeping one inflated them three times over for the demo.
+const inflatedKept = 4
 
 // bodyRef places a body's JSON in the segments; n is 0 for none.
 type bodyRef struct {
 	seg, off, n int
 }
 
-func newBodies(pk *packer) *bodies { return &bodies{pk: pk, which: -1} }
+func newBodies(pk *packer) *bodies { return &bodies{pk: pk} }
 
 // add appends a body's JSON, which may be the line's and is copied.
 func (h *bodies) add(raw []byte) bodyRef {
@@ -153,16 +163,33 @@ func (h *bodies) body(r bodyRef) (Body, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.which != r.seg {
-		raw, err := h.segs[r.seg].json()
-		if err != nil {
-			return nil, err
-		}
-		h.inflated, h.which = raw, r.seg
+	seg, err := h.segment(r.seg)
+	if err != nil {
+		return nil, err
 	}
 	var b Body
-	err := b.UnmarshalJSON(h.inflated[r.off : r.off+r.n])
+	err = b.UnmarshalJSON(seg[r.off : r.off+r.n])
 	return b, err
+}
+
+// segment is segment i inflated, from those kept when it is one.
+func (h *bodies) segment(i int) ([]byte, error) {
+	for k, in := range h.inflated {
+		if in.seg == i {
+			// Newest last, so that the oldest goes first.
+			h.inflated = append(append(h.inflated[:k:k], h.inflated[k+1:]...), in)
+			return in.json, nil
+		}
+	}
+	raw, err := h.segs[i].json()
+	if err != nil {
+		return nil, err
+	}
+	if len(h.inflated) == inflatedKept {
+		h.inflated = h.inflated[1:]
+	}
+	h.inflated = append(h.inflated, inflated{seg: i, json: raw})
+	return raw, nil
 }
 
 // stored is one exchange as held: its fields decoded, its answer's body

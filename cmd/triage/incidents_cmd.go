@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triagectl/triage/internal/app"
-	"github.com/triagectl/triage/sources/bundle"
 )
 
 // incidentsCommand lists Alertmanager's alerts, as amtool alert query and
@@ -39,13 +38,7 @@ shown, ages counted from then; --demo shows the demo's.`,
 		if bundlePath != "" && demoFlag {
 			return errors.New("give one of --bundle and --demo")
 		}
-		var b *bundle.Bundle
-		if bundlePath != "" || demoFlag {
-			if b, err = app.LoadBundle(a.cfg.Config, bundlePath, demoFlag); err != nil {
-				return err
-			}
-		}
-		list, err := a.app.ListIncidents(cmd.Context(), b)
+		list, err := a.app.ListIncidents(cmd.Context(), bundlePath, demoFlag)
 		if err != nil {
 			return err
 		}

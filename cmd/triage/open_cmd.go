@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/triagectl/triage/internal/app"
-	"github.com/triagectl/triage/internal/demo"
 )
 
 func (a *cli) openCommand() *cobra.Command {
@@ -84,7 +83,7 @@ report on stdout.`,
   triage report --demo`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := demo.Open()
+			b, err := app.LoadBundle(a.cfg.Config, "", true)
 			if err != nil {
 				return err
 			}

@@ -3,14 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/triagectl/triage/internal/app"
-	"github.com/triagectl/triage/sources/bundle"
-	"github.com/triagectl/triage/triage"
 )
 
 func (a *cli) recordCommand() *cobra.Command {
@@ -56,28 +52,11 @@ answered (the bundle is written all the same: it records why).
 				return err
 			}
 			rec := app.Recording{Config: a.cfg.Config, Alert: alert, TriageVersion: triageVersion(), Title: title, NoDrillDown: noDrill}
-			w, err := bundle.Create(out, rec.Header())
-			if err != nil {
-				return err
+			done, runErr := a.app.RecordFile(ctx, rec, out)
+			if done == nil {
+				return runErr
 			}
-			a.log.Info("recording", "alert", alert.Name, "fingerprint", alert.Fingerprint, "bundle", out)
-			r, runErr := app.Record(ctx, w, rec, nil)
-			if ctx.Err() != nil || r == nil {
-				w.Abort()
-				if runErr == nil {
-					runErr = ctx.Err()
-				}
-				return fmt.Errorf("nothing written to %s: %w", out, runErr)
-			}
-			n := w.Exchanges()
-			if err := w.Close(); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			size := int64(0)
-			if st, err := os.Stat(out); err == nil {
-				size = st.Size()
-			}
-			fmt.Fprintln(a.stderr, recordSummary(out, r, n, size))
+			fmt.Fprintln(a.stderr, done.Summary())
 			if runErr != nil {
 				fmt.Fprintln(a.stderr, "triage:", runErr)
 				return exitError{1}
@@ -93,32 +72,4 @@ answered (the bundle is written all the same: it records why).
 	cmd.Flags().StringVar(&title, "title", "", "a title for the bundle, shown when it is opened")
 	cmd.Flags().BoolVar(&noDrill, "no-drill-down", false, "record the investigation only, not the drill-down pages' requests")
 	return cmd
-}
-
-// recordSummary is the one line `triage record` prints: what was written
-// and what it holds.
-func recordSummary(path string, r *triage.Report, exchanges int, size int64) string {
-	var states []string
-	for _, s := range r.Sources {
-		states = append(states, s.Name+" "+string(s.State))
-	}
-	verdict := "no culprit"
-	for _, s := range r.Services {
-		if s.Role == triage.RoleCulprit {
-			verdict = fmt.Sprintf("culprit %s, %d failing traces", s.Name, s.FailingTraces)
-			break
-		}
-	}
-	return fmt.Sprintf("recorded %s: %d exchanges, %s → %s (%s; %s)", r.Alert.Name, exchanges,
-		humanBytes(size), path, verdict, strings.Join(states, ", "))
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

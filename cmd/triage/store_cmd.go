@@ -5,8 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/triagectl/triage/internal/config"
-	"github.com/triagectl/triage/serve/store"
+	"github.com/triagectl/triage/internal/app"
 )
 
 func (a *cli) storeCommand() *cobra.Command {
@@ -22,12 +21,7 @@ file's lock.`,
 		Args: noArgs,
 	}
 	cmd.PersistentFlags().StringVar(&path, "store", "", "the store file (default serve.store)")
-	storePath := func() string {
-		if path != "" {
-			return config.ExpandHome(path)
-		}
-		return config.ExpandHome(a.cfg.Serve.Store)
-	}
+	storePath := func() string { return app.StorePath(a.cfg.Config, path) }
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Check the store's pages and records; exit 1 when damaged",
@@ -41,7 +35,7 @@ when anything is.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := storePath()
-			rep, err := store.CheckFile(cmd.Context(), p)
+			rep, err := app.CheckStore(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
@@ -78,7 +72,7 @@ notification opens the incident again. Prints what was copied and lost.`,
 				return fmt.Errorf("salvage: -o NEW is required (a new file; an existing one is never overwritten)")
 			}
 			p := storePath()
-			rep, err := store.Salvage(cmd.Context(), p, config.ExpandHome(out))
+			rep, err := app.SalvageStore(cmd.Context(), p, out)
 			if err != nil {
 				return err
 			}

@@ -45,12 +45,16 @@ type Incidents struct {
 var ErrNoAlertmanager = errors.New("no Alertmanager configured: set sources.alertmanager.url in the config, ALERTMANAGER_URL, or --alertmanager-url")
 
 // ListIncidents asks Alertmanager for its alerts: the configured one, or
-// the answer a bundle recorded (b not nil), its ages counted from the
-// recording's clock.
-func (a *App) ListIncidents(ctx context.Context, b *bundle.Bundle) (Incidents, error) {
+// the answer a bundle recorded (the one at bundlePath, or the demo's), its
+// ages counted from the recording's clock.
+func (a *App) ListIncidents(ctx context.Context, bundlePath string, useDemo bool) (Incidents, error) {
 	c, now := (*alertmanager.Client)(nil), time.Now()
 	labels := EngineOptions(a.Config).ServiceLabels
-	if b != nil {
+	if bundlePath != "" || useDemo {
+		b, err := LoadBundle(a.Config, bundlePath, useDemo)
+		if err != nil {
+			return Incidents{}, err
+		}
 		rp, err := ReplaySources(b, bundle.ReplayOptions{})
 		if err != nil {
 			return Incidents{}, err

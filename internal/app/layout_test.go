@@ -46,3 +46,19 @@ func TestLayersPointOneWay(t *testing.T) {
 		}
 	}
 }
+
+// cmd/triage parses flags and prints: everything else is here. It reaches
+// no backend client, bundle, store, daemon or console package itself.
+func TestCommandsStayThin(t *testing.T) {
+	const mod = "github.com/triagectl/triage/"
+	for _, imp := range goList(t, "-f", `{{join .Imports " "}}`, mod+"cmd/triage") {
+		if !strings.HasPrefix(imp, mod) {
+			continue
+		}
+		switch strings.TrimPrefix(imp, mod) {
+		case "internal/app", "internal/config", "internal/output", "triage":
+		default:
+			t.Errorf("cmd/triage imports %s: its logic belongs in internal/app", imp)
+		}
+	}
+}

@@ -107,6 +107,26 @@ func more(total, shown int, one, many string) string {
 	return fmt.Sprintf("+%d more %s", n, many)
 }
 
+// moreServices names the services a section leaves out after the first
+// shown: "+2 more services: cart, search"; "" when none. Past a dozen
+// names, the rest are counted.
+func moreServices(r *Report, shown int) string {
+	m := more(len(r.Services), shown, "service", "services")
+	if m == "" {
+		return ""
+	}
+	const named = 12
+	var names []string
+	for i, s := range r.Services[shown:] {
+		if i == named {
+			names = append(names, fmt.Sprintf("and %d more", len(r.Services)-shown-named))
+			break
+		}
+		names = append(names, cell(s.Name, 40))
+	}
+	return m + ": " + strings.Join(names, ", ")
+}
+
 // cell makes an external string safe for one line, and short.
 func cell(s string, max int) string { return safe.Truncate(safe.Line(s), max) }
 

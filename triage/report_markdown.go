@@ -30,14 +30,16 @@ func WriteMarkdownWith(w io.Writer, r *Report, o ReportOptions) error {
 		line("> **DEMO** — the embedded demo incident, replayed offline: not a live alert.")
 		line("")
 	}
-	line("**Window:** %s (baseline %s–%s) · **Sources:** %s  ", windowText(r),
+	// A list, not lines ending in two spaces: both GitHub and Jira keep a
+	// list's lines apart, and nothing trails a line for an editor to trim.
+	line("- **Window:** %s (baseline %s–%s) · **Sources:** %s", windowText(r),
 		r.Window.BaselineStart.UTC().Format("15:04"), r.Window.BaselineEnd.UTC().Format("15:04"), mdText(sourcesLine(r)))
-	line("**Impact:** %s  ", mdText(impactText(r)))
+	line("- **Impact:** %s", mdText(impactText(r)))
 	if v := culpritText(r); v != "" {
-		line("**Culprit:** %s  ", mdText(v))
+		line("- **Culprit:** %s", mdText(v))
 	}
 	if down := failedSources(r); len(down) > 0 {
-		line("**Unknown:** %s  ", mdText(strings.Join(down, "; ")))
+		line("- **Unknown:** %s", mdText(strings.Join(down, "; ")))
 	}
 
 	line("")
@@ -57,9 +59,9 @@ func WriteMarkdownWith(w io.Writer, r *Report, o ReportOptions) error {
 				FigurePercent(s.ErrorRatio), FigurePercent(s.ErrorRatioBaseline), FigureRate(s.FailedPerS), FigureMillis(s.P99MS),
 				s.FailingTraces, s.SlowTraces)
 		}
-		if m := more(len(r.Services), n, "service", "services"); m != "" {
+		if m := moreServices(r, n); m != "" {
 			line("")
-			line("_%s_", m)
+			line("_%s_", mdText(m))
 		}
 	}
 

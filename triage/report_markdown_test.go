@@ -153,9 +153,9 @@ func TestReportsSayWhatTheyLeaveOut(t *testing.T) {
 	}
 	users, patterns := len(demo.Users), len(demo.LogPatterns)
 	want := map[string][]string{
-		"markdown": {"> **DEMO**", "_+4 more services_", fmt.Sprintf("_+%d more users_", users-5), fmt.Sprintf("_+%d more patterns_", patterns-5)},
-		"slack":    {"*DEMO*", "+9 more services", fmt.Sprintf("+%d more users", users-5), fmt.Sprintf("+%d more patterns", patterns-3)},
-		"text":     {"DEMO —", "+4 more services", fmt.Sprintf("+%d more users", users-5), fmt.Sprintf("+%d more patterns", patterns-5)},
+		"markdown": {"> **DEMO**", "_+4 more services: recommendations-4, recommendations-5, recommendations-6, recommendations-7_", fmt.Sprintf("_+%d more users_", users-5), fmt.Sprintf("_+%d more patterns_", patterns-5)},
+		"slack":    {"*DEMO*", "+9 more services: recommendations, recommendations-0,", fmt.Sprintf("+%d more users", users-5), fmt.Sprintf("+%d more patterns", patterns-3)},
+		"text":     {"DEMO —", "+4 more services: recommendations-4, recommendations-5, recommendations-6, recommendations-7\n", fmt.Sprintf("+%d more users", users-5), fmt.Sprintf("+%d more patterns", patterns-5)},
 	}
 	for _, f := range formats {
 		var buf bytes.Buffer

@@ -53,8 +53,8 @@ func WriteSlack(w io.Writer, r *Report, o ReportOptions) error {
 		}
 		tw.Flush()
 		line("```\n%s```", slackEscape(t.String()))
-		if m := more(len(r.Services), n, "service", "services"); m != "" {
-			line("%s", m)
+		if m := moreServices(r, n); m != "" {
+			line("%s", slackText(m))
 		}
 	}
 

@@ -54,7 +54,7 @@ func WriteText(w io.Writer, r *Report, o ReportOptions) error {
 				s.FailingTraces, s.SlowTraces)
 		}
 		tw.Flush()
-		if m := more(len(r.Services), n, "service", "services"); m != "" {
+		if m := moreServices(r, n); m != "" {
 			line("  %s", m)
 		}
 		for _, s := range r.Services[:n] {

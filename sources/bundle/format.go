@@ -4,15 +4,14 @@
 package bundle
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/triage"
 )
 
@@ -182,7 +181,8 @@ func (b Body) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads either form.
 func (b *Body) UnmarshalJSON(data []byte) error {
-	if raw, ok := unquote(data); ok {
+	// One pass, not encoding/json's two: bodies are most of a bundle.
+	if raw, ok := sources.AppendUnquoted(make([]byte, 0, len(data)), data); ok {
 		*b = raw
 		return nil
 	}
@@ -229,96 +229,4 @@ type line struct {
 	Exchange *Exchange       `json:"exchange,omitempty"`
 	Report   json.RawMessage `json:"report,omitempty"`
 	End      *End            `json:"end,omitempty"`
-}
-
-// unquote decodes a JSON string the decoder has already checked, as
-// encoding/json would, in one pass: bodies are most of a bundle, and
-// decoding each a second time through encoding/json was most of the time
-// `triage report --demo` took. It declines (false) what it does not handle
-// exactly as encoding/json does (a lone surrogate, invalid UTF-8), which
-// then takes the slow path.
-func unquote(data []byte) ([]byte, bool) {
-	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
-		return nil, false
-	}
-	in := data[1 : len(data)-1]
-	out := make([]byte, 0, len(in))
-	for i := 0; i < len(in); {
-		c := in[i]
-		if c != '\\' {
-			j := bytes.IndexByte(in[i:], '\\')
-			if j < 0 {
-				j = len(in) - i
-			}
-			out = append(out, in[i:i+j]...)
-			i += j
-			continue
-		}
-		if i+1 >= len(in) {
-			return nil, false
-		}
-		switch in[i+1] {
-		case '"', '\\', '/':
-			out = append(out, in[i+1])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(in[i+2:])
-			if !ok {
-				return nil, false
-			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 > len(in) || in[i] != '\\' || in[i+1] != 'u' {
-					return nil, false
-				}
-				r2, ok := hex4(in[i+2:])
-				if !ok {
-					return nil, false
-				}
-				if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
-					return nil, false
-				}
-				i += 6
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		default:
-			return nil, false
-		}
-		i += 2
-	}
-	if !utf8.Valid(out) {
-		return nil, false
-	}
-	return out, true
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -14,7 +15,7 @@ func FuzzBodyUnquote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var want string
-		if json.Unmarshal(data, &want) != nil {
+		if json.Unmarshal(data, &want) != nil || len(bytes.TrimSpace(data)) != len(data) {
 			return // the decoder never hands such a value to UnmarshalJSON
 		}
 		var b Body

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/triagectl/triage/sources"
 )
@@ -31,79 +29,15 @@ func parseText(tok []byte) (string, error) {
 	return "", fmt.Errorf("unexpected %q where a string was expected", tok[0])
 }
 
-// unquote decodes a JSON string token the way encoding/json does, invalid
-// UTF-8 and lone surrogates becoming U+FFFD, without a second validation
-// pass over bytes encoding/json has already checked. Loki escapes <, > and
-// & in every line, so the escape path is the common one.
+// unquote decodes a JSON string token the way encoding/json does (see
+// sources.AppendUnquoted). Loki escapes <, > and & in every line, so the
+// escape path is the common one.
 func unquote(tok []byte) (string, bool) {
-	if len(tok) < 2 || tok[0] != '"' || tok[len(tok)-1] != '"' {
-		return "", false
+	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && !sources.NeedsUnescape(tok[1:len(tok)-1]) {
+		return string(tok[1 : len(tok)-1]), true
 	}
-	s := tok[1 : len(tok)-1]
-	if !needsUnescape(s) {
-		return string(s), true
-	}
-	buf := make([]byte, 0, len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '\\':
-			if i+1 >= len(s) {
-				return "", false
-			}
-			switch e := s[i+1]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(s, i+2)
-				if !ok {
-					return "", false
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					r2, ok2 := rune(-1), false
-					if i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
-						r2, ok2 = hex4(s, i+2)
-					}
-					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-				continue
-			default:
-				return "", false
-			}
-			i += 2
-		case c < 0x20:
-			return "", false
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				buf = utf8.AppendRune(buf, utf8.RuneError)
-			} else {
-				buf = append(buf, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return string(buf), true
+	b, ok := sources.AppendUnquoted(make([]byte, 0, len(tok)), tok)
+	return string(b), ok
 }
 
 func skipSpace(b []byte, i int) int {
@@ -162,41 +96,6 @@ func stringEnd(b []byte, i int) (int, error) {
 		}
 	}
 	return 0, errTruncated
-}
-
-// needsUnescape reports whether a string's bytes differ from its value.
-func needsUnescape(s []byte) bool {
-	ascii := true
-	for _, c := range s {
-		switch {
-		case c == '\\' || c < 0x20:
-			return true
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return !ascii && !utf8.Valid(s)
-}
-
-func hex4(s []byte, i int) (rune, bool) {
-	if i < 0 || i+4 > len(s) {
-		return -1, false
-	}
-	var r rune
-	for _, c := range s[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // eachMember calls f with every key and raw value of a JSON object.

@@ -52,6 +52,19 @@ func needsEscape(r rune) bool {
 // escapeJSON rewrites such runes as \u escapes; in JSON they can only
 // occur inside strings, where an escape means the same rune.
 func escapeJSON(b []byte) []byte {
+	return escapeRunes(b, func(out *bytes.Buffer, r rune) {
+		if r > 0xffff {
+			r1, r2 := surrogates(r)
+			fmt.Fprintf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			fmt.Fprintf(out, `\u%04x`, r)
+		}
+	})
+}
+
+// escapeRunes writes each rune of b that needsEscape with esc, the rest
+// as it is.
+func escapeRunes(b []byte, esc func(out *bytes.Buffer, r rune)) []byte {
 	if !bytes.ContainsFunc(b, needsEscape) {
 		return b
 	}
@@ -59,12 +72,7 @@ func escapeJSON(b []byte) []byte {
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
 		if needsEscape(r) {
-			if r > 0xffff {
-				r1, r2 := surrogates(r)
-				fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
-			} else {
-				fmt.Fprintf(&out, `\u%04x`, r)
-			}
+			esc(&out, r)
 		} else {
 			out.Write(b[:n])
 		}
@@ -183,23 +191,13 @@ func str(s string) *yaml.Node {
 // escapeYAML writes each rune to escape as its YAML escape; str put every
 // string holding one in double quotes, where escapes are read.
 func escapeYAML(b []byte) []byte {
-	if !bytes.ContainsFunc(b, needsEscape) {
-		return b
-	}
-	var out bytes.Buffer
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		switch {
-		case !needsEscape(r):
-			out.Write(b[:n])
-		case r > 0xffff:
-			fmt.Fprintf(&out, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&out, `\u%04x`, r)
+	return escapeRunes(b, func(out *bytes.Buffer, r rune) {
+		if r > 0xffff {
+			fmt.Fprintf(out, `\U%08x`, r)
+		} else {
+			fmt.Fprintf(out, `\u%04x`, r)
 		}
-		b = b[n:]
-	}
-	return out.Bytes()
+	})
 }
 
 // WriteYAMLNodeJSON writes a YAML document as indented JSON, keys in its

@@ -137,6 +137,12 @@ func TestReportDemoReplays(t *testing.T) {
 	want.Demo = true
 	w, _ := json.Marshal(want)
 	sameReport(t, reportOf(t, out), reportOf(t, string(w)))
+	// At once, the sources keep the latencies and slow marks the backends
+	// had: the report is the recorded one, byte for byte.
+	recorded, _, _ := runCLI(t, "report", "--demo", "--recorded", "-o", "json")
+	if out != recorded {
+		t.Error("the replay at once differs from the recorded report")
+	}
 }
 
 // A damaged or foreign file is refused with the problem named.

@@ -85,8 +85,30 @@ func (a *App) ReplayReport(ctx context.Context, b *bundle.Bundle, o Replay) (*tr
 	}
 	if r != nil {
 		r.Demo = b.Header.Demo
+		if !o.Pace {
+			backendsPace(r, b.Report)
+		}
 	}
 	return r, runErr
+}
+
+// backendsPace gives a replay made at once each source's latency as the
+// recording measured it, and so its slow mark: the replay measured only
+// itself, and a backend that was slow then is slow in every report made
+// from its answers. A state the answers decide (failed, partial) stays.
+func backendsPace(r, recorded *triage.Report) {
+	if recorded == nil {
+		return
+	}
+	timed := func(s triage.SourceState) bool { return s == triage.StateOK || s == triage.StateSlow }
+	for i := range r.Sources {
+		for _, rec := range recorded.Sources {
+			if rec.Name != r.Sources[i].Name || !timed(rec.State) || !timed(r.Sources[i].State) {
+				continue
+			}
+			r.Sources[i].LatencyMS, r.Sources[i].State = rec.LatencyMS, rec.State
+		}
+	}
 }
 
 // ReportFormats are the formats a report is written in, the default first.

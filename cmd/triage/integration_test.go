@@ -164,7 +164,7 @@ func TestReportLiveJaeger(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("grafana: {url: https://grafana.example, datasources: {jaeger: J1}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"report", "--config", cfgFile, "--alert-file", alertFile, "--lookback", "30m",
+	args := []string{"report", "-o", "json", "--config", cfgFile, "--alert-file", alertFile, "--lookback", "30m",
 		"--prometheus-url", si.Prometheus.URL, "--loki-url", si.Loki.URL, "--jaeger-url", j.URL}
 	out, errOut, code := runCLI(t, args...)
 	if code != 0 {
@@ -191,7 +191,7 @@ func TestReportLiveJaeger(t *testing.T) {
 	if len(r.Services) == 0 || r.Services[0].Name != si.Truth.Culprit {
 		t.Errorf("top service %+v, want %s", r.Services, si.Truth.Culprit)
 	}
-	md, errOut, code := runCLI(t, append(args, "--format", "markdown")...)
+	md, errOut, code := runCLI(t, append(args, "-o", "markdown")...)
 	if code != 0 {
 		t.Fatalf("markdown: exit %d: %s", code, errOut)
 	}

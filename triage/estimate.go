@@ -35,16 +35,38 @@ import (
 // metrics, and source names where it came from. It returns nil when the total
 // is unknown or the sample holds no user to scale from.
 func EstimateUsers(users []UserImpact, sampledFailing int, totalFailing *float64, source string) *Estimate {
-	return estimateUsers(users, func(u *UserImpact) int { return u.Failed }, "failing", sampledFailing, totalFailing, source)
+	return estimateUsers(users, failedCount, requestWords("failing", source), sampledFailing, totalFailing)
 }
 
 // EstimateSlowUsers is EstimateUsers for a latency incident: the users of
 // the sampled slow traces, scaled to the slow requests in the window.
 func EstimateSlowUsers(users []UserImpact, sampledSlow int, totalSlow *float64, source string) *Estimate {
-	return estimateUsers(users, func(u *UserImpact) int { return u.Slow }, "slow", sampledSlow, totalSlow, source)
+	return estimateUsers(users, slowCount, requestWords("slow", source), sampledSlow, totalSlow)
 }
 
-func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string, sampled int, totalp *float64, source string) *Estimate {
+func failedCount(u *UserImpact) int { return u.Failed }
+func slowCount(u *UserImpact) int   { return u.Slow }
+
+// sampleWords say what the estimate counts, for its basis.
+type sampleWords struct {
+	none    string                              // "no failing requests (Prometheus)"
+	sampled func(n int) string                  // "200 sampled failing traces"
+	total   func(total float64) string          // "≈3,100 failing requests (Prometheus)"
+	every   string                              // "every failing request sampled"
+	scale   func(total float64) (float64, bool) // the total the sample is of
+}
+
+func requestWords(what, source string) sampleWords {
+	return sampleWords{
+		none:    "no " + what + " requests (" + source + ")",
+		sampled: func(n int) string { return Thousands(float64(n)) + " sampled " + what + " traces" },
+		total:   func(t float64) string { return "≈" + Thousands(t) + " " + what + " requests (" + source + ")" },
+		every:   "every " + what + " request sampled",
+		scale:   func(t float64) (float64, bool) { return t, true },
+	}
+}
+
+func estimateUsers(users []UserImpact, count func(*UserImpact) int, words sampleWords, sampled int, totalp *float64) *Estimate {
 	if totalp == nil || math.IsNaN(*totalp) || math.IsInf(*totalp, 0) {
 		return nil
 	}
@@ -56,9 +78,13 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 			n += f
 		}
 	}
-	total := max(*totalp, 0)
-	if total < 0.5 {
-		return &Estimate{Basis: fmt.Sprintf("no %s requests (%s)", what, source)}
+	counted := max(*totalp, 0)
+	if counted < 0.5 {
+		return &Estimate{Basis: words.none}
+	}
+	total, ok := words.scale(counted)
+	if !ok {
+		return nil
 	}
 	if len(mult) == 0 || sampled <= 0 {
 		return nil
@@ -69,7 +95,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	withUser = max(withUser, float64(n))
 	seen := float64(len(mult))
 	est := &Estimate{Value: seen, Low: seen, High: seen}
-	method := "every " + what + " request sampled"
+	method := words.every
 	if withUser > float64(n)+0.5 {
 		freq := frequencies(mult)
 		fit := fitGammaPoisson(freq, n)
@@ -93,8 +119,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	est.Value = math.Min(math.Max(math.Round(est.Value), seen), math.Ceil(withUser))
 	est.Low = math.Min(math.Max(math.Floor(est.Low), seen), est.Value)
 	est.High = math.Max(math.Min(math.Ceil(est.High), math.Ceil(withUser)), est.Value)
-	est.Basis = fmt.Sprintf("%s users seen in %s sampled %s traces, scaled to ≈%s %s requests (%s); %s",
-		Thousands(seen), Thousands(float64(sampled)), what, Thousands(total), what, source, method)
+	est.Basis = fmt.Sprintf("%s users seen in %s, scaled to %s; %s", Thousands(seen), words.sampled(sampled), words.total(counted), method)
 	return est
 }
 

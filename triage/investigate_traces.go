@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,8 @@ import (
 type traceResult struct {
 	incident   []*Trace // the fetched sample: failing, then slow
 	linked     []*Trace // traces the sample links to, fetched one hop for context
+	links      int      // distinct traces the sample links to, outside the sample
+	linkBudget int      // how many of them could be fetched (Options.LinkedFetch)
 	baseline   []*Trace // healthy traces through the same service
 	discovered int      // distinct trace ids found before sampling
 	missing    int      // sampled ids that could not be fetched
@@ -208,23 +211,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		mu.Unlock()
 	}()
 	res.incident = fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, &mu)
-	// Follow span links one hop, so a consumer's failure can be judged with
-	// the producer request that caused it.
-	var linkIDs []string
-	for _, t := range res.incident {
-		for i := range t.Spans {
-			for _, l := range t.Spans[i].Links {
-				id := strings.ToLower(l.TraceID)
-				if id != "" && !seen[id] && len(linkIDs) < maxLinkedFetch {
-					seen[id] = true
-					linkIDs = append(linkIDs, id)
-				}
-			}
-		}
-	}
-	if len(linkIDs) > 0 {
-		res.linked = fetchTraces(ctx, ts, linkIDs, o.FetchConcurrency, res, &mu)
-	}
+	res.linked = fetchLinked(ctx, ts, res.incident, o, res, &mu)
 
 	bwg.Wait()
 	return res
@@ -271,5 +258,57 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 	return kept
 }
 
-// maxLinkedFetch bounds the traces fetched to follow span links one hop.
-const maxLinkedFetch = 50
+// fetchLinked fetches the traces the sample's spans link to, one hop, so
+// a consumer's failure is judged with the requests that produced its
+// messages: a batch consumer's trace links to one producer per message, and
+// each of them may name a user the consumer's trace does not. Links from
+// failing and slow spans come first; at most o.LinkedFetch are fetched, and
+// res records how many there were, for the sources panel.
+func fetchLinked(ctx context.Context, ts TracesSource, sample []*Trace, o Options, res *traceResult, mu *sync.Mutex) []*Trace {
+	have := make(map[string]bool, len(sample))
+	for _, t := range sample {
+		have[strings.ToLower(t.ID)] = true
+	}
+	var first, rest []string
+	for _, t := range sample {
+		for i := range t.Spans {
+			s := &t.Spans[i]
+			for _, l := range s.Links {
+				id := strings.ToLower(strings.TrimSpace(l.TraceID))
+				if id == "" || have[id] {
+					continue
+				}
+				have[id] = true
+				if s.Error || o.SlowThreshold > 0 && s.Duration() > o.SlowThreshold {
+					first = append(first, id)
+				} else {
+					rest = append(rest, id)
+				}
+			}
+		}
+	}
+	ids := append(first, rest...)
+	mu.Lock()
+	res.links, res.linkBudget = len(ids), o.LinkedFetch
+	mu.Unlock()
+	if len(ids) > o.LinkedFetch {
+		ids = ids[:o.LinkedFetch]
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, mu)
+}
+
+// linkNote tells the sources panel how far span links were followed.
+func (res *traceResult) linkNote() string {
+	switch {
+	case res.links == 0:
+		return ""
+	case res.links > res.linkBudget:
+		return fmt.Sprintf("span links to %s traces, %s followed (budget %s): users behind the rest are not counted",
+			Thousands(float64(res.links)), Thousands(float64(res.linkBudget)), Thousands(float64(res.linkBudget)))
+	default:
+		return fmt.Sprintf("span links followed to %s traces (budget %s)", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)))
+	}
+}

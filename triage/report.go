@@ -130,6 +130,14 @@ type Impact struct {
 	// began, the uninstrumented peer it called, and its class.
 	CulpritLine   string `json:"culprit_line,omitempty"`
 	SampledTraces *int   `json:"sampled_traces"`
+	// SampledMessages, when the sample holds consumer traces that each
+	// processed several messages, is how many requests' failed (or slow,
+	// in a latency incident) work the sample holds: the estimate's sample
+	// is of messages.
+	SampledMessages *int `json:"sampled_messages,omitempty"`
+	// UsersBatchLevel counts the users listed only because a batch they
+	// had a message in failed (or was slow) as a whole: an upper bound.
+	UsersBatchLevel *int `json:"users_batch_level,omitempty"`
 	// Unknown gives, for each figure that is null, why: its source failed
 	// or answered nothing to compute it from.
 	Unknown map[string]string `json:"unknown,omitempty"`
@@ -173,6 +181,11 @@ type UserImpact struct {
 	LastSeen   time.Time         `json:"last_seen"`
 	Attributes map[string]string `json:"attributes"`
 	TraceIDs   []string          `json:"trace_ids"`
+	// BatchLevel marks a user credited only through batch consumers whose
+	// work could not be matched to the user's message: every request of
+	// the batch was credited with its outcome, so the user was affected at
+	// most (an upper bound).
+	BatchLevel bool `json:"batch_level,omitempty"`
 }
 
 // Difference is an attribute value over-represented in failing traces.

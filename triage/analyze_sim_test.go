@@ -113,12 +113,13 @@ func investigateSim(inc *simIncident, seed uint64, sampleSize int) *simRun {
 	r.services = RankServices(r.sample, nil, RankOptions{})
 	r.users = RankUsers(r.sample, UserOptions{})
 	r.differences = Differences(r.sample, r.baseline, DiffOptions{SkipKeys: simAnalysis.UserAttributes})
+	// The total is what metrics count: the affected traces' root spans.
+	kind := KindErrors
 	r.totalAffected = float64(len(gt.FailingTraceIDs))
-	r.estimate = EstimateUsers(r.users, r.affected, &r.totalAffected, "truth")
 	if r.latency {
-		r.totalAffected = float64(len(gt.SlowTraceIDs))
-		r.estimate = EstimateSlowUsers(r.users, r.affected, &r.totalAffected, "truth")
+		kind, r.totalAffected = KindLatency, float64(len(gt.SlowTraceIDs))
 	}
+	r.estimate = EstimateAffectedUsers(r.users, SampledWork(r.sample, r.latency), kind, &r.totalAffected, "truth")
 
 	inSample := map[string]bool{}
 	for k := range r.sample[:r.affected] {
@@ -313,6 +314,46 @@ func TestUserEstimateOnBusierIncidents(t *testing.T) {
 				}
 				table = append(table, fmt.Sprintf("| %s, sample %d | %.0f | %d | %.0f [%.0f, %.0f] | %.0f | %+.1f%% |",
 					name, seed, r.totalAffected, len(r.seenUsers()), est.Value, est.Low, est.High, truth, 100*errRel))
+			}
+		})
+	}
+	t.Log("\n" + strings.Join(table, "\n"))
+}
+
+// TestUserEstimateBehindABatchConsumer samples some of a batch consumer's
+// failing traces: the sample is of messages, each batch many requests'
+// work, and the estimate scales the failing batches metrics count by the
+// messages each carried in the sample.
+func TestUserEstimateBehindABatchConsumer(t *testing.T) {
+	table := []string{"| scenario | failing batches | sampled | messages sampled | users seen | estimate [95%] | truth | error |", "|---|---|---|---|---|---|---|---|"}
+	for _, tc := range []struct {
+		rps     float64
+		users   int
+		sampled int
+	}{
+		{4, 300, 12}, {10, 1000, 30}, {14, 2000, 40},
+	} {
+		sc, err := sim.PresetScenario("batch-consumer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.RPS, sc.Users = tc.rps, tc.users
+		name := fmt.Sprintf("batch-consumer at %v rps, %d users", tc.rps, tc.users)
+		t.Run(name, func(t *testing.T) {
+			inc := generateSim(t, sc)
+			for _, seed := range []uint64{1, 2, 3} {
+				r := investigateSim(inc, seed, tc.sampled)
+				w := SampledWork(r.sample, false)
+				est, truth := r.estimate, float64(inc.truth.AffectedUsers)
+				if est == nil || !w.Messages || !strings.Contains(est.Basis, "sampled failing messages") {
+					t.Fatalf("sample %d: estimate %+v from %+v, want one over messages", seed, est, w)
+				}
+				errRel := (est.Value - truth) / truth
+				if math.Abs(errRel) > 0.15 {
+					t.Errorf("sample %d: estimate %+v, truth %v (%+.1f%%)", seed, est, truth, 100*errRel)
+				}
+				table = append(table, fmt.Sprintf("| %s, sample %d | %.0f | %d | %d | %d | %.0f [%.0f, %.0f] | %.0f | %+.1f%% |",
+					name, seed, r.totalAffected, w.Traces, w.Requests, len(r.seenUsers()), est.Value, est.Low, est.High, truth, 100*errRel))
 			}
 		})
 	}

@@ -26,6 +26,17 @@ type Accuracy struct {
 	Truth         int
 	EstimateErr   float64
 	Tolerance     float64 // allowed relative error of the estimate
+	// Entry is the entry point the report names the affected users by
+	// when WantEntry, the producers' entry through the hop, is set: the
+	// culprit consumes messages, so the users are the producers'.
+	Entry, WantEntry string
+	// Recovered lists users the report names whose failed request
+	// recovered on a retry and who were not affected otherwise.
+	Recovered []string
+	// RootOKSampled counts the sampled traces whose root succeeded though
+	// a span below failed (retried away, or tolerated): the users of those
+	// must not be named.
+	RootOKSampled int
 }
 
 // Score compares r with the truth. In an error incident the affected users
@@ -77,6 +88,25 @@ func Score(r *triage.Report, tr sim.GroundTruth) Accuracy {
 	if a.TruthInSample > 0 {
 		a.Coverage = float64(named) / float64(a.TruthInSample)
 	}
+	recovered := map[string]bool{}
+	for _, id := range tr.RecoveredUsers {
+		recovered[id] = true
+	}
+	if r.Impact != nil && r.Impact.SampledTraces != nil {
+		a.RootOKSampled = *r.Impact.SampledTraces - len(r.Traces)
+	}
+	for _, u := range r.Users {
+		if recovered[u.ID] {
+			a.Recovered = append(a.Recovered, u.ID)
+		}
+	}
+	if m := tr.Messaging; m.ConsumerTraces > 0 && tr.Culprit == m.Consumer && m.ProducerRoot != "" {
+		a.WantEntry = tr.EntryService + " " + m.ProducerRoot + " → " + m.Topic + " → " + m.Consumer
+		a.Entry = "none"
+		if r.Impact != nil && len(r.Impact.EntryPoints) > 0 {
+			a.Entry = strings.Join(r.Impact.EntryPoints, ", ")
+		}
+	}
 	for i, d := range r.Differences {
 		if d.Attribute == tr.Difference.Attribute && d.Value == tr.Difference.Value {
 			a.DiffRank = i + 1
@@ -109,6 +139,12 @@ func (a Accuracy) Problems() []string {
 	if a.TruthInSample > 0 && a.Coverage < 0.99 {
 		out = append(out, fmt.Sprintf("users named cover %.1f%% of the %d truth users in the sample, want ≥ 99%%", 100*a.Coverage, a.TruthInSample))
 	}
+	if len(a.Recovered) > 0 {
+		out = append(out, fmt.Sprintf("%d users named only failed on attempts a retry recovered: %v", len(a.Recovered), a.Recovered[:min(5, len(a.Recovered))]))
+	}
+	if a.WantEntry != "" && a.Entry != a.WantEntry {
+		out = append(out, fmt.Sprintf("entry points %q, want %q alone", a.Entry, a.WantEntry))
+	}
 	if a.DiffRank < 1 || a.DiffRank > 3 {
 		out = append(out, fmt.Sprintf("planted difference ranked %d, want top 3", a.DiffRank))
 	}
@@ -121,11 +157,15 @@ func (a Accuracy) Problems() []string {
 // Table renders rows as a markdown table.
 func Table(rows []Accuracy) string {
 	var b strings.Builder
-	b.WriteString("| scenario | top culprit (truth) | noise never culprit | users named ⊆ truth | coverage of truth users in sample | planted difference rank | estimate / truth | error (allowed) |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | top culprit (truth) | noise never culprit | users named ⊆ truth | coverage of truth users in sample | recovered named (root-OK traces sampled) | entry point | planted difference rank | estimate / truth | error (allowed) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range rows {
-		fmt.Fprintf(&b, "| %s | %s (%s) | %v | %d, %d outside | %.1f%% of %d | %d | %.0f / %d | %+.1f%% (±%.0f%%) |\n",
+		entry := "–"
+		if a.WantEntry != "" {
+			entry = a.Entry
+		}
+		fmt.Fprintf(&b, "| %s | %s (%s) | %v | %d, %d outside | %.1f%% of %d | %d (%d) | %s | %d | %.0f / %d | %+.1f%% (±%.0f%%) |\n",
 			a.Scenario, a.Culprit, a.Want, !a.NoiseCulprit, a.Seen, len(a.NotInTruth), 100*a.Coverage, a.TruthInSample,
-			a.DiffRank, a.Estimate, a.Truth, 100*a.EstimateErr, 100*a.Tolerance)
+			len(a.Recovered), a.RootOKSampled, entry, a.DiffRank, a.Estimate, a.Truth, 100*a.EstimateErr, 100*a.Tolerance)
 	}
 	return b.String()
 }

@@ -15,16 +15,19 @@ type traceResult struct {
 	linked     []*Trace // traces the sample links to, fetched one hop for context
 	links      int      // distinct traces the sample links to, outside the sample
 	linkBudget int      // how many of them could be fetched (Options.LinkedFetch)
-	baseline   []*Trace // healthy traces through the same service
-	discovered int      // distinct trace ids found before sampling
-	missing    int      // sampled ids that could not be fetched
-	partial    int      // traces the source marked partial
-	baselineIn string   // "baseline window" or "incident window (no baseline traces)"
-	queries    []string
-	notes      []string // how the backend answered what it cannot ask as such
-	calls      int
-	failed     int
-	firstErr   error
+	// linksTimedOut counts linked traces left unfetched when the time
+	// links may take ran out.
+	linksTimedOut int
+	baseline      []*Trace // healthy traces through the same service
+	discovered    int      // distinct trace ids found before sampling
+	missing       int      // sampled ids that could not be fetched
+	partial       int      // traces the source marked partial
+	baselineIn    string   // "baseline window" or "incident window (no baseline traces)"
+	queries       []string
+	notes         []string // how the backend answered what it cannot ask as such
+	calls         int
+	failed        int
+	firstErr      error
 }
 
 // idHint is trace ids another source finds for the trace phase: the
@@ -219,12 +222,26 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 
 // fetchTraces fetches ids with bounded concurrency, keeping their order.
 func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
+	return fetchEach(ctx, ts, ids, concurrency, false, mu, func(err error) { res.fetchFailed(err) }, res)
+}
+
+// fetchEach fetches ids with bounded concurrency, keeping their order;
+// failed is called, under mu, for each that could not be fetched. With
+// stop, once ctx ends the ids not yet asked for are not asked.
+func fetchEach(ctx context.Context, ts TracesSource, ids []string, concurrency int, stop bool, mu *sync.Mutex, failed func(error), res *traceResult) []*Trace {
 	out := make([]*Trace, len(ids))
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		wg.Add(1)
 		sem <- struct{}{}
+		if stop && ctx.Err() != nil {
+			<-sem
+			mu.Lock()
+			failed(ctx.Err())
+			mu.Unlock()
+			continue
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -233,13 +250,7 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 			defer mu.Unlock()
 			res.calls++
 			if err != nil || t == nil {
-				res.missing++
-				if _, kind := ErrorInfo(err); kind != "not_found" {
-					res.failed++
-					if res.firstErr == nil {
-						res.firstErr = err
-					}
-				}
+				failed(err)
 				return
 			}
 			if t.Partial {
@@ -257,6 +268,24 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 	}
 	return kept
 }
+
+// fetchFailed counts a trace that could not be fetched; the caller holds
+// the lock.
+func (res *traceResult) fetchFailed(err error) {
+	res.missing++
+	if _, kind := ErrorInfo(err); kind != "not_found" {
+		res.failed++
+		if res.firstErr == nil {
+			res.firstErr = err
+		}
+	}
+}
+
+// linkedShare is the share of the trace source's time left that following
+// span links may take: the sample is in hand by then, and the links only
+// add to it, so running out of time leaves links unfollowed (and said so)
+// rather than failing the source.
+const linkedShare = 0.6
 
 // fetchLinked fetches the traces the sample's spans link to, one hop, so
 // a consumer's failure is judged with the requests that produced its
@@ -287,7 +316,7 @@ func fetchLinked(ctx context.Context, ts TracesSource, sample []*Trace, o Option
 			}
 		}
 	}
-	ids := append(first, rest...)
+	ids := slices.Concat(first, rest)
 	mu.Lock()
 	res.links, res.linkBudget = len(ids), o.LinkedFetch
 	mu.Unlock()
@@ -297,18 +326,37 @@ func fetchLinked(ctx context.Context, ts TracesSource, sample []*Trace, o Option
 	if len(ids) == 0 {
 		return nil
 	}
-	return fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, mu)
+	lctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Duration(float64(time.Until(dl))*linkedShare)))
+		defer cancel()
+	}
+	return fetchEach(lctx, ts, ids, o.FetchConcurrency, true, mu, func(err error) {
+		if lctx.Err() != nil && ctx.Err() == nil {
+			res.linksTimedOut++ // out of the time links may take: not followed
+			return
+		}
+		res.fetchFailed(err)
+	}, res)
 }
 
 // linkNote tells the sources panel how far span links were followed.
 func (res *traceResult) linkNote() string {
-	switch {
-	case res.links == 0:
+	if res.links == 0 {
 		return ""
-	case res.links > res.linkBudget:
-		return fmt.Sprintf("span links to %s traces, %s followed (budget %s): users behind the rest are not counted",
-			Thousands(float64(res.links)), Thousands(float64(res.linkBudget)), Thousands(float64(res.linkBudget)))
-	default:
-		return fmt.Sprintf("span links followed to %s traces (budget %s)", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)))
 	}
+	followed := min(res.links, res.linkBudget) - res.linksTimedOut
+	var why []string
+	if res.links > res.linkBudget {
+		why = append(why, "budget "+Thousands(float64(res.linkBudget))+" traces")
+	}
+	if res.linksTimedOut > 0 {
+		why = append(why, Thousands(float64(res.linksTimedOut))+" out of time")
+	}
+	if len(why) == 0 {
+		return fmt.Sprintf("span links followed to all %s linked traces (budget %s)", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)))
+	}
+	return fmt.Sprintf("span links followed to %s of %s linked traces (%s): users behind the rest are not counted",
+		Thousands(float64(followed)), Thousands(float64(res.links)), strings.Join(why, ", "))
 }

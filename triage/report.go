@@ -1,6 +1,9 @@
 package triage
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // ReportVersion is the version of the report JSON. Fields are only ever
 // added within a version; scripts may rely on every field listed here.
@@ -186,6 +189,20 @@ type UserImpact struct {
 	// the batch was credited with its outcome, so the user was affected at
 	// most (an upper bound).
 	BatchLevel bool `json:"batch_level,omitempty"`
+}
+
+// FailedText and SlowText are the user's counts as every view writes
+// them: "≤3" for a BatchLevel user, whose counts are an upper bound.
+func (u *UserImpact) FailedText() string { return boundText(u.Failed, u.BatchLevel) }
+
+// SlowText is u.Slow as every view writes it; see FailedText.
+func (u *UserImpact) SlowText() string { return boundText(u.Slow, u.BatchLevel) }
+
+func boundText(n int, upper bool) string {
+	if upper && n > 0 {
+		return "≤" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
 }
 
 // Difference is an attribute value over-represented in failing traces.

@@ -215,7 +215,6 @@ func TestJoinLinkedProperties(t *testing.T) {
 		// with the producer's tier; batch-level when no credit was matched.
 		type credit struct {
 			failed  int
-			tier    string
 			matched bool
 		}
 		want := map[string]*credit{}

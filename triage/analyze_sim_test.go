@@ -359,3 +359,60 @@ func TestUserEstimateBehindABatchConsumer(t *testing.T) {
 	}
 	t.Log("\n" + strings.Join(table, "\n"))
 }
+
+// TestBatchLevelWhenMessagesCannotBeToldApart strips the message ids from
+// the batch notifier's per-message spans: its work can then no longer be
+// matched to its messages, so every request of a failing batch is
+// credited, as batch-level (an upper bound), and no user of a failing
+// batch is missed.
+func TestBatchLevelWhenMessagesCannotBeToldApart(t *testing.T) {
+	sc, err := sim.PresetScenario("batch-consumer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := generateSim(t, sc)
+	var sample []TraceAnalysis
+	for _, tr := range inc.traces {
+		a := AnalyzeTrace(tr, simAnalysis)
+		if !a.Failing || a.RootService != "notifier" || len(sample) >= 60 {
+			continue
+		}
+		c := &Trace{ID: tr.ID, Spans: slices.Clone(tr.Spans)}
+		for i := range c.Spans {
+			c.Spans[i].Attrs = slices.DeleteFunc(slices.Clone(c.Spans[i].Attrs), func(kv Attr) bool { return kv.Key == "messaging.message.id" })
+		}
+		sample = append(sample, AnalyzeTrace(c, simAnalysis))
+	}
+	n := len(sample)
+	want := map[string]bool{}
+	for _, id := range LinkedTraceIDs(sample) {
+		if tr := inc.byID[id]; tr != nil {
+			p := AnalyzeTrace(tr, simAnalysis)
+			if p.User != "" {
+				want[p.User] = true
+			}
+			sample = append(sample, p)
+		}
+	}
+	JoinLinked(sample)
+	users := RankUsers(sample[:n], UserOptions{})
+	if n < 20 || len(users) != len(want) {
+		t.Fatalf("%d failing batches: %d users, want the %d of their producers", n, len(users), len(want))
+	}
+	truth := map[string]bool{}
+	for _, u := range inc.truth.Users {
+		truth[u.ID] = true
+	}
+	for _, u := range users {
+		if !u.BatchLevel || !want[u.ID] || u.Attributes["user.tier"] == "" {
+			t.Fatalf("user %+v: want batch-level, with the producer's details", u)
+		}
+		if !truth[u.ID] {
+			t.Errorf("user %s credited but not affected in the truth", u.ID)
+		}
+	}
+	w := SampledWork(sample[:n], false)
+	if !w.Messages || w.Requests <= w.Traces {
+		t.Errorf("sampled work %+v: want messages, several per batch", w)
+	}
+}

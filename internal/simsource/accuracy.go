@@ -26,9 +26,10 @@ type Accuracy struct {
 	Truth         int
 	EstimateErr   float64
 	Tolerance     float64 // allowed relative error of the estimate
-	// Entry is the entry point the report names the affected users by
-	// when WantEntry, the producers' entry through the hop, is set: the
-	// culprit consumes messages, so the users are the producers'.
+	// Entry is the entry point the report's IMPACT names the affected
+	// users by when WantEntry, the producers' entry through the hop, is
+	// set: the culprit consumes messages, so the users are the producers'.
+	// "listed" when the entry points list it but IMPACT does not name it.
 	Entry, WantEntry string
 	// Recovered lists users the report names whose failed request
 	// recovered on a retry and who were not affected otherwise.
@@ -103,8 +104,11 @@ func Score(r *triage.Report, tr sim.GroundTruth) Accuracy {
 	if m := tr.Messaging; m.ConsumerTraces > 0 && tr.Culprit == m.Consumer && m.ProducerRoot != "" {
 		a.WantEntry = tr.EntryService + " " + m.ProducerRoot + " → " + m.Topic + " → " + m.Consumer
 		a.Entry = "none"
-		if r.Impact != nil && len(r.Impact.EntryPoints) > 0 {
-			a.Entry = strings.Join(r.Impact.EntryPoints, ", ")
+		if r.Impact != nil && slices.Contains(r.Impact.EntryPoints, a.WantEntry) {
+			a.Entry = "listed"
+			if strings.Contains(triage.ImpactUsers(r.Impact, func(string) string { return "" }), " via "+a.WantEntry) {
+				a.Entry = a.WantEntry
+			}
 		}
 	}
 	for i, d := range r.Differences {
@@ -143,7 +147,7 @@ func (a Accuracy) Problems() []string {
 		out = append(out, fmt.Sprintf("%d users named only failed on attempts a retry recovered: %v", len(a.Recovered), a.Recovered[:min(5, len(a.Recovered))]))
 	}
 	if a.WantEntry != "" && a.Entry != a.WantEntry {
-		out = append(out, fmt.Sprintf("entry points %q, want %q alone", a.Entry, a.WantEntry))
+		out = append(out, fmt.Sprintf("IMPACT names the users by entry %q, want %q", a.Entry, a.WantEntry))
 	}
 	if a.DiffRank < 1 || a.DiffRank > 3 {
 		out = append(out, fmt.Sprintf("planted difference ranked %d, want top 3", a.DiffRank))

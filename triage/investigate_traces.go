@@ -284,8 +284,9 @@ func (res *traceResult) fetchFailed(err error) {
 // linkedShare is the share of the trace source's time left that following
 // span links may take: the sample is in hand by then, and the links only
 // add to it, so running out of time leaves links unfollowed (and said so)
-// rather than failing the source.
-const linkedShare = 0.6
+// rather than failing the source. What is left after is for the analysis,
+// which takes far less.
+const linkedShare = 0.9
 
 // fetchLinked fetches the traces the sample's spans link to, one hop, so
 // a consumer's failure is judged with the requests that produced its

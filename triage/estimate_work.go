@@ -63,7 +63,7 @@ func EstimateAffectedUsers(users []UserImpact, w WorkSample, kind IncidentKind, 
 			return fmt.Sprintf("%s sampled %s messages (in %s traces)", Thousands(float64(n)), what, Thousands(float64(w.Traces)))
 		},
 		total: func(t float64) string {
-			return fmt.Sprintf("≈%s %s messages (≈%s %s requests (%s) × %.1f messages each in the sample)",
+			return fmt.Sprintf("≈%s %s messages (≈%s %s batches (%s) × %.1f messages each in the sample)",
 				Thousands(t*perTrace), what, Thousands(t), what, source, perTrace)
 		},
 		every: "every " + what + " message sampled",

@@ -113,6 +113,7 @@ func (s *runState) assemble() {
 		t := r.Timeline.BeganAt
 		r.Impact.BeganAt = &t
 	}
+	r.Evidence = s.evidence(tr, tracesOK, lg, logsOK, mt, metricsOK)
 }
 
 func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, metricsOK bool) *Impact {

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -17,11 +18,15 @@ type traceResult struct {
 	missing    int      // sampled ids that could not be fetched
 	partial    int      // traces the source marked partial
 	baselineIn string   // "baseline window" or "incident window (no baseline traces)"
-	queries    []string
-	notes      []string // how the backend answered what it cannot ask as such
-	calls      int
-	failed     int
-	firstErr   error
+	// baselineFound counts the healthy traces the search found, of which
+	// up to maxBaselineTraces make the baseline.
+	baselineFound int
+	reused        int // whole traces a search returned, not fetched again
+	queries       []string
+	notes         []string // how the backend answered what it cannot ask as such
+	calls         int
+	failed        int
+	firstErr      error
 }
 
 // idHint is trace ids another source finds for the trace phase: the
@@ -179,6 +184,15 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	if len(ids) > o.TraceSample {
 		ids = ids[:o.TraceSample]
 	}
+	// Whole traces a search already returned are not fetched again.
+	have := map[string]*Trace{}
+	for _, h := range results {
+		collectWhole(have, h.refs)
+	}
+	collectWhole(have, baseRefs)
+	collectWhole(have, fallbackRefs)
+	limit := newFetchLimit(o.FetchConcurrency, o.Now)
+	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu}
 	// The baseline is fetched alongside the sample: the two are independent.
 	taken := make(map[string]bool, len(seen))
 	for id := range seen {
@@ -202,12 +216,14 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 				baseIDs = append(baseIDs, id)
 			}
 		}
-		fetched := fetchTraces(ctx, ts, baseIDs, o.FetchConcurrency, res, &mu)
+		found := len(baseIDs)
+		baseIDs = f.cutBaseline(baseIDs)
+		fetched := f.fetch(ctx, baseIDs)
 		mu.Lock()
-		res.baseline = fetched
+		res.baseline, res.baselineFound = fetched, found
 		mu.Unlock()
 	}()
-	res.incident = fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, &mu)
+	res.incident = f.fetch(ctx, ids)
 	// Follow span links one hop, so a consumer's failure can be judged with
 	// the producer request that caused it.
 	var linkIDs []string
@@ -223,27 +239,104 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		}
 	}
 	if len(linkIDs) > 0 {
-		res.linked = fetchTraces(ctx, ts, linkIDs, o.FetchConcurrency, res, &mu)
+		res.linked = f.fetch(ctx, linkIDs)
 	}
 
 	bwg.Wait()
+	res.fetchNotes(limit, o.FetchConcurrency)
 	return res
 }
 
-// fetchTraces fetches ids with bounded concurrency, keeping their order.
-func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
+// collectWhole keeps the whole traces search hits carry, by id.
+func collectWhole(have map[string]*Trace, refs []TraceRef) {
+	for _, r := range refs {
+		if r.Trace != nil {
+			have[strings.ToLower(r.TraceID)] = r.Trace
+		}
+	}
+}
+
+// maxBaselineTraces bounds the healthy traces compared with the sample
+// whatever trace_sample is: the baseline's shares are as good at a hundred
+// traces for a sample of two hundred or of thousands (their standard error
+// is at most 5%), and fetching more whole traces made the investigation
+// cost grow with the knob rather than with the evidence.
+const maxBaselineTraces = 100
+
+// fetcher fetches whole traces under one adaptive bound for the sample,
+// the baseline and the linked traces, taking those a search returned.
+type fetcher struct {
+	ts    TracesSource
+	have  map[string]*Trace // read-only once fetching starts
+	limit *fetchLimit
+	res   *traceResult
+	mu    *sync.Mutex
+}
+
+// cutBaseline keeps up to maxBaselineTraces of the healthy ids, spread
+// over the list (the backend's order follows time or storage, not the
+// trace), those a search already returned whole first, as they cost
+// nothing.
+func (f *fetcher) cutBaseline(ids []string) []string {
+	if len(ids) <= maxBaselineTraces {
+		return ids
+	}
+	var whole, rest []string
+	for _, id := range ids {
+		if f.have[id] != nil {
+			whole = append(whole, id)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	out := spread(whole, maxBaselineTraces)
+	return append(out, spread(rest, maxBaselineTraces-len(out))...)
+}
+
+// spread picks n of ids at even steps, in order.
+func spread(ids []string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	if len(ids) <= n {
+		return ids
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = ids[i*len(ids)/n]
+	}
+	return out
+}
+
+// fetch fetches ids, keeping their order; those a search returned whole
+// are taken as they are.
+func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
 	out := make([]*Trace, len(ids))
-	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			t, err := ts.Trace(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
+		if t := f.have[id]; t != nil {
+			out[i] = t
+			f.mu.Lock()
+			f.res.reused++
+			if t.Partial {
+				f.res.partial++
+			}
+			f.mu.Unlock()
+			continue
+		}
+		if f.limit.acquire(ctx) != nil {
+			f.mu.Lock()
+			f.res.missing += len(ids) - i
+			f.mu.Unlock()
+			break
+		}
+		wg.Go(func() {
+			began := time.Now()
+			t, err := f.ts.Trace(ctx, id)
+			f.limit.release(time.Since(began), pushedBack(err))
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			res := f.res
 			res.calls++
 			if err != nil || t == nil {
 				res.missing++
@@ -259,7 +352,7 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 				res.partial++
 			}
 			out[i] = t
-		}()
+		})
 	}
 	wg.Wait()
 	kept := out[:0]
@@ -269,6 +362,20 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 		}
 	}
 	return kept
+}
+
+// fetchNotes say how the whole traces were come by, for the sources panel.
+func (res *traceResult) fetchNotes(l *fetchLimit, ceiling int) {
+	if res.baselineFound > len(res.baseline) && res.baselineFound > maxBaselineTraces {
+		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
+			len(res.baseline), res.baselineFound, maxBaselineTraces))
+	}
+	if res.reused > 0 {
+		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))
+	}
+	if lowest, cuts := l.backedOff(); cuts > 0 {
+		res.notes = append(res.notes, fmt.Sprintf("trace fetches: the backend pushed back (rate limited, failing or slow), so fetches in flight were halved %d times, down to %d of at most %d", cuts, lowest, ceiling))
+	}
 }
 
 // maxLinkedFetch bounds the traces fetched to follow span links one hop.

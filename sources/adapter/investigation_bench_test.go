@@ -13,7 +13,8 @@ import (
 // default incident (a few hundred failing entry requests) against the live
 // backends, per trace backend and trace sample: what raising the sample
 // costs. Beside the wall time per investigation it reports the failing
-// traces analysed and the trace phase's own time.
+// entry traces and all the traces analysed, the healthy traces read whole for the baseline and the
+// trace phase's own time.
 //
 //	go test -run '^$' -bench Investigation -benchtime 1x ./sources/adapter/
 func BenchmarkInvestigation(b *testing.B) {
@@ -26,7 +27,7 @@ func BenchmarkInvestigation(b *testing.B) {
 				src := liveSources(b, si, backend)
 				o := liveOptions(si)
 				o.TraceSample = sample
-				var failing, phase float64
+				var failing, sampled, phase, baseline float64
 				for b.Loop() {
 					r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 					if err != nil {
@@ -39,6 +40,12 @@ func BenchmarkInvestigation(b *testing.B) {
 						}
 					}
 					failing += float64(f)
+					if r.Impact != nil && r.Impact.SampledTraces != nil {
+						sampled += float64(*r.Impact.SampledTraces)
+					}
+					if r.Evidence != nil && r.Evidence.BaselineTraces != nil {
+						baseline += float64(*r.Evidence.BaselineTraces)
+					}
 					for _, s := range r.Sources {
 						if s.State == triage.StateFailed {
 							b.Fatalf("source %s failed: %s", s.Name, s.Error)
@@ -50,7 +57,9 @@ func BenchmarkInvestigation(b *testing.B) {
 				}
 				n := float64(b.N)
 				b.ReportMetric(failing/n, "failing/op")
+				b.ReportMetric(sampled/n, "sampled/op")
 				b.ReportMetric(phase/n, "trace-ms/op")
+				b.ReportMetric(baseline/n, "baseline/op")
 			})
 		}
 	}

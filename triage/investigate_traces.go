@@ -325,10 +325,11 @@ func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
 			continue
 		}
 		if f.limit.acquire(ctx) != nil {
+			// Out of time: what a search returned whole is still taken.
 			f.mu.Lock()
-			f.res.missing += len(ids) - i
+			f.res.missing++
 			f.mu.Unlock()
-			break
+			continue
 		}
 		wg.Go(func() {
 			began := time.Now()

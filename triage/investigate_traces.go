@@ -243,7 +243,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	}
 
 	bwg.Wait()
-	res.fetchNotes(limit, o.FetchConcurrency)
+	res.fetchNotes()
 	return res
 }
 
@@ -366,16 +366,15 @@ func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
 }
 
 // fetchNotes say how the whole traces were come by, for the sources panel.
-func (res *traceResult) fetchNotes(l *fetchLimit, ceiling int) {
+// How far the fetch bound came down is left out: it follows the answers'
+// timing, and a replay of the same answers must give the same report.
+func (res *traceResult) fetchNotes() {
 	if res.baselineFound > len(res.baseline) && res.baselineFound > maxBaselineTraces {
 		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
 			len(res.baseline), res.baselineFound, maxBaselineTraces))
 	}
 	if res.reused > 0 {
 		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))
-	}
-	if lowest, cuts := l.backedOff(); cuts > 0 {
-		res.notes = append(res.notes, fmt.Sprintf("trace fetches: the backend pushed back (rate limited, failing or slow), so fetches in flight were halved %d times, down to %d of at most %d", cuts, lowest, ceiling))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/triagectl/triage/triage"
@@ -109,30 +108,31 @@ func (s *Server) findHealthy(ctx context.Context, failID string, fa triage.Trace
 	if s.d.Sources.Traces == nil {
 		return nil, "", nil, errors.New("no trace source is configured")
 	}
+	// The console's comparison finds its healthy trace the same way.
+	f := triage.FindHealthyTrace(ctx, s.d.Sources.Traces, c.report.Alert.Scope, c.report.Window, s.d.Options, &fa)
 	var notes []string
-	for i, q := range triage.HealthyTraceSearches(c.report.Alert.Scope, c.report.Window, s.d.Options) {
-		where := [...]string{"baseline window", "incident window"}[i]
-		hits, err := s.d.Sources.Traces.Search(ctx, q)
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("search %s in the %s: %s failed: %s", clean(hits.Query, 300), where, s.d.Sources.TracesName(), clean(reasonOf(err), 200)))
+	for _, hs := range f.Searches {
+		if hs.Err != nil {
+			notes = append(notes, fmt.Sprintf("search %s in the %s: %s failed: %s", clean(hs.Query, 300), hs.Where, s.d.Sources.TracesName(), clean(reasonOf(hs.Err), 200)))
 			continue
 		}
-		refs := hits.Refs
-		cands := triage.SameRoute(refs, fa.RootService, fa.RootName, fa.Start)
-		notes = append(notes, fmt.Sprintf("search %s in the %s: %d healthy trace(s), %d of this route", clean(hits.Query, 300), where, len(refs), len(cands)))
-		if hits.Note != "" {
-			notes = append(notes, clean(hits.Note, 300))
-		}
-		for _, ref := range cands[:min(3, len(cands))] {
-			tr, err := s.d.Sources.Traces.Trace(ctx, strings.ToLower(ref.TraceID))
-			if err != nil {
-				notes = append(notes, fmt.Sprintf("trace %s: %s", clean(ref.TraceID, 40), clean(reasonOf(err), 200)))
-				continue
-			}
-			return tr, fmt.Sprintf("found by %s in the %s, nearest in time of %d", clean(hits.Query, 200), where, len(cands)), notes, nil
+		notes = append(notes, fmt.Sprintf("search %s in the %s: %d healthy trace(s), %d of this route", clean(hs.Query, 300), hs.Where, hs.Found, hs.Route))
+		if hs.Note != "" {
+			notes = append(notes, clean(hs.Note, 300))
 		}
 	}
-	return nil, "", notes, nil
+	for _, p := range f.Fetches {
+		why := "it failed too"
+		if p.Err != nil {
+			why = reasonOf(p.Err)
+		}
+		notes = append(notes, fmt.Sprintf("trace %s: %s", clean(p.TraceID, 40), clean(why, 200)))
+	}
+	if f.Trace == nil {
+		return nil, "", notes, nil
+	}
+	hs := f.Searches[f.Search]
+	return f.Trace, fmt.Sprintf("found by %s in the %s, nearest in time of %d", clean(hs.Query, 200), hs.Where, f.Candidates), notes, nil
 }
 
 func state(an triage.TraceAnalysis) string {

@@ -30,8 +30,7 @@ const (
 )
 
 func (s *Server) analysisOptions() triage.AnalysisOptions {
-	o := s.d.Options
-	return triage.AnalysisOptions{UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.SlowThreshold}
+	return s.d.Options.Analysis()
 }
 
 // traceID checks and normalises a trace id argument.

@@ -16,6 +16,12 @@ import (
 // The built-in themes use the 16 ANSI colours only, so they stay readable
 // on 16-colour terminals and follow the terminal's own palette. Colour is
 // never the only signal: every state and severity also has a symbol.
+//
+// Default (no colour) in a coloured theme is the terminal's own
+// foreground; the console draws the faint tokens (Faint, Border,
+// LevelDebug) in it with the faint attribute. ANSI 8, bright black, is
+// not used: Solarized-like palettes make it the background colour, and
+// what was drawn in it vanishes.
 type Theme struct {
 	Name string
 	// Mono themes carry no colour at all; emphasis is bold, underline and
@@ -40,6 +46,15 @@ type Theme struct {
 
 func ansi(n int) color.Color { return lipgloss.ANSIColor(n) }
 
+// Default is the terminal's default colour.
+var Default color.Color = lipgloss.NoColor{}
+
+// IsDefault reports whether c is the terminal's default colour.
+func IsDefault(c color.Color) bool {
+	_, ok := c.(lipgloss.NoColor)
+	return ok
+}
+
 // The 16 ANSI colour indexes.
 const (
 	black = iota
@@ -63,12 +78,12 @@ const (
 // Dark is for dark terminal backgrounds.
 func Dark() Theme {
 	return Theme{
-		Name: "dark", Text: ansi(white), Faint: ansi(brightBlack), Accent: ansi(brightCyan), Border: ansi(brightBlack),
+		Name: "dark", Text: ansi(white), Faint: Default, Accent: ansi(brightCyan), Border: Default,
 		SelectedFg: ansi(black), SelectedBg: ansi(cyan),
 		SevCritical: ansi(brightRed), SevWarning: ansi(brightYellow), SevInfo: ansi(brightBlue),
 		OK: ansi(brightGreen), Slow: ansi(brightYellow), Partial: ansi(yellow), Failed: ansi(brightRed), Unknown: ansi(brightMagenta),
 		ErrorPath: ansi(brightRed), CriticalPath: ansi(brightYellow),
-		LevelError: ansi(brightRed), LevelWarn: ansi(brightYellow), LevelInfo: ansi(white), LevelDebug: ansi(brightBlack),
+		LevelError: ansi(brightRed), LevelWarn: ansi(brightYellow), LevelInfo: ansi(white), LevelDebug: Default,
 	}
 }
 
@@ -76,12 +91,12 @@ func Dark() Theme {
 // on white.
 func Light() Theme {
 	return Theme{
-		Name: "light", Text: ansi(black), Faint: ansi(brightBlack), Accent: ansi(blue), Border: ansi(brightBlack),
+		Name: "light", Text: ansi(black), Faint: Default, Accent: ansi(blue), Border: Default,
 		SelectedFg: ansi(brightWhite), SelectedBg: ansi(blue),
 		SevCritical: ansi(red), SevWarning: ansi(magenta), SevInfo: ansi(blue),
 		OK: ansi(green), Slow: ansi(magenta), Partial: ansi(magenta), Failed: ansi(red), Unknown: ansi(magenta),
 		ErrorPath: ansi(red), CriticalPath: ansi(magenta),
-		LevelError: ansi(red), LevelWarn: ansi(magenta), LevelInfo: ansi(black), LevelDebug: ansi(brightBlack),
+		LevelError: ansi(red), LevelWarn: ansi(magenta), LevelInfo: ansi(black), LevelDebug: Default,
 	}
 }
 

@@ -118,15 +118,7 @@ func TestPatternLines(t *testing.T) {
 
 func TestCompareTraces(t *testing.T) {
 	failing := checkoutFailure("f")
-	healthy := buildTrace("h",
-		spanSpec{id: "a", svc: "storefront", name: "POST /checkout", kind: KindServer, start: 0, end: 120},
-		spanSpec{id: "b", parent: "a", svc: "storefront", name: "POST /api/v1/checkout", kind: KindClient, start: 5, end: 110},
-		spanSpec{id: "c", parent: "b", svc: "checkout", name: "POST /api/v1/checkout", kind: KindServer, start: 6, end: 100},
-		spanSpec{id: "d", parent: "c", svc: "checkout", name: "payments.v1.PaymentService/Charge", kind: KindClient, start: 10, end: 90},
-		spanSpec{id: "e", parent: "d", svc: "payments", name: "payments.v1.PaymentService/Charge", kind: KindServer, start: 11, end: 85},
-		spanSpec{id: "f", parent: "e", svc: "payments", name: "SELECT accounts", kind: KindClient, start: 12, end: 30},
-		spanSpec{id: "g", parent: "e", svc: "payments", name: "INSERT charges", kind: KindClient, start: 31, end: 60},
-	)
+	healthy := healthyCheckout("h")
 	c := CompareTraces(failing, healthy, testAnalysis)
 	if !c.Failing.Failing || c.Healthy.Failing {
 		t.Fatalf("failing %v, healthy %v", c.Failing.Failing, c.Healthy.Failing)

@@ -47,20 +47,22 @@ func EstimateSlowUsers(users []UserImpact, sampledSlow int, totalSlow *float64, 
 func failedCount(u *UserImpact) int { return u.Failed }
 func slowCount(u *UserImpact) int   { return u.Slow }
 
-// sampleWords say what the estimate counts, for its basis.
+// sampleWords say what the estimate counts, for its basis and method.
 type sampleWords struct {
 	none    string                              // "no failing requests (Prometheus)"
-	sampled func(n int) string                  // "200 sampled failing traces"
-	total   func(total float64) string          // "≈3,100 failing requests (Prometheus)"
+	of      func(n int, total float64) string   // "86 of ≈89 failing requests"
+	counted string                              // "failing requests counted by Prometheus"
 	every   string                              // "every failing request sampled"
 	scale   func(total float64) (float64, bool) // the total the sample is of
 }
 
 func requestWords(what, source string) sampleWords {
 	return sampleWords{
-		none:    "no " + what + " requests (" + source + ")",
-		sampled: func(n int) string { return Thousands(float64(n)) + " sampled " + what + " traces" },
-		total:   func(t float64) string { return "≈" + Thousands(t) + " " + what + " requests (" + source + ")" },
+		none: "no " + what + " requests (" + source + ")",
+		of: func(n int, t float64) string {
+			return Thousands(float64(n)) + " of ≈" + Thousands(t) + " " + what + " requests"
+		},
+		counted: what + " requests counted by " + source,
 		every:   "every " + what + " request sampled",
 		scale:   func(t float64) (float64, bool) { return t, true },
 	}
@@ -96,6 +98,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, words sample
 	seen := float64(len(mult))
 	est := &Estimate{Value: seen, Low: seen, High: seen}
 	method := words.every
+	extrapolated := false
 	if withUser > float64(n)+0.5 {
 		freq := frequencies(mult)
 		fit := fitGammaPoisson(freq, n)
@@ -110,16 +113,25 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, words sample
 		// reaches both.
 		chao := chaoExtrapolate(freq, n, withUser)
 		est.Low, est.High = math.Min(est.Low, chao), math.Max(est.High, chao)
-		method = "species-richness extrapolation (negative-binomial fit, interval to Chao1)"
+		method = "species-richness extrapolation (negative-binomial fit, range to Chao1)"
 		if len(freq) > 2 && freq[2] > 0 {
 			est.Value = (est.Value + chao) / 2
-			method = "species-richness extrapolation (negative-binomial fit and Chao1, their midpoint; interval spans both)"
+			method = "species-richness extrapolation (negative-binomial fit and Chao1, their midpoint; the range spans both)"
 		}
+		extrapolated = true
 	}
 	est.Value = math.Min(math.Max(math.Round(est.Value), seen), math.Ceil(withUser))
 	est.Low = math.Min(math.Max(math.Floor(est.Low), seen), est.Value)
 	est.High = math.Max(math.Min(math.Ceil(est.High), math.Ceil(withUser)), est.Value)
-	est.Basis = fmt.Sprintf("%s users seen in %s, scaled to %s; %s", Thousands(seen), words.sampled(sampled), words.total(counted), method)
+	// The basis is what a reader weighs the figure by, in plain words; the
+	// method is one step further, for whoever asks how.
+	est.Basis = Thousands(seen) + " users seen in " + words.of(sampled, total)
+	if extrapolated {
+		est.Basis += fmt.Sprintf("; ≈%s in all, 95%% range %s–%s", Thousands(est.Value), Thousands(est.Low), Thousands(est.High))
+	} else {
+		est.Basis += "; every one sampled"
+	}
+	est.Method = words.counted + "; " + method
 	return est
 }
 

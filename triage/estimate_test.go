@@ -46,7 +46,8 @@ func TestEstimateUsers(t *testing.T) {
 		{name: "no failing requests", users: nil, sampled: 0, total: f(0), want: &Estimate{Basis: "no failing requests (Prometheus)"}},
 		{
 			name: "the sample is every failing request", users: usersWith(3, 1, 1), sampled: 5, total: f(5),
-			want: &Estimate{Value: 3, Low: 3, High: 3, Basis: "3 users seen in 5 sampled failing traces, scaled to ≈5 failing requests (Prometheus); every failing request sampled"},
+			want: &Estimate{Value: 3, Low: 3, High: 3, Basis: "3 users seen in 5 of ≈5 failing requests; every one sampled",
+				Method: "failing requests counted by Prometheus; every failing request sampled"},
 		},
 		{
 			name: "every user seen once: one user per request, at most", users: usersWith(1, 1, 1, 1), sampled: 4, total: f(40),
@@ -54,7 +55,7 @@ func TestEstimateUsers(t *testing.T) {
 		},
 		{
 			name: "repeat users: fewer users than requests", users: heavy, sampled: 200, total: f(3100),
-			basisHasPrefix: "160 users seen in 200 sampled failing traces, scaled to ≈3,100 failing requests (Prometheus); species-richness extrapolation (negative-binomial fit",
+			basisHasPrefix: "160 users seen in 200 of ≈3,100 failing requests; ≈",
 		},
 	}
 	for _, tc := range tests {
@@ -72,6 +73,12 @@ func TestEstimateUsers(t *testing.T) {
 			case tc.basisHasPrefix != "":
 				if got == nil || !strings.HasPrefix(got.Basis, tc.basisHasPrefix) {
 					t.Fatalf("got %+v", got)
+				}
+				if want := fmt.Sprintf("; ≈%s in all, 95%% range %s–%s", Thousands(got.Value), Thousands(got.Low), Thousands(got.High)); !strings.HasSuffix(got.Basis, want) {
+					t.Fatalf("basis %q does not end with the figure and its range %q", got.Basis, want)
+				}
+				if !strings.HasPrefix(got.Method, "failing requests counted by Prometheus; species-richness extrapolation (negative-binomial fit") {
+					t.Fatalf("method %q", got.Method)
 				}
 				if !(160 <= got.Low && got.Low <= got.Value && got.Value <= got.High && got.High <= 3100) {
 					t.Fatalf("estimate %+v: want seen ≤ low ≤ value ≤ high ≤ requests", got)
@@ -194,7 +201,8 @@ func TestEstimateSlowUsersCountsSlowTraces(t *testing.T) {
 	total := 3.0
 	users := []UserImpact{{ID: "a", Slow: 2, Failed: 5}, {ID: "b", Slow: 1}, {ID: "c", Failed: 1}}
 	got := EstimateSlowUsers(users, 3, &total, "Prometheus")
-	want := &Estimate{Value: 2, Low: 2, High: 2, Basis: "2 users seen in 3 sampled slow traces, scaled to ≈3 slow requests (Prometheus); every slow request sampled"}
+	want := &Estimate{Value: 2, Low: 2, High: 2, Basis: "2 users seen in 3 of ≈3 slow requests; every one sampled",
+		Method: "slow requests counted by Prometheus; every slow request sampled"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

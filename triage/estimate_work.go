@@ -59,14 +59,11 @@ func EstimateAffectedUsers(users []UserImpact, w WorkSample, kind IncidentKind, 
 	perTrace := float64(w.Requests) / float64(max(w.Traces, 1))
 	words := sampleWords{
 		none: "no " + what + " requests (" + source + ")",
-		sampled: func(n int) string {
-			return fmt.Sprintf("%s sampled %s messages (in %s traces)", Thousands(float64(n)), what, Thousands(float64(w.Traces)))
+		of: func(n int, t float64) string {
+			return fmt.Sprintf("%s of ≈%s %s messages (in %s sampled traces)", Thousands(float64(n)), Thousands(t), what, Thousands(float64(w.Traces)))
 		},
-		total: func(t float64) string {
-			return fmt.Sprintf("≈%s %s messages (≈%s %s batches (%s) × %.1f messages each in the sample)",
-				Thousands(t*perTrace), what, Thousands(t), what, source, perTrace)
-		},
-		every: "every " + what + " message sampled",
+		counted: fmt.Sprintf("%s batches counted by %s, × %.1f messages each in the sample", what, source, perTrace),
+		every:   "every " + what + " message sampled",
 		scale: func(t float64) (float64, bool) {
 			v := t * perTrace
 			return v, !math.IsNaN(v) && !math.IsInf(v, 0)

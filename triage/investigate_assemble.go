@@ -12,7 +12,11 @@ type analysedTraces struct {
 	baseline []TraceAnalysis // healthy traces to compare against
 }
 
-func analysisOptions(o Options) AnalysisOptions {
+func analysisOptions(o Options) AnalysisOptions { return o.Analysis() }
+
+// Analysis is how the investigation analyses one trace: every page and
+// tool that analyses a trace again does it with these.
+func (o Options) Analysis() AnalysisOptions {
 	return AnalysisOptions{UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.SlowThreshold}
 }
 
@@ -109,6 +113,7 @@ func (s *runState) assemble() {
 		t := r.Timeline.BeganAt
 		r.Impact.BeganAt = &t
 	}
+	r.Evidence = s.evidence(tr, tracesOK, lg, logsOK, mt, metricsOK)
 }
 
 func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, metricsOK bool) *Impact {

@@ -125,11 +125,17 @@ func runMetrics(ctx context.Context, m MetricsSource, q REDQueries, scope Scope,
 			return
 		}
 		query := fill(tmpl, rng, scope.Service)
+		// The sources panel lists the queries by their text: the baseline's
+		// copies say which they are, as the other sources' do.
+		label := query
+		if at.Equal(w.BaselineEnd) && !w.BaselineEnd.Equal(w.End) {
+			label += " (baseline)"
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			s, err := m.Query(ctx, query, at)
-			record(query, err)
+			record(label, err)
 			if err == nil {
 				mu.Lock()
 				into(s)

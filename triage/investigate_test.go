@@ -450,3 +450,33 @@ func TestSameAnswersGiveTheSameReport(t *testing.T) {
 		})
 	}
 }
+
+// The sources panel lists each source's queries by their text: the
+// baseline's copies of the RED queries say so, as Loki's and Tempo's do,
+// so the two are never taken for a duplicate.
+func TestBaselineQueriesAreTagged(t *testing.T) {
+	inc := incident(t, "db-region")
+	r, err := triage.NewInvestigation(simSources(inc), options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{triage.SourcePrometheus, triage.SourceLoki} {
+		qs := statusOf(r, name).Queries
+		seen := map[string]int{}
+		tagged := 0
+		for _, q := range qs {
+			seen[q]++
+			if strings.HasSuffix(q, " (baseline)") {
+				tagged++
+			}
+		}
+		if tagged == 0 {
+			t.Errorf("%s: no query tagged (baseline) in %q", name, qs)
+		}
+		for q, n := range seen {
+			if n > 1 {
+				t.Errorf("%s: %q listed %d times: one of them is the baseline's", name, q, n)
+			}
+		}
+	}
+}

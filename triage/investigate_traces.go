@@ -23,6 +23,10 @@ type traceResult struct {
 	missing       int      // sampled ids that could not be fetched
 	partial       int      // traces the source marked partial
 	baselineIn    string   // "baseline window" or "incident window (no baseline traces)"
+	// baselineFound counts the healthy traces the search found, of which
+	// up to maxBaselineTraces make the baseline.
+	baselineFound int
+	reused        int // whole traces a search returned, not fetched again
 	queries       []string
 	notes         []string // how the backend answered what it cannot ask as such
 	calls         int
@@ -185,6 +189,15 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	if len(ids) > o.TraceSample {
 		ids = ids[:o.TraceSample]
 	}
+	// Whole traces a search already returned are not fetched again.
+	have := map[string]*Trace{}
+	for _, h := range results {
+		collectWhole(have, h.refs)
+	}
+	collectWhole(have, baseRefs)
+	collectWhole(have, fallbackRefs)
+	limit := newFetchLimit(o.FetchConcurrency, o.Now)
+	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu}
 	// The baseline is fetched alongside the sample: the two are independent.
 	taken := make(map[string]bool, len(seen))
 	for id := range seen {
@@ -208,56 +221,133 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 				baseIDs = append(baseIDs, id)
 			}
 		}
-		fetched := fetchTraces(ctx, ts, baseIDs, o.FetchConcurrency, res, &mu)
+		found := len(baseIDs)
+		baseIDs = f.cutBaseline(baseIDs)
+		fetched := f.fetch(ctx, baseIDs)
 		mu.Lock()
-		res.baseline = fetched
+		res.baseline, res.baselineFound = fetched, found
 		mu.Unlock()
 	}()
-	res.incident = fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, &mu)
-	res.linked = fetchLinked(ctx, ts, res.incident, o, res, &mu)
+	res.incident = f.fetch(ctx, ids)
+	res.linked = f.fetchLinked(ctx, res.incident, o)
 
 	bwg.Wait()
+	res.fetchNotes()
 	return res
 }
 
-// fetchTraces fetches ids with bounded concurrency, keeping their order.
-func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
-	return fetchEach(ctx, ts, ids, concurrency, false, mu, func(err error) { res.fetchFailed(err) }, res)
+// collectWhole keeps the whole traces search hits carry, by id.
+func collectWhole(have map[string]*Trace, refs []TraceRef) {
+	for _, r := range refs {
+		if r.Trace != nil {
+			have[strings.ToLower(r.TraceID)] = r.Trace
+		}
+	}
 }
 
-// fetchEach fetches ids with bounded concurrency, keeping their order;
-// failed is called, under mu, for each that could not be fetched. With
-// stop, once ctx ends the ids not yet asked for are not asked.
-func fetchEach(ctx context.Context, ts TracesSource, ids []string, concurrency int, stop bool, mu *sync.Mutex, failed func(error), res *traceResult) []*Trace {
+// maxBaselineTraces bounds the healthy traces compared with the sample
+// whatever trace_sample is: the baseline's shares are as good at a hundred
+// traces for a sample of two hundred or of thousands (their standard error
+// is at most 5%), and fetching more whole traces made the investigation
+// cost grow with the knob rather than with the evidence.
+const maxBaselineTraces = 100
+
+// fetcher fetches whole traces under one adaptive bound for the sample,
+// the baseline and the linked traces, taking those a search returned.
+type fetcher struct {
+	ts    TracesSource
+	have  map[string]*Trace // read-only once fetching starts
+	limit *fetchLimit
+	res   *traceResult
+	mu    *sync.Mutex
+}
+
+// cutBaseline keeps up to maxBaselineTraces of the healthy ids, spread
+// over the list (the backend's order follows time or storage, not the
+// trace), those a search already returned whole first, as they cost
+// nothing.
+func (f *fetcher) cutBaseline(ids []string) []string {
+	if len(ids) <= maxBaselineTraces {
+		return ids
+	}
+	var whole, rest []string
+	for _, id := range ids {
+		if f.have[id] != nil {
+			whole = append(whole, id)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	out := spread(whole, maxBaselineTraces)
+	return append(out, spread(rest, maxBaselineTraces-len(out))...)
+}
+
+// spread picks n of ids at even steps, in order.
+func spread(ids []string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	if len(ids) <= n {
+		return ids
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = ids[i*len(ids)/n]
+	}
+	return out
+}
+
+// fetch fetches ids, keeping their order; those a search returned whole
+// are taken as they are.
+func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
+	return f.fetchOr(ctx, ids, nil)
+}
+
+// fetchOr is fetch; for an id not fetched, unfetched (when not nil) is
+// called under the lock and, when it returns true, has accounted for it
+// instead of its being counted missing or failed.
+func (f *fetcher) fetchOr(ctx context.Context, ids []string, unfetched func() bool) []*Trace {
 	out := make([]*Trace, len(ids))
-	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		sem <- struct{}{}
-		if stop && ctx.Err() != nil {
-			<-sem
-			mu.Lock()
-			failed(ctx.Err())
-			mu.Unlock()
+		if t := f.have[id]; t != nil {
+			out[i] = t
+			f.mu.Lock()
+			f.res.reused++
+			if t.Partial {
+				f.res.partial++
+			}
+			f.mu.Unlock()
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			t, err := ts.Trace(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
+		if err := f.limit.acquire(ctx); err != nil {
+			// Out of time: what a search returned whole is still taken.
+			f.mu.Lock()
+			if unfetched == nil || !unfetched() {
+				f.res.missing++
+			}
+			f.mu.Unlock()
+			continue
+		}
+		wg.Go(func() {
+			began := time.Now()
+			t, err := f.ts.Trace(ctx, id)
+			f.limit.release(time.Since(began), pushedBack(err))
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			res := f.res
 			res.calls++
 			if err != nil || t == nil {
-				failed(err)
+				if unfetched == nil || !unfetched() {
+					res.fetchFailed(err)
+				}
 				return
 			}
 			if t.Partial {
 				res.partial++
 			}
 			out[i] = t
-		}()
+		})
 	}
 	wg.Wait()
 	kept := out[:0]
@@ -294,7 +384,8 @@ const linkedShare = 0.9
 // each of them may name a user the consumer's trace does not. Links from
 // failing and slow spans come first; at most o.LinkedFetch are fetched, and
 // res records how many there were, for the sources panel.
-func fetchLinked(ctx context.Context, ts TracesSource, sample []*Trace, o Options, res *traceResult, mu *sync.Mutex) []*Trace {
+func (f *fetcher) fetchLinked(ctx context.Context, sample []*Trace, o Options) []*Trace {
+	res, mu := f.res, f.mu
 	have := make(map[string]bool, len(sample))
 	for _, t := range sample {
 		have[strings.ToLower(t.ID)] = true
@@ -333,13 +424,13 @@ func fetchLinked(ctx context.Context, ts TracesSource, sample []*Trace, o Option
 		lctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Duration(float64(time.Until(dl))*linkedShare)))
 		defer cancel()
 	}
-	return fetchEach(lctx, ts, ids, o.FetchConcurrency, true, mu, func(err error) {
+	return f.fetchOr(lctx, ids, func() bool {
 		if lctx.Err() != nil && ctx.Err() == nil {
 			res.linksTimedOut++ // out of the time links may take: not followed
-			return
+			return true
 		}
-		res.fetchFailed(err)
-	}, res)
+		return false
+	})
 }
 
 // linkNote tells the sources panel how far span links were followed.
@@ -360,4 +451,17 @@ func (res *traceResult) linkNote() string {
 	}
 	return fmt.Sprintf("span links followed to %s of %s linked traces (%s): users behind the rest are not counted",
 		Thousands(float64(followed)), Thousands(float64(res.links)), strings.Join(why, ", "))
+}
+
+// fetchNotes say how the whole traces were come by, for the sources panel.
+// How far the fetch bound came down is left out: it follows the answers'
+// timing, and a replay of the same answers must give the same report.
+func (res *traceResult) fetchNotes() {
+	if res.baselineFound > len(res.baseline) && res.baselineFound > maxBaselineTraces {
+		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
+			len(res.baseline), res.baselineFound, maxBaselineTraces))
+	}
+	if res.reused > 0 {
+		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))
+	}
 }

@@ -28,6 +28,38 @@ type Report struct {
 	LogPatterns []LogPattern   `json:"log_patterns"`
 	Traces      []TraceRow     `json:"traces"`
 	Timeline    *Timeline      `json:"timeline,omitempty"`
+	// Evidence says which figures the backends computed over every
+	// request and which come from the traces sampled; nil until a source
+	// has answered.
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is where the report's figures come from: aggregates a backend
+// computed server-side over every request of the window, or the traces
+// sampled and read whole. A figure from a sample is an estimate on that
+// sample; an aggregate counts everything.
+type Evidence struct {
+	Aggregates []FigureBasis `json:"aggregates"`
+	Sampled    []FigureBasis `json:"sampled"`
+	// TracesFound counts the distinct failing and slow trace ids the
+	// searches and the other sources' hints found, before the sample was
+	// cut; null when the trace source did not answer.
+	TracesFound *int `json:"traces_found"`
+	// BaselineFound counts the healthy traces the search found, and
+	// BaselineTraces those compared whole in "what's different", up to a
+	// bound that does not grow with trace_sample.
+	BaselineFound  *int `json:"baseline_found"`
+	BaselineTraces *int `json:"baseline_traces"`
+	// ReusedTraces counts the whole traces a search returned (Jaeger's
+	// does) and that were analysed as returned, not fetched again.
+	ReusedTraces *int `json:"reused_traces"`
+}
+
+// FigureBasis names one figure of the report and what it was computed on.
+type FigureBasis struct {
+	Figure string `json:"figure"` // the report's field: "impact.failing_ratio", "differences"
+	Source string `json:"source"` // the backend that answered: prometheus, loki, tempo, jaeger
+	Basis  string `json:"basis"`  // one line: what it counts
 }
 
 // AlertInfo is the alert that started the investigation.
@@ -104,7 +136,13 @@ type Estimate struct {
 	Value float64 `json:"value"`
 	Low   float64 `json:"low"`
 	High  float64 `json:"high"`
-	Basis string  `json:"basis"` // one line: the sample and the method
+	// Basis says in plain words what the figure rests on: the sample and
+	// the range ("47 users seen in 86 of ≈89 failing requests; ≈48 in all,
+	// 95% range 47–50").
+	Basis string `json:"basis"`
+	// Method is how the figure was computed from it: where the total came
+	// from and the estimator.
+	Method string `json:"method,omitempty"`
 }
 
 // Impact answers "who is affected and how badly".
@@ -297,6 +335,11 @@ func (r *Report) Clone() *Report {
 			}
 		}
 		c.Impact = &imp
+	}
+	if r.Evidence != nil {
+		ev := *r.Evidence
+		ev.Aggregates, ev.Sampled = cloneSlice(ev.Aggregates), cloneSlice(ev.Sampled)
+		c.Evidence = &ev
 	}
 	c.Services = cloneSlice(r.Services)
 	c.Users = cloneSlice(r.Users)

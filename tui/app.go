@@ -22,9 +22,8 @@ type App struct {
 	lastID  PageID
 
 	status   StatusMsg
-	help     bool
+	panel    *panel // help or the sources panel, when open
 	palette  *palette
-	sources  bool
 	silence  *silencePrompt
 	quitting bool
 	initCmd  tea.Cmd
@@ -113,6 +112,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.silenceDone(msg)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+	case tea.PasteMsg:
+		// A paste goes to the prompt that is open: a trace id into the
+		// palette, a comment into the silence prompt.
+		switch {
+		case a.silence != nil:
+			a.silence.input(msg)
+			return a, nil
+		case a.palette != nil:
+			a.palette.input.Update(msg)
+			a.palette.choice = 0
+			return a, nil
+		}
 	}
 	switch m := msg.(type) {
 	case Routed:
@@ -140,7 +151,7 @@ func (a *App) toPage(i int, msg tea.Msg) tea.Cmd {
 }
 
 func (a *App) closeOverlays() {
-	a.help, a.sources, a.palette, a.silence = false, false, nil, nil
+	a.panel, a.palette, a.silence = nil, nil, nil
 }
 
 func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
@@ -155,11 +166,8 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		return a.silenceKey(k)
 	case a.palette != nil:
 		return a.paletteKey(k)
-	case a.help || a.sources:
-		if key.Matches(k, keys.Back, keys.Help, keys.Quit) || (a.sources && key.Matches(k, keys.Sources)) {
-			a.help, a.sources = false, false
-		}
-		return nil
+	case a.panel != nil:
+		return a.panelKey(k)
 	}
 	top := a.Top()
 	if f, ok := top.(Filterer); ok && f.Filtering() {
@@ -180,14 +188,14 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.pop()
 		return nil
 	case key.Matches(k, keys.Help):
-		a.help = true
+		a.openPanel(panelHelp)
 		return nil
 	case key.Matches(k, keys.Command):
 		a.palette = newPalette(a.c, a.commands())
 		return nil
 	case key.Matches(k, keys.Sources):
 		if inc, _ := a.nearestIncident(); inc != nil {
-			a.sources = true
+			a.openPanel(panelSources)
 			return nil
 		}
 	case key.Matches(k, keys.Silence):
@@ -212,6 +220,24 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (a *App) toTop(msg tea.Msg) tea.Cmd { return a.toPage(len(a.stack)-1, msg) }
+
+// panelKey moves the open panel, copies its selected query, or closes it.
+func (a *App) panelKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := a.c.Keys
+	switch {
+	case key.Matches(k, keys.Back, keys.Help, keys.Quit) || a.panel.kind == panelSources && key.Matches(k, keys.Sources):
+		a.panel = nil
+	case a.panel.kind == panelSources && key.Matches(k, keys.Copy):
+		if t, ok := a.panel.target(); ok {
+			return copyCmd(t.label, t.text)
+		}
+		return Status("no query to copy", true)
+	default:
+		a.layoutPanel(a.pageSize())
+		a.panel.key(keys, k)
+	}
+	return nil
+}
 
 // copyCmd copies through OSC 52, which reaches the local clipboard over
 // SSH too.
@@ -240,12 +266,10 @@ func (a *App) render() string {
 	}
 	w, h := a.pageSize()
 	var body string
-	switch {
-	case a.help:
-		body = a.helpView(w, h)
-	case a.sources:
-		body = a.sourcesView(w, h)
-	default:
+	if a.panel != nil {
+		a.layoutPanel(w, h)
+		body = a.panel.View(a.c.Styles, w)
+	} else {
 		body = a.Top().View()
 	}
 	body = FitBlock(body, w, h)
@@ -312,25 +336,44 @@ func (a *App) footer() string {
 		}
 		return Truncate(" "+st.Render(a.status.Text), a.c.Width, "…")
 	}
-	binds := append([]key.Binding{}, a.Top().ShortHelp()...)
-	binds = append(binds, a.c.Keys.Help)
-	if len(a.stack) == 1 {
-		binds = append(binds, a.c.Keys.Quit)
-	} else {
-		binds = append(binds, a.c.Keys.Back)
+	if a.panel != nil {
+		return " " + fitBindings(s, a.panelKeys(), nil, a.c.Width-1)
 	}
-	return Truncate(" "+renderBindings(s, binds), a.c.Width, "…")
+	tail := []key.Binding{a.c.Keys.Help}
+	if len(a.stack) == 1 {
+		tail = append(tail, a.c.Keys.Quit)
+	} else {
+		tail = append(tail, a.c.Keys.Back)
+	}
+	return " " + fitBindings(s, a.Top().ShortHelp(), tail, a.c.Width-1)
 }
 
-func renderBindings(s *Styles, binds []key.Binding) string {
-	var parts []string
-	for _, b := range binds {
-		if !b.Enabled() || b.Help().Key == "" {
-			continue
+// fitBindings draws the key hints in at most w cells: the tail's always,
+// then as many of binds, in order, as fit whole. A hint is never cut in
+// the middle of its words; help lists them all.
+func fitBindings(s *Styles, binds, tail []key.Binding, w int) string {
+	sep := s.FooterDesc.Render(" · ")
+	render := func(list []key.Binding) []string {
+		var parts []string
+		for _, b := range list {
+			if !b.Enabled() || b.Help().Key == "" {
+				continue
+			}
+			parts = append(parts, s.FooterKey.Render(b.Help().Key)+" "+s.FooterDesc.Render(b.Help().Desc))
 		}
-		parts = append(parts, s.FooterKey.Render(b.Help().Key)+" "+s.FooterDesc.Render(b.Help().Desc))
+		return parts
 	}
-	return strings.Join(parts, s.FooterDesc.Render(" · "))
+	head, end := render(binds), render(tail)
+	used := Width(strings.Join(end, sep))
+	var keep []string
+	for _, p := range head {
+		if used+Width(p)+3 > w {
+			break
+		}
+		keep = append(keep, p)
+		used += Width(p) + 3
+	}
+	return Truncate(strings.Join(append(keep, end...), sep), w, "…")
 }
 
 // FitBlock pads or cuts s to exactly h rows of at most w cells, so a page

@@ -28,6 +28,9 @@ type Common struct {
 	Grafana Grafana
 	// Demo marks the header: the data is a recorded demo incident.
 	Demo bool
+	// Recorded says the data is a recorded incident (a bundle, or the
+	// demo): nothing is live, so nothing is sent (no silence).
+	Recorded bool
 	// Nav builds the drill-down pages.
 	Nav Nav
 	// Pipeline, when set, reports the alert pipeline's heartbeat (the
@@ -36,6 +39,8 @@ type Common struct {
 	Pipeline func() PipelineHealth
 	// SourceURLs are shown in the sources panel.
 	SourceURLs map[string]string
+	// Opened are the traces opened in this session, marked in lists.
+	Opened *OpenedTraces
 	// MaxVerdictAge: a verdict opened on a report computed longer ago than
 	// this is investigated again at once, the old figures shown until the
 	// new ones come. Zero never refreshes on its own.
@@ -69,7 +74,7 @@ func NewCommon(ctx context.Context, theme themes.Theme, data Data) *Common {
 		Ctx: ctx, Width: 80, Height: 24,
 		Styles: NewStyles(theme), Keys: DefaultKeyMap(),
 		Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Data: data,
+		Data: data, Opened: &OpenedTraces{},
 	}
 }
 

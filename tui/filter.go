@@ -86,18 +86,38 @@ func (f *FilterInput) Update(msg tea.Msg) (used, changed bool) {
 	return true, f.ti.Value() != before
 }
 
+// SetPlaceholder sets what an empty field shows, faint: the value taken
+// when nothing is typed, for the prompts that have one.
+func (f *FilterInput) SetPlaceholder(p string) { f.ti.Placeholder = p }
+
+// Placeholder is the empty field's text.
+func (f *FilterInput) Placeholder() string { return f.ti.Placeholder }
+
 // Prompt is the filter line's text: "/" and the text, sanitised, with a
 // block where the cursor is while editing, in at most w cells; a long
 // text is cut where it keeps the cursor in view.
 func (f *FilterInput) Prompt(s *Styles, w int) string {
+	return s.Accent.Render("/") + f.Field(s, max(w-1, 2))
+}
+
+// Field is the text alone, as Prompt draws it, in at most w cells; an
+// empty field shows its placeholder, faint, after the cursor.
+func (f *FilterInput) Field(s *Styles, w int) string {
 	v := []rune(f.ti.Value())
+	if len(v) == 0 && f.ti.Placeholder != "" {
+		cursor := ""
+		if f.editing {
+			cursor = "█"
+		}
+		return Truncate(cursor+s.Faint.Render(safe.Line(f.ti.Placeholder)), max(w, 2), "…")
+	}
 	text := safe.Line(string(v))
 	if f.editing {
 		pos := min(f.ti.Position(), len(v))
 		text = safe.Line(string(v[:pos])) + "█" + safe.Line(string(v[pos:]))
-		if over := Width(text) - max(w-1, 2); over > 0 {
+		if over := Width(text) - max(w, 2); over > 0 {
 			text = ansi.TruncateLeft(text, over+1, "…")
 		}
 	}
-	return s.Accent.Render("/") + Truncate(text, max(w-1, 2), "…")
+	return Truncate(text, max(w, 2), "…")
 }

@@ -20,6 +20,8 @@ type KeyMap struct {
 	Traces, Logs, Users, Services           key.Binding
 	Silence, Copy, Open, Refresh, Export    key.Binding
 	Tab, Wrap, Toggle                       key.Binding
+	// Compare sets a trace beside a healthy one of its route.
+	Compare key.Binding
 	// The filter prompt's own keys: apply, clear, delete a character.
 	FilterApply, FilterClear, FilterDelete key.Binding
 }
@@ -58,6 +60,7 @@ func DefaultKeyMap() *KeyMap {
 		Tab:       b("tab", "next section", "tab"),
 		Wrap:      b("w", "wrap", "w"),
 		Toggle:    b("space", "fold", "space"),
+		Compare:   b("c", "compare with a healthy trace", "c"),
 
 		FilterApply:  b("enter", "apply the filter", "enter"),
 		FilterClear:  b("esc", "clear the filter", "esc"),
@@ -73,7 +76,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"help": &k.Help, "filter": &k.Filter, "command": &k.Command, "sources": &k.Sources,
 		"traces": &k.Traces, "logs": &k.Logs, "users": &k.Users, "services": &k.Services,
 		"silence": &k.Silence, "copy": &k.Copy, "open": &k.Open, "refresh": &k.Refresh, "export": &k.Export,
-		"tab": &k.Tab, "wrap": &k.Wrap, "toggle": &k.Toggle,
+		"tab": &k.Tab, "wrap": &k.Wrap, "toggle": &k.Toggle, "compare": &k.Compare,
 		"filter_apply": &k.FilterApply, "filter_clear": &k.FilterClear, "filter_delete": &k.FilterDelete,
 	}
 }

@@ -43,6 +43,7 @@ type List struct {
 	width   int
 	height  int
 	filter  FilterInput
+	blurred bool // the cursor row is drawn as any other
 }
 
 // NewList builds an empty list.
@@ -66,6 +67,10 @@ func (l *List) SetRows(rows []Row) {
 	}
 	l.clamp()
 }
+
+// SetFocused says whether the list has the keys: a list without them
+// draws its cursor row as any other row, colours kept.
+func (l *List) SetFocused(focused bool) { l.blurred = !focused }
 
 // Len is the number of rows shown.
 func (l *List) Len() int { return len(l.shown) }
@@ -186,7 +191,7 @@ func (l *List) View() string {
 			cells = append(cells, cell(v, w[j], l.Columns[j].Right))
 		}
 		line := " " + strings.Join(cells, " ")
-		if i == l.cur.Pos {
+		if i == l.cur.Pos && !l.blurred {
 			line = s.Selected.Render("▸" + ansi.Strip(line[1:]))
 		} else if r.Style != nil {
 			line = r.Style.Render(line)

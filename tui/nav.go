@@ -21,6 +21,11 @@ type Nav struct {
 	Logs func(in IncidentRef, traceID, spanID string, tr *triage.Trace) PageFunc
 	// Users ranks an incident's affected users.
 	Users func(in IncidentRef) PageFunc
+	// PatternLines are one log pattern's lines across the incident window,
+	// each with its trace one key away.
+	PatternLines func(in IncidentRef, p triage.LogPattern) PageFunc
+	// Compare sets a trace beside a healthy one of its route.
+	Compare func(in IncidentRef, traceID string) PageFunc
 }
 
 // IncidentRef is what a drill-down page knows of its incident.

@@ -52,7 +52,12 @@ func (p *palette) View(w int) string {
 		}
 	}
 	line1 := " " + strings.Join(hints, " ")
-	if len(m) == 0 {
+	switch id, arg, ok := p.traceArg(); {
+	case ok && id != "":
+		line1 = " " + s.Accent.Render(p.c.Keys.FilterApply.Help().Key) + s.Text.Render(" opens trace "+id)
+	case ok:
+		line1 = s.Unknown.Render(" not a trace id: " + Fit(arg, 40) + " (want up to 32 hex digits)")
+	case len(m) == 0:
 		line1 = s.Unknown.Render(" no such command")
 	}
 	keys := p.c.Keys
@@ -61,9 +66,28 @@ func (p *palette) View(w int) string {
 	return Truncate(line1, w, "…") + "\n" + Truncate(line2, w, "…")
 }
 
+// traceArg reads the input as a trace to open: ":trace <id>", or an id
+// pasted alone. ok says the input is one of those; id is empty when its
+// argument is no trace id.
+func (p *palette) traceArg() (id, arg string, ok bool) {
+	in := strings.TrimSpace(p.input.Value())
+	if cmd, rest, found := strings.Cut(in, " "); found && strings.EqualFold(cmd, "trace") {
+		arg = strings.TrimSpace(rest)
+		id, _ = ParseTraceID(arg, true)
+		return id, arg, true
+	}
+	if id, found := ParseTraceID(in, false); found {
+		return id, in, true
+	}
+	return "", in, false
+}
+
 // commands are the console's own plus those of every page in the stack.
 func (a *App) commands() []string {
 	set := map[string]bool{"help": true, "quit": true, "back": true}
+	if a.c.Nav.Trace != nil {
+		set["trace"] = true
+	}
 	if inc, _ := a.nearestIncident(); inc != nil {
 		set["sources"], set["silence"] = true, true
 	}
@@ -98,6 +122,13 @@ func (a *App) paletteKey(k tea.KeyPressMsg) tea.Cmd {
 	case k.String() == "down":
 		p.choice = min(p.choice+1, max(len(p.matches())-1, 0))
 	case key.Matches(k, keys.FilterApply):
+		if id, arg, ok := p.traceArg(); ok {
+			if id == "" {
+				return Status("not a trace id: "+Fit(arg, 40)+" (want up to 32 hex digits)", true)
+			}
+			a.palette = nil
+			return a.openTrace(id)
+		}
 		m := p.matches()
 		a.palette = nil
 		name := strings.TrimSpace(p.input.Value())
@@ -133,14 +164,14 @@ func (a *App) runCommand(name string) tea.Cmd {
 		a.quitting = true
 		return tea.Quit
 	case "help":
-		a.help = true
+		a.openPanel(panelHelp)
 		return nil
 	case "back":
 		a.pop()
 		return nil
 	case "sources":
 		if inc, _ := a.nearestIncident(); inc != nil {
-			a.sources = true
+			a.openPanel(panelSources)
 		}
 		return nil
 	case "silence":
@@ -148,6 +179,8 @@ func (a *App) runCommand(name string) tea.Cmd {
 			return a.startSilence(inc)
 		}
 		return nil
+	case "trace":
+		return Status("which trace? :trace <id>, or paste an id", true)
 	}
 	for i := len(a.stack) - 1; i >= 0; i-- {
 		c, ok := a.stack[i].(Commander)

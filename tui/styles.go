@@ -40,38 +40,47 @@ type Styles struct {
 // NewStyles builds the styles of one theme.
 func NewStyles(t themes.Theme) *Styles {
 	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
+	// dim is a faint token: the terminal's own foreground, faint, in a
+	// coloured theme (no palette hides it); a colour, when the theme
+	// gives one.
+	dim := func(c color.Color) lipgloss.Style {
+		if themes.IsDefault(c) && !t.Mono {
+			return lipgloss.NewStyle().Faint(true)
+		}
+		return fg(c)
+	}
 	s := &Styles{
 		Theme:      t,
 		Text:       fg(t.Text),
-		Faint:      fg(t.Faint),
+		Faint:      dim(t.Faint),
 		Accent:     fg(t.Accent).Bold(true),
 		Bold:       lipgloss.NewStyle().Bold(true),
 		Title:      fg(t.Accent).Bold(true),
 		Header:     fg(t.Text).Bold(true),
-		Breadcrumb: fg(t.Faint),
+		Breadcrumb: dim(t.Faint),
 		Selected:   lipgloss.NewStyle().Foreground(t.SelectedFg).Background(t.SelectedBg).Bold(true),
 		FooterKey:  fg(t.Accent).Bold(true),
-		FooterDesc: fg(t.Faint),
+		FooterDesc: dim(t.Faint),
 		Unknown:    fg(t.Unknown).Bold(true),
 		Estimate:   fg(t.Text).Italic(true),
 		ErrorPath:  fg(t.ErrorPath).Bold(true),
-		// Underline too, so the critical path survives mono and colour
-		// blindness.
-		CriticalPath: fg(t.CriticalPath).Underline(true),
-		Border:       fg(t.Border),
+		// Colour only: an underline reads as a link. The ┃ beside each
+		// span on the path is what carries it in mono.
+		CriticalPath: fg(t.CriticalPath),
+		Border:       dim(t.Border),
 		state: map[triage.SourceState]lipgloss.Style{
 			triage.StateOK: fg(t.OK), triage.StateSlow: fg(t.Slow), triage.StatePartial: fg(t.Partial),
-			triage.StateFailed: fg(t.Failed).Bold(true), triage.StateUnconfigured: fg(t.Faint), triage.StatePending: fg(t.Faint),
+			triage.StateFailed: fg(t.Failed).Bold(true), triage.StateUnconfigured: dim(t.Faint), triage.StatePending: dim(t.Faint),
 		},
 		severity: map[string]lipgloss.Style{
 			"critical": fg(t.SevCritical).Bold(true), "warning": fg(t.SevWarning).Bold(true), "info": fg(t.SevInfo),
 		},
 		level: map[string]lipgloss.Style{
-			"error": fg(t.LevelError).Bold(true), "warn": fg(t.LevelWarn), "info": fg(t.LevelInfo), "debug": fg(t.LevelDebug),
+			"error": fg(t.LevelError).Bold(true), "warn": fg(t.LevelWarn), "info": fg(t.LevelInfo), "debug": dim(t.LevelDebug),
 		},
 		role: map[triage.Role]lipgloss.Style{
 			triage.RoleCulprit: fg(t.SevCritical).Bold(true), triage.RolePropagating: fg(t.SevWarning),
-			triage.RoleEntry: fg(t.Accent), triage.RoleImpacted: fg(t.Faint),
+			triage.RoleEntry: fg(t.Accent), triage.RoleImpacted: dim(t.Faint),
 		},
 	}
 	if t.Mono {

@@ -92,6 +92,7 @@ func (a *App) RunBundle(ctx context.Context, b *bundle.Bundle, isDemo bool) erro
 		o.SourceURLs[s.Name] = s.URL + " (recorded)"
 	}
 	o.Demo = isDemo || b.Header.Demo
+	o.Recorded = true
 	if now := b.Header.Options.Now; !now.IsZero() {
 		o.Now = func() time.Time { return now }
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/triagectl/triage/internal/demo"
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/bundle"
-	"github.com/triagectl/triage/themes"
 	"github.com/triagectl/triage/triage"
 	"github.com/triagectl/triage/tui"
 	"github.com/triagectl/triage/tui/console"
@@ -249,17 +248,7 @@ func first(s []triage.ServiceRank) any {
 // traces, each user's failed and slow, each pattern's count. The peer's
 // page has its figures too, from its callers' series.
 func TestDemoFiguresAgree(t *testing.T) {
-	b, err := demo.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp, err := app.ReplaySources(b, bundle.ReplayOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := tui.NewCommon(context.Background(), themes.Dark(), tui.Data{Sources: rp.Sources, Options: rp.Options, RED: rp.RED})
-	now := b.Header.Options.Now
-	c.Now = func() time.Time { return now }
+	b, rp, c := replayed(t)
 	agree.Check(t, c, rp.Alert, b.Report)
 
 	// The uninstrumented culprit's own page, at the sizes of the goldens.

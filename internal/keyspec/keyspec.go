@@ -15,7 +15,7 @@ import (
 // keys: section uses, sorted. The console's keymap has one binding per
 // name (checked by its tests).
 var Actions = []string{
-	"back", "bottom", "command", "copy", "down", "enter", "export", "filter", "filter_apply", "filter_clear",
+	"back", "bottom", "command", "compare", "copy", "down", "enter", "export", "filter", "filter_apply", "filter_clear",
 	"filter_delete", "help", "left", "logs", "open", "page_down", "page_up", "quit", "refresh", "right",
 	"services", "silence", "sources", "tab", "toggle", "top", "traces", "up", "users", "wrap",
 }

@@ -28,7 +28,9 @@ type Options struct {
 	Keys       map[string]string // config's keys: section
 	SourceURLs map[string]string
 	Demo       bool
-	Log        *slog.Logger
+	// Recorded: the data is a bundle's replay; nothing is sent.
+	Recorded bool
+	Log      *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// MaxVerdictAge refreshes a verdict opened on an older report at once
@@ -43,6 +45,7 @@ func NewCommon(ctx context.Context, o Options) (*tui.Common, error) {
 		return nil, err
 	}
 	c.Grafana, c.SourceURLs, c.Demo, c.MaxVerdictAge = o.Grafana, o.SourceURLs, o.Demo, o.MaxVerdictAge
+	c.Recorded = o.Recorded || o.Demo
 	if o.Log != nil {
 		c.Log = o.Log
 	}
@@ -64,6 +67,10 @@ func Nav(c *tui.Common) tui.Nav {
 			return logview.New(c, in, id, span, tr)
 		},
 		Users: func(in tui.IncidentRef) tui.PageFunc { return explore.Users(c, in) },
+		PatternLines: func(in tui.IncidentRef, p triage.LogPattern) tui.PageFunc {
+			return logview.Pattern(c, in, p)
+		},
+		Compare: func(in tui.IncidentRef, id string) tui.PageFunc { return waterfall.Compare(c, in, id) },
 	}
 }
 

@@ -91,11 +91,13 @@ func rankOf(rep *triage.Report, svc string) *triage.ServiceRank {
 // traceColumns lay out a trace row; the origin gets more room on wide
 // terminals because it is the column that answers "where".
 func traceColumns(w int) []tui.Column {
-	cols := []tui.Column{{Title: "", Width: 2}}
+	cols := []tui.Column{{Title: "", Width: 3}}
 	if w >= 110 {
 		cols = append(cols, tui.Column{Title: "TRACE", Width: 9})
 	}
-	origin := max(22, (w-20)/2)
+	// The mark column (state and opened) takes its third cell from the
+	// origin, whose end is the span name: the route stays whole.
+	origin := max(22, (w-22)/2)
 	return append(cols,
 		tui.Column{Title: "ROOT ROUTE", Width: 0},
 		tui.Column{Title: "USER", Width: 9},
@@ -104,7 +106,7 @@ func traceColumns(w int) []tui.Column {
 }
 
 // traceRow is one trace: a symbol says failing (✖) or slow (◔), so the
-// marker does not rely on colour.
+// marker does not rely on colour, and • that it was opened already.
 func traceRow(c *tui.Common, t triage.TraceRow, withID bool) tui.Row {
 	s := c.Styles
 	mark, styled := "", ""
@@ -116,12 +118,19 @@ func traceRow(c *tui.Common, t triage.TraceRow, withID bool) tui.Row {
 		mark += "◔"
 		styled += s.CriticalPath.Render("◔")
 	}
+	if c.Opened.Has(t.TraceID) {
+		mark += tui.OpenedMark
+		styled += s.Accent.Render(tui.OpenedMark)
+	}
 	origin := "—"
 	if o := t.ErrorOrigin; o != nil {
-		origin = o.Service + " · " + o.SpanName
+		// Who failed calling whom comes first: a cut takes the span's name,
+		// never the target.
+		origin = o.Service
 		if o.Peer != "" {
 			origin += " → " + o.Peer
 		}
+		origin += " · " + o.SpanName
 	}
 	user := t.User
 	if user == "" {

@@ -37,10 +37,10 @@ func (r *navRecorder) add(c navCall, t string) tui.PageFunc {
 
 // navCall is one drill-down the page asked for, with its arguments.
 type navCall struct {
-	kind, traceID, spanID, service string
-	filter                         tui.TraceFilter
-	in                             tui.IncidentRef
-	tr                             *triage.Trace
+	kind, traceID, spanID, service, pattern string
+	filter                                  tui.TraceFilter
+	in                                      tui.IncidentRef
+	tr                                      *triage.Trace
 }
 
 type navRecorder struct{ calls []navCall }
@@ -61,6 +61,12 @@ func (r *navRecorder) wire(c *tui.Common) {
 			return r.add(navCall{kind: "logs", in: in, traceID: id, spanID: span, tr: tr}, "logs")
 		},
 		Users: func(in tui.IncidentRef) tui.PageFunc { return r.add(navCall{kind: "users", in: in}, "users") },
+		PatternLines: func(in tui.IncidentRef, p triage.LogPattern) tui.PageFunc {
+			return r.add(navCall{kind: "pattern", in: in, pattern: p.Pattern}, "pattern")
+		},
+		Compare: func(in tui.IncidentRef, id string) tui.PageFunc {
+			return r.add(navCall{kind: "compare", in: in, traceID: id}, "compare")
+		},
 	}
 }
 

@@ -37,6 +37,7 @@ type servicePage struct {
 	lists   [nSections]*tui.List
 	traces  []triage.TraceRow
 	withID  bool
+	opened  uint64 // the opened traces' version the trace rows were built at
 	logs    []triage.LogPattern
 
 	// metricsWhy, when set, is why no query can run (no source, no window).
@@ -84,6 +85,7 @@ func newServicePage(ctx context.Context, c *tui.Common, in tui.IncidentRef, svc 
 }
 
 func (p *servicePage) setTraceRows() {
+	p.opened = p.c.Opened.Version()
 	rows := make([]tui.Row, 0, len(p.traces))
 	for _, t := range p.traces {
 		rows = append(rows, traceRow(p.c, t, p.withID))
@@ -193,6 +195,15 @@ func (p *servicePage) key(k tea.KeyPressMsg) tea.Cmd {
 		return tui.Push(nav.Traces(p.in, tui.TraceFilter{Service: p.svc}))
 	case key.Matches(k, keys.Logs) && p.section != secEdges:
 		return p.openLogs()
+	case key.Matches(k, keys.Compare) && p.section == secTraces:
+		row, ok := l.Selected()
+		switch {
+		case !ok:
+			return nil
+		case nav.Compare == nil:
+			return unavailable("the comparison")
+		}
+		return tui.Push(nav.Compare(p.in, row.Key))
 	case key.Matches(k, keys.Refresh):
 		return p.reload()
 	default:
@@ -228,25 +239,27 @@ func (p *servicePage) drill() tea.Cmd {
 	return tui.Push(nav.Service(p.in, e.peer))
 }
 
-// openLogs opens the logs of the selected trace, or of the selected
-// pattern's first sample trace.
+// openLogs opens the logs of the selected trace, or the selected
+// pattern's lines across the window.
 func (p *servicePage) openLogs() tea.Cmd {
 	row, ok := p.lists[p.section].Selected()
 	if !ok {
 		return nil
 	}
-	id := row.Key
 	if p.section == secLogs {
 		lp, ok := p.selectedPattern()
-		if !ok || len(lp.SampleTraceIDs) == 0 {
-			return tui.Status("this pattern has no sample trace to open logs from", true)
+		switch {
+		case !ok:
+			return nil
+		case p.c.Nav.PatternLines == nil:
+			return unavailable("the pattern's lines")
 		}
-		id = lp.SampleTraceIDs[0]
+		return tui.Push(p.c.Nav.PatternLines(p.in, lp))
 	}
 	if p.c.Nav.Logs == nil {
 		return unavailable("the logs page")
 	}
-	return tui.Push(p.c.Nav.Logs(p.in, id, "", nil))
+	return tui.Push(p.c.Nav.Logs(p.in, row.Key, "", nil))
 }
 
 func (p *servicePage) selectedPattern() (triage.LogPattern, bool) {
@@ -303,17 +316,18 @@ func (p *servicePage) SetSize(w, h int) {
 
 func (p *servicePage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	enter := [...]string{"trace", "logs", "service"}[p.section]
+	enter := [...]string{"trace", "lines", "service"}[p.section]
 	return []key.Binding{relabel(k.Enter, enter), relabel(k.Tab, "section"), k.Filter, k.Copy, relabel(k.Traces, "traces")}
 }
 
 func (p *servicePage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
-	enter := [...]string{"open the trace", "open the logs of the pattern's sample trace", "open the service at the other end"}[p.section]
+	enter := [...]string{"open the trace", "the pattern's lines across the window, each with its trace", "open the service at the other end"}[p.section]
 	return [][]key.Binding{navHelp(k), {
 		relabel(k.Enter, enter), relabel(k.Tab, "next section: traces, logs, edges"), k.Filter,
 		relabel(k.Copy, "copy the trace id, pattern or query"), relabel(k.Traces, "all traces of the service"),
-		relabel(k.Logs, "logs of the selected trace or pattern"), relabel(k.Refresh, "re-query prometheus"),
+		relabel(k.Compare, "compare the selected trace with a healthy one of its route"),
+		relabel(k.Logs, "logs of the selected trace, lines of the selected pattern"), relabel(k.Refresh, "re-query prometheus"),
 	}}
 }
 

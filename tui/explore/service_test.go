@@ -134,8 +134,8 @@ func TestServiceNavigation(t *testing.T) {
 		{"enter opens the trace", []string{"enter"}, navCall{kind: "trace", traceID: first.TraceID}, "trace " + first.TraceID[:7]},
 		{"l opens the trace's logs", []string{"l"}, navCall{kind: "logs", traceID: first.TraceID}, "logs"},
 		{"t opens the service's traces", []string{"t"}, navCall{kind: "traces", filter: tui.TraceFilter{Service: "payments"}}, "traces"},
-		{"enter on a pattern opens its sample's logs", []string{"tab", "enter"},
-			navCall{kind: "logs", traceID: paymentsPatterns(t)[0].SampleTraceIDs[0]}, "logs"},
+		{"enter on a pattern opens its lines", []string{"tab", "enter"},
+			navCall{kind: "pattern", pattern: paymentsPatterns(t)[0].Pattern}, "pattern"},
 		{"enter on an edge opens the peer", []string{"tab", "enter"}, navCall{kind: "service", service: "checkout"}, "svc checkout"},
 		{"the second edge", []string{"j", "enter"}, navCall{kind: "service", service: "ledger-db"}, "svc ledger-db"},
 	}

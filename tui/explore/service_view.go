@@ -22,6 +22,9 @@ func (p *servicePage) topRows() int {
 }
 
 func (p *servicePage) View() string {
+	if p.opened != p.c.Opened.Version() {
+		p.setTraceRows() // a trace was opened since: mark it
+	}
 	lines := []string{p.headerLine(), p.numbersLine()}
 	if p.h >= redMinHeight {
 		lines = append(lines, p.redLines()...)

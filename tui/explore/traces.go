@@ -35,6 +35,7 @@ type tracesPage struct {
 	order  int
 	w, h   int
 	withID bool
+	opened uint64 // the opened traces' version the rows were built at
 }
 
 // Traces is the failing and slow traces of the incident in, narrowed by f.
@@ -67,6 +68,7 @@ func keepTrace(t triage.TraceRow, f tui.TraceFilter, evidence map[string]bool) b
 }
 
 func (p *tracesPage) setRows() {
+	p.opened = p.c.Opened.Version()
 	sorted := append([]triage.TraceRow(nil), p.rows...)
 	switch p.order {
 	case sortLongest:
@@ -111,6 +113,14 @@ func (p *tracesPage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 			return p, unavailable("the logs page")
 		}
 		return p, tui.Push(nav.Logs(p.in, row.Key, "", nil))
+	case key.Matches(k, keys.Compare):
+		if !selected {
+			return p, nil
+		}
+		if nav.Compare == nil {
+			return p, unavailable("the comparison")
+		}
+		return p, tui.Push(nav.Compare(p.in, row.Key))
 	case key.Matches(k, keys.Toggle):
 		p.order = (p.order + 1) % nSorts
 		p.setRows()
@@ -121,6 +131,9 @@ func (p *tracesPage) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 }
 
 func (p *tracesPage) View() string {
+	if p.opened != p.c.Opened.Version() {
+		p.setRows() // a trace was opened since: mark it
+	}
 	s := p.c.Styles
 	rep := p.in.Report
 	var lines []string
@@ -156,8 +169,18 @@ func (p *tracesPage) headerLine() string {
 	if imp := p.in.Report.Impact; imp != nil && imp.SampledTraces != nil && *imp.SampledTraces > 0 {
 		sample = fmt.Sprintf(" · sample of %d traces", *imp.SampledTraces)
 	}
-	return " " + s.Title.Render("TRACES") + "  " + s.ErrorPath.Render("✖") + fmt.Sprintf(" %d failing · ", failing) +
-		s.CriticalPath.Render("◔") + fmt.Sprintf(" %d slow", slow) + s.Faint.Render(sample)
+	opened := 0
+	for _, t := range p.rows {
+		if p.c.Opened.Has(t.TraceID) {
+			opened++
+		}
+	}
+	line := " " + s.Title.Render("TRACES") + "  " + s.ErrorPath.Render("✖") + fmt.Sprintf(" %d failing · ", failing) +
+		s.CriticalPath.Render("◔") + fmt.Sprintf(" %d slow", slow)
+	if opened > 0 {
+		line += " · " + s.Accent.Render(tui.OpenedMark) + fmt.Sprintf(" %d opened", opened)
+	}
+	return line + s.Faint.Render(sample)
 }
 
 func (p *tracesPage) filterLine() string {
@@ -218,13 +241,13 @@ func (p *tracesPage) SetSize(w, h int) {
 
 func (p *tracesPage) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{relabel(k.Enter, "trace"), relabel(k.Logs, "logs"), relabel(k.Toggle, "sort"), k.Filter, k.Copy}
+	return []key.Binding{relabel(k.Enter, "trace"), relabel(k.Logs, "logs"), relabel(k.Compare, "compare"), relabel(k.Toggle, "sort"), k.Filter, k.Copy}
 }
 
 func (p *tracesPage) FullHelp() [][]key.Binding {
 	k := p.c.Keys
 	return [][]key.Binding{navHelp(k), {
-		relabel(k.Enter, "open the trace"), relabel(k.Logs, "the trace's logs"),
+		relabel(k.Enter, "open the trace"), relabel(k.Logs, "the trace's logs"), k.Compare,
 		relabel(k.Toggle, "sort: report rank, then duration longest first, then shortest first"),
 		k.Filter, relabel(k.Copy, "copy the trace id"),
 	}}

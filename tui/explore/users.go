@@ -34,7 +34,14 @@ func newUsersPage(c *tui.Common, in tui.IncidentRef) *usersPage {
 	}
 	cols := []tui.Column{{Title: "USER"}, {Title: "FAILED", Width: 6, Right: true}, {Title: "SLOW", Width: 5, Right: true}}
 	for _, a := range detail {
-		cols = append(cols, tui.Column{Title: strings.ToUpper(attrLabel(a)), Width: 9})
+		// As wide as its longest value ("enterprise" whole), within reason.
+		w := len(attrLabel(a))
+		if in.Report != nil {
+			for _, u := range in.Report.Users {
+				w = max(w, tui.Width(tui.Fit(u.Attributes[a], 16)))
+			}
+		}
+		cols = append(cols, tui.Column{Title: strings.ToUpper(attrLabel(a)), Width: min(max(w, 4), 16)})
 	}
 	cols = append(cols, tui.Column{Title: "FIRST", Width: 8}, tui.Column{Title: "LAST", Width: 8},
 		tui.Column{Title: "TRACES", Width: 6, Right: true})
@@ -125,15 +132,18 @@ func (p *usersPage) estimateLines(title string) []string {
 		}
 	}
 	if e := imp.UsersEstimate; e != nil && e.Basis != "" {
-		out = append(out, p.basisLines(e.Basis)...)
+		out = append(out, p.basisLines("basis: "+e.Basis)...)
+		if e.Method != "" {
+			out = append(out, p.basisLines("method: "+e.Method)...)
+		}
 	}
 	return out
 }
 
-// basisLines wrap the estimate's basis on up to two rows: it is the
-// sentence that says how far to trust the number.
-func (p *usersPage) basisLines(basis string) []string {
-	text := tui.Fit("basis: "+basis, 1<<20) // sanitised, still whole
+// basisLines wrap the estimate's basis (or method) on up to two rows: it
+// is the sentence that says how far to trust the number.
+func (p *usersPage) basisLines(line string) []string {
+	text := tui.Fit(line, 1<<20) // sanitised, still whole
 	lines := strings.Split(ansi.Wrap(text, max(p.w-1, 1), ""), "\n")
 	if len(lines) > 2 {
 		lines = []string{lines[0], strings.Join(lines[1:], " ")}

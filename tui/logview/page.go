@@ -118,17 +118,12 @@ func (p *Page) Update(msg tea.Msg) (tui.Page, tea.Cmd) {
 	} else if cmd != nil {
 		return p, cmd
 	}
-	if p.v != nil {
-		cmd, _ := p.v.Update(msg)
-		return p, cmd
-	}
-	return p, nil
+	return p, toViewer(p.v, msg)
 }
 
 func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.v != nil && p.v.Filtering() {
-		cmd, _ := p.v.Update(k)
-		return cmd
+		return toViewer(p.v, k)
 	}
 	switch {
 	case key.Matches(k, p.copyQuery):
@@ -139,11 +134,7 @@ func (p *Page) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if p.v != nil {
-		cmd, _ := p.v.Update(k)
-		return cmd
-	}
-	return nil
+	return toViewer(p.v, k)
 }
 
 // SetSize gives the header one row and the lines the rest.
@@ -219,4 +210,13 @@ func (p *Page) viewerHeight() int {
 		return p.h - 2
 	}
 	return p.h - 1
+}
+
+// toViewer passes a message to the lines, once they are read.
+func toViewer(v *Viewer, msg tea.Msg) tea.Cmd {
+	if v == nil {
+		return nil
+	}
+	cmd, _ := v.Update(msg)
+	return cmd
 }

@@ -14,16 +14,22 @@ const (
 	timeLayout  = "15:04:05.000"
 )
 
+// traceWidth is the trace column: a short id and the opened mark.
+const traceWidth = 9
+
 // layout is where the columns fall at the current width.
 type layout struct {
 	svcW, textCol, textW int
-	time                 bool
+	time, trace          bool
 }
 
 func (v *Viewer) layout() layout {
-	l := layout{time: true}
+	l := layout{time: true, trace: v.traces}
 	l.svcW = min(max(v.ix.svcWidth, len("SERVICE")), max(8, v.width/6))
 	l.textCol = gutterWidth + timeWidth + 1 + l.svcW + 1 + levelWidth + 1
+	if l.trace {
+		l.textCol += traceWidth + 1
+	}
 	// On a narrow terminal the line itself matters more than the clock.
 	if v.width-l.textCol < 20 {
 		l.time = false
@@ -74,6 +80,9 @@ func (v *Viewer) titles(lay layout) string {
 	if lay.time {
 		t += pad("TIME", timeWidth) + " "
 	}
+	if lay.trace {
+		t += pad("TRACE", traceWidth) + " "
+	}
 	t += pad("SERVICE", lay.svcW) + " " + pad("LEVEL", levelWidth) + " LINE"
 	if v.wrap {
 		t += " (wrapped)"
@@ -105,11 +114,26 @@ func (v *Viewer) appendLine(rows []string, i int, lay layout, room int) []string
 		head = e.at.Format(timeLayout) + " "
 	}
 	svc, lvl := pad(e.service, lay.svcW), pad(e.label, levelWidth)
+	trace, traceStyled := "", ""
+	if lay.trace {
+		id, opened := "—", ""
+		if e.traceID != "" {
+			id = safe.Line(e.traceID)
+			if len(id) > 8 {
+				id = id[:8] // hex, one byte a cell
+			}
+			if v.c.Opened.Has(e.traceID) {
+				opened = tui.OpenedMark
+			}
+		}
+		trace = pad(id+opened, traceWidth) + " "
+		traceStyled = s.Faint.Render(pad(id, traceWidth-len([]rune(opened)))) + s.Accent.Render(opened) + " "
+	}
 	for j, seg := range segs {
 		var row string
 		switch {
 		case selected:
-			plain := cur + mark + head + svc + " " + lvl + " " + seg.text
+			plain := cur + mark + head + trace + svc + " " + lvl + " " + seg.text
 			if j > 0 {
 				plain = " " + mark + spaces(lay.textCol-gutterWidth) + seg.text
 			}
@@ -117,7 +141,7 @@ func (v *Viewer) appendLine(rows []string, i int, lay layout, room int) []string
 		case j > 0:
 			row = " " + s.Accent.Render(mark) + spaces(lay.textCol-gutterWidth) + s.Text.Render(seg.text)
 		default:
-			row = cur + s.Accent.Render(mark) + s.Faint.Render(head) + svc + " " +
+			row = cur + s.Accent.Render(mark) + s.Faint.Render(head) + traceStyled + svc + " " +
 				s.Level(e.level).Render(lvl) + " " + s.Text.Render(seg.text)
 		}
 		rows = append(rows, row)

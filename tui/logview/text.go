@@ -1,6 +1,7 @@
 package logview
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -87,41 +88,47 @@ type segment struct {
 }
 
 // wrapLine splits s into rows of at most w cells, producing at most limit
-// rows; more reports whether text was left over. A cluster wider than w
-// (an emoji in a one-cell column) takes a row of its own.
+// rows; more reports whether text was left over. Words are kept whole
+// (x/ansi's word wrap: spaces and hyphens are where it breaks); a word
+// wider than a row is cut, and a cluster wider than w (an emoji in a
+// one-cell column) takes a row of its own.
 func wrapLine(s string, w, limit int) (rows []segment, more bool) {
-	w = max(w, 1)
-	for len(rows) < limit {
-		head, hw, rest := cut(s, w)
-		if head == "" && s != "" {
-			n, cw := cluster(s)
-			head, hw, rest = s[:n], cw, s[n:]
-		}
-		rows = append(rows, segment{head, hw})
-		s = rest
-		if s == "" {
-			return rows, false
+	w, limit = max(w, 1), max(limit, 1)
+	// A row shows at most w cells of the text and a break drops at most
+	// one space: what lies past limit·(w+1) cells cannot show, and a
+	// megabyte-long line costs what a screenful does.
+	head, _, rest := cut(s, limit*(w+1))
+	for _, r := range strings.Split(ansi.Wrap(head, w, ""), "\n") {
+		// x/ansi measures some clusters narrower than the widest terminal
+		// draws them: cut again by the console's own measure.
+		for {
+			h, hw, r2 := cut(r, w)
+			if h == "" && r != "" {
+				n, cw := cluster(r)
+				h, hw, r2 = r[:n], cw, r[n:]
+			}
+			if len(rows) == limit {
+				return rows, true
+			}
+			rows = append(rows, segment{h, hw})
+			if r = r2; r == "" {
+				break
+			}
 		}
 	}
-	return rows, true
+	if len(rows) == 0 {
+		rows = append(rows, segment{})
+	}
+	return rows, rest != ""
 }
 
-// wrappedRows counts the rows wrapLine would produce, without building them.
+// wrappedRows counts the rows wrapLine would produce, at most limit.
 func wrappedRows(s string, w, limit int) int {
-	w = max(w, 1)
-	n := 0
-	for n < limit {
-		head, _, rest := cut(s, w)
-		if head == "" && s != "" {
-			c, _ := cluster(s)
-			rest = s[c:]
-		}
-		n++
-		if s = rest; s == "" {
-			break
-		}
+	if _, _, rest := cut(s, max(w, 1)); rest == "" {
+		return 1 // fits: nothing to wrap, nothing to build
 	}
-	return max(n, 1)
+	rows, _ := wrapLine(s, w, limit)
+	return max(len(rows), 1)
 }
 
 // levelLabel is a level as drawn: a symbol and the word, so the level

@@ -24,6 +24,7 @@ type entry struct {
 	text    string // sanitised, on one line
 	key     string // lower-cased service, level and text: what the filter searches
 	spanID  string // compared, never drawn
+	traceID string // lower-cased; drawn short, when the viewer shows traces
 	mark    bool   // a line of the focused span
 }
 
@@ -64,7 +65,7 @@ func buildIndex(lines []triage.LogLine) *index {
 		ix.entries[len(lines)-1-i] = entry{
 			at: l.Time, service: svc, level: norm, label: lv.label, text: text,
 			key:    strings.ToLower(svc + " " + lv.word + " " + text),
-			spanID: l.SpanID,
+			spanID: l.SpanID, traceID: strings.ToLower(l.TraceID),
 		}
 	}
 	slices.SortStableFunc(ix.entries, func(a, b entry) int { return a.at.Compare(b.at) })
@@ -85,8 +86,9 @@ type Viewer struct {
 	f      filterState
 	input  tui.FilterInput
 	wrap   bool
-	cursor int // among the lines shown
-	offset int // first line drawn
+	traces bool // a column with each line's trace
+	cursor int  // among the lines shown
+	offset int  // first line drawn
 	width  int
 	height int
 }
@@ -118,6 +120,36 @@ func (v *Viewer) FocusSpan(spanID string) int {
 		v.scrollToCursor()
 	}
 	return n
+}
+
+// ShowTraces adds a column with each line's trace id, for lines of many
+// traces (a pattern's); those already opened are marked.
+func (v *Viewer) ShowTraces() { v.traces = true }
+
+// Traces is the number of distinct traces the lines carry, and the number
+// of lines that carry none.
+func (v *Viewer) Traces() (traces, without int) {
+	seen := map[string]bool{}
+	for i := range v.ix.entries {
+		switch id := v.ix.entries[i].traceID; {
+		case id == "":
+			without++
+		case !seen[id]:
+			seen[id] = true
+		}
+	}
+	return len(seen), without
+}
+
+// SelectedTrace is the trace and span of the line under the cursor; ok is
+// false when there is no line, and id empty when the line carries none.
+func (v *Viewer) SelectedTrace() (traceID, spanID string, ok bool) {
+	_, i, ok := v.Selected()
+	if !ok {
+		return "", "", false
+	}
+	e := &v.ix.entries[i]
+	return e.traceID, e.spanID, true
 }
 
 // SetSize sets the viewer's area: column titles, lines and filter row.

@@ -53,28 +53,29 @@ func (p *Page) drill() tea.Cmd {
 		}
 		return tui.Push(nav.Traces(p.ref(), tui.TraceFilter{Failing: true}))
 	case secLogs:
-		id := p.patternTrace(row.Key)
-		if id == "" {
-			return tui.Status("no sampled trace carries this pattern", true)
+		lp, ok := p.pattern(row.Key)
+		switch {
+		case !ok:
+			return nil
+		case nav.PatternLines == nil:
+			return unavailable("the pattern's lines")
 		}
-		if nav.Logs == nil {
-			return unavailable("the logs page")
-		}
-		return tui.Push(nav.Logs(p.ref(), id, "", nil))
+		return tui.Push(nav.PatternLines(p.ref(), lp))
 	}
 	return nil
 }
 
-func (p *Page) patternTrace(pattern string) string {
+// pattern finds a log pattern of the report by its text.
+func (p *Page) pattern(text string) (triage.LogPattern, bool) {
 	if p.rep == nil {
-		return ""
+		return triage.LogPattern{}, false
 	}
 	for _, lp := range p.rep.LogPatterns {
-		if lp.Pattern == pattern && len(lp.SampleTraceIDs) > 0 {
-			return lp.SampleTraceIDs[0]
+		if lp.Pattern == text {
+			return lp, true
 		}
 	}
-	return ""
+	return triage.LogPattern{}, false
 }
 
 // traces lists the culprit's traces, or every sampled one without a
@@ -170,7 +171,12 @@ func (p *Page) target() (target, bool) {
 		if p.rep == nil || p.rep.Impact == nil || p.rep.Impact.UsersEstimate == nil {
 			return target{}, false
 		}
-		return target{"estimate basis", triage.SourcePrometheus, p.rep.Impact.UsersEstimate.Basis}, true
+		e := p.rep.Impact.UsersEstimate
+		text := e.Basis
+		if e.Method != "" {
+			text += " — method: " + e.Method
+		}
+		return target{"estimate basis", triage.SourcePrometheus, text}, true
 	}
 	s, row, ok := p.selected()
 	if !ok {

@@ -120,7 +120,7 @@ func TestCopyTargets(t *testing.T) {
 		{[]string{"tab", "j"}, "user id", f.Report.Users[1].ID},
 		{[]string{"tab"}, "TraceQL of the failing traces", traceQL},
 		{[]string{"tab"}, "LogQL", logQL},
-		{[]string{"tab"}, "estimate basis", f.Report.Impact.UsersEstimate.Basis},
+		{[]string{"tab"}, "estimate basis", f.Report.Impact.UsersEstimate.Basis + " — method: " + f.Report.Impact.UsersEstimate.Method},
 	}
 	for _, tc := range cases {
 		tuitest.Drive(t, a, tc.keys...)

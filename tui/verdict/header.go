@@ -80,10 +80,8 @@ func (p *Page) headerLines(w int, summary bool) []string {
 		firing += " " + age(p.c.Now().Sub(p.alert.StartsAt))
 		clock = " (" + p.clock(p.alert.StartsAt) + ")"
 	}
+	// The DEMO badge is the breadcrumb's, on every page; not here again.
 	right := p.dots(false)
-	if p.c.Demo {
-		right = st.Selected.Render("DEMO") + " " + right
-	}
 	// Drop the start clock first, then shorten the dots' names; the left
 	// part is cut last.
 	for _, try := range []struct {
@@ -97,9 +95,6 @@ func (p *Page) headerLines(w int, summary bool) []string {
 		r := right
 		if try.compact {
 			r = p.dots(true)
-			if p.c.Demo {
-				r = st.Selected.Render("DEMO") + " " + r
-			}
 		}
 		lw, rw := tui.Width(l), tui.Width(r)
 		if lw+1+rw <= w || try.compact {

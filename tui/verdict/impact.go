@@ -222,7 +222,12 @@ func (p *Page) basisPart(r *triage.Report) string {
 	st := p.c.Styles
 	var parts []string
 	if e := r.Impact.UsersEstimate; e != nil && e.Basis != "" {
-		parts = append(parts, "estimate: "+tui.Fit(e.Basis, 400))
+		est := "estimate: " + tui.Fit(e.Basis, 400)
+		if e.Method != "" {
+			// The method is on the users page, one key away.
+			est += " (" + p.c.Keys.Users.Help().Key + ": method)"
+		}
+		parts = append(parts, est)
 	}
 	if r.Timeline != nil && r.Timeline.Basis != "" {
 		parts = append(parts, "began: "+tui.Fit(r.Timeline.Basis, 80))

@@ -32,9 +32,7 @@ const (
 	stateRows
 )
 
-// section is one list of the verdict. It owns a copy of the styles so an
-// unfocused section can draw its cursor row plainly: the shared list has
-// no notion of focus.
+// section is one list of the verdict.
 type section struct {
 	kind   int
 	name   string // SERVICES…
@@ -47,29 +45,15 @@ type section struct {
 	lag   string // its source lagged: "loki's newest log line of checkout is 6m old"
 	count int    // rows before filtering
 
-	styles tui.Styles
-	common tui.Common
-	list   *tui.List
+	list *tui.List
 }
 
 func newSection(c *tui.Common, kind int, name, source, empty, short string) *section {
-	s := &section{kind: kind, name: name, source: source, empty: empty, short: short}
-	s.styles = *c.Styles
-	s.common = *c
-	s.common.Styles = &s.styles
-	s.list = tui.NewList(&s.common)
-	return s
+	return &section{kind: kind, name: name, source: source, empty: empty, short: short, list: tui.NewList(c)}
 }
 
-// setFocus switches the cursor row between the selection style and plain
-// text.
-func (s *section) setFocus(base *tui.Styles, focused bool) {
-	if focused {
-		s.styles.Selected = base.Selected
-	} else {
-		s.styles.Selected = base.Text
-	}
-}
+// setFocus draws the cursor row selected, or as any other row.
+func (s *section) setFocus(focused bool) { s.list.SetFocused(focused) }
 
 // title is the section's name with its row count, the first column's title.
 func (s *section) title() string {
@@ -118,13 +102,6 @@ func (s *section) view(c *tui.Common, w, body int, focused bool, spin string) []
 	lines[0] = restyleTitle(st, lines[0], s.title())
 	if s.lag != "" {
 		lines[0] = ansi.Truncate(" "+st.Title.Render(s.title())+"  "+st.StateStyle(triage.StateSlow).Render("◔ "+s.lag), w, "…")
-	}
-	if !focused {
-		for i := 1; i < len(lines); i++ {
-			if strings.HasPrefix(ansi.Strip(lines[i]), "▸") {
-				lines[i] = strings.Replace(lines[i], "▸", " ", 1)
-			}
-		}
 	}
 	return lines
 }

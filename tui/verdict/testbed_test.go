@@ -57,6 +57,10 @@ func record(c *tui.Common) *recorder {
 			return r.note(in, "Logs "+id+" span="+span)
 		},
 		Users: func(in tui.IncidentRef) tui.PageFunc { return r.note(in, "Users") },
+		PatternLines: func(in tui.IncidentRef, p triage.LogPattern) tui.PageFunc {
+			return r.note(in, "Pattern "+p.Pattern)
+		},
+		Compare: func(in tui.IncidentRef, id string) tui.PageFunc { return r.note(in, "Compare "+id) },
 	}
 	return r
 }

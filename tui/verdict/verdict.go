@@ -146,7 +146,7 @@ func (p *Page) focused() *section {
 func (p *Page) setFocus(f int) {
 	p.focus = f
 	for i, s := range p.secs {
-		s.setFocus(p.c.Styles, i == f)
+		s.setFocus(i == f)
 	}
 }
 

@@ -40,9 +40,7 @@ type traceData struct {
 // engine repairs missing parents, cycles and duplicate ids, so this never
 // fails; an empty trace gives an empty order.
 func newTraceData(t *triage.Trace, o triage.Options) *traceData {
-	an := triage.AnalyzeTrace(t, triage.AnalysisOptions{
-		UserAttributes: o.UserAttributes, UserDetailAttributes: o.UserDetailAttributes, SlowThreshold: o.SlowThreshold,
-	})
+	an := triage.AnalyzeTrace(t, o.Analysis())
 	d := &traceData{trace: t, an: an, tree: an.Tree()}
 	n := len(t.Spans)
 	if d.tree == nil || d.tree.Root() < 0 {

@@ -21,6 +21,8 @@ func (p *page) key(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, p.keys.refresh) && p.c.Data.Sources.Traces != nil:
 		return p.fetch()
+	case key.Matches(k, p.keys.compare) && p.c.Nav.Compare != nil:
+		return tui.Push(p.c.Nav.Compare(p.in, p.id))
 	case key.Matches(k, keys.Filter) && p.d != nil:
 		p.input.Start()
 		return nil

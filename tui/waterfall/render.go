@@ -9,8 +9,9 @@ import (
 	"github.com/triagectl/triage/tui"
 )
 
-// headerRows are the trace summary and the status line above the tree.
-const headerRows = 2
+// headerRows are the trace summary and the status lines above the tree:
+// two, or three when the status needs a second line to be read whole.
+func (p *page) headerRows() int { return len(p.header()) }
 
 // sideWidth is the page width from which the details sit beside the
 // waterfall instead of below it.
@@ -20,7 +21,7 @@ const sideWidth = 120
 // height, and the details box's (zero when hidden or when there is no
 // room for it).
 func (p *page) layout() (ww, wh, dw, dh int) {
-	ww, wh = p.w, max(p.h-headerRows, 1)
+	ww, wh = p.w, max(p.h-p.headerRows(), 1)
 	if p.details == detailsHidden {
 		return ww, wh, 0, 0
 	}
@@ -51,7 +52,7 @@ func (p *page) rowsHeight() int {
 // View draws the header, then the waterfall with the details beside or
 // below it, exactly w×h.
 func (p *page) View() string {
-	lines := make([]string, 0, p.h+headerRows)
+	lines := make([]string, 0, p.h+3)
 	lines = append(lines, p.header()...)
 	if p.d == nil {
 		lines = append(lines, p.stateLines()...)
@@ -134,12 +135,34 @@ func (p *page) header() []string {
 		st = s.Unknown.Render("⚠ repaired "+an) + s.Faint.Render(" · ") + st
 	}
 	legend := s.Faint.Render("◆ origin ! error path ┃ critical ✖ error")
-	st = " " + st
-	// The legend always has its place: in mono it is what the markers mean.
-	if room := p.w - tui.Width(legend) - 1; room >= 24 {
-		st = pad(st, room) + " " + legend
+	lw := tui.Width(legend)
+	// The status is the answer: it wraps onto a second line rather than
+	// lose its end. The legend takes the room left, where there is some:
+	// in mono it is what the markers mean.
+	if tui.Width(st)+2+lw <= p.w {
+		return []string{trunc(top, p.w), pad(" "+st, p.w-lw-1) + " " + legend}
 	}
-	return []string{trunc(top, p.w), trunc(st, p.w)}
+	rows := strings.Split(ansi.Wrap(st, max(p.w-3, 10), ""), "\n")
+	if len(rows) > 2 {
+		rows = []string{rows[0], trunc(strings.Join(rows[1:], " "), p.w-3)}
+	}
+	out := []string{trunc(top, p.w)}
+	for k, r := range rows {
+		lead := " "
+		if k > 0 {
+			lead = "   "
+		}
+		out = append(out, trunc(lead+r, p.w))
+	}
+	switch last := len(out) - 1; {
+	case tui.Width(out[last])+1+lw <= p.w:
+		out[last] = pad(out[last], p.w-lw-1) + " " + legend
+	case tui.Width(out[0])+2+lw <= p.w:
+		out[0] = pad(out[0], p.w-lw-1) + " " + legend
+	case p.h >= 30:
+		out = append(out, pad("", p.w-lw-1)+" "+legend)
+	}
+	return out
 }
 
 // anomalies says what the engine had to repair in the tree.
@@ -272,14 +295,16 @@ func (p *page) row(k int, col columns, ww int) string {
 	case m&markCritical != 0:
 		barStyle = s.CriticalPath
 	}
-	line := cur + errMark + critMark + " " + pad(trunc(name, col.name), col.name) + " " +
+	left := cur + errMark + critMark + " " + pad(trunc(name, col.name), col.name) + " " +
 		s.Faint.Render(pad(tui.Fit(sp.Service(), col.service), col.service)) + " " +
-		s.Text.Render(padLeft(tui.Duration(sp.Duration()), col.dur)) + " " +
-		barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
+		s.Text.Render(padLeft(tui.Duration(sp.Duration()), col.dur)) + " "
+	b := barStyle.Render(bar(p.d.start[i], p.d.end[i], p.d.t0, p.d.t1, col.bar))
 	if k == p.cur.Pos {
-		return s.Selected.Render(pad(ansi.Strip(line), ww))
+		// The cursor marks the span's words; the bar keeps its colour, so
+		// the error path still reads on the selected row.
+		return s.Selected.Render(ansi.Strip(left)) + pad(b, max(ww-tui.Width(left), 0))
 	}
-	return line
+	return left + b
 }
 
 // guide draws the tree lines left of a span, at most levels deep: deeper

@@ -1,6 +1,7 @@
 // Package waterfall is the console's Trace page: one trace's span tree as a
 // waterfall, with the error path and the critical path marked, span details
-// beside or below it, and drill-downs to the trace's logs and linked traces.
+// beside or below it, and drill-downs to the trace's logs and linked traces;
+// and the comparison of a trace with a healthy one of its route.
 package waterfall
 
 import (
@@ -47,7 +48,7 @@ type page struct {
 
 // pageKeys are the console's bindings with this page's descriptions.
 type pageKeys struct {
-	enter, toggle, tab, link, refresh key.Binding
+	enter, toggle, tab, link, refresh, compare key.Binding
 }
 
 func newKeys(k *tui.KeyMap) pageKeys {
@@ -61,12 +62,14 @@ func newKeys(k *tui.KeyMap) pageKeys {
 		tab:     with(k.Tab, "details"),
 		link:    with(k.Traces, "linked trace"),
 		refresh: with(k.Refresh, "refetch"),
+		compare: with(k.Compare, "compare"),
 	}
 }
 
 // New builds the Trace page of traceID, fetched from the trace source.
 func New(c *tui.Common, in tui.IncidentRef, traceID string) tui.PageFunc {
 	return func(ctx context.Context) tui.Page {
+		c.Opened.Add(traceID)
 		p := &page{c: c, ctx: ctx, in: in, id: traceID, keys: newKeys(c.Keys), w: c.Width, h: max(c.Height-2, 1),
 			input: tui.NewFilterInput(c.Keys)}
 		p.load = tui.NewLoad(ctx, c)
@@ -226,7 +229,7 @@ func (p *page) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{p.keys.refresh, k.Copy}
 	}
-	return []key.Binding{p.keys.enter, p.keys.toggle, p.keys.tab, k.Filter, k.Copy, p.keys.link}
+	return []key.Binding{p.keys.enter, p.keys.compare, p.keys.toggle, p.keys.tab, k.Filter, k.Copy, p.keys.link}
 }
 
 func (p *page) FullHelp() [][]key.Binding {
@@ -234,7 +237,7 @@ func (p *page) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{p.keys.toggle, k.Left, k.Right, p.keys.tab, k.Filter},
-		{p.keys.enter, p.keys.link, k.Copy, p.keys.refresh},
+		{p.keys.enter, p.keys.link, relabelKey(p.keys.compare, "compare with a healthy trace of the route"), k.Copy, p.keys.refresh},
 	}
 }
 

@@ -201,7 +201,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 		a.line("no user attribute on the sampled traces")
 	}
 	for _, u := range r.Users {
-		a.line("%s · %d · %d · %s · %s–%s · traces %s", clean(u.ID, 60), u.Failed, u.Slow, attrMap(u.Attributes),
+		a.line("%s · %s · %s · %s · %s–%s · traces %s", clean(u.ID, 60), u.FailedText(), u.SlowText(), attrMap(u.Attributes),
 			u.FirstSeen.UTC().Format("15:04:05"), u.LastSeen.UTC().Format("15:04:05"), ids(u.TraceIDs, 2))
 	}
 

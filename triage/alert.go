@@ -27,7 +27,11 @@ type Options struct {
 	BaselineOffset       time.Duration
 	TraceSample          int
 	FetchConcurrency     int
-	SlowThreshold        time.Duration
+	// LinkedFetch bounds the traces fetched to follow the sample's span
+	// links one hop: a batch consumer's trace links to every message's
+	// producer, and each is a request whose user its failure may reach.
+	LinkedFetch   int
+	SlowThreshold time.Duration
 	// SourceDeadline bounds each source's whole part of the investigation.
 	SourceDeadline time.Duration
 	// SlowAfter marks a source "slow" when it answered but took longer.
@@ -59,6 +63,7 @@ func DefaultOptions() Options {
 		BaselineOffset:       time.Hour,
 		TraceSample:          200,
 		FetchConcurrency:     16,
+		LinkedFetch:          2000,
 		SlowThreshold:        time.Second,
 		SourceDeadline:       30 * time.Second,
 		SlowAfter:            5 * time.Second,
@@ -81,7 +86,7 @@ func (o Options) withDefaults() Options {
 			*f.v = *f.d
 		}
 	}
-	for _, f := range []struct{ v, d *int }{{&o.TraceSample, &d.TraceSample}, {&o.FetchConcurrency, &d.FetchConcurrency}, {&o.LogLimit, &d.LogLimit}} {
+	for _, f := range []struct{ v, d *int }{{&o.TraceSample, &d.TraceSample}, {&o.FetchConcurrency, &d.FetchConcurrency}, {&o.LinkedFetch, &d.LinkedFetch}, {&o.LogLimit, &d.LogLimit}} {
 		if *f.v <= 0 {
 			*f.v = *f.d
 		}

@@ -44,6 +44,21 @@ type TraceLink struct {
 	FromSpanID  string // this trace's span that carries the link
 	FromService string
 	FromKind    SpanKind
+	// How the work of the span carrying the link went: it failed, or it
+	// did not and took longer than the slow threshold.
+	FromFailed, FromSlow bool
+	// Single: the link is the only one on its span, so that span's work is
+	// the linked message's alone. A batch consumer's span links to many.
+	Single bool
+}
+
+// MessageWork is how a trace's work on one message went: the spans
+// carrying its messaging.message.id, read together. The last of them to
+// end says whether it failed, so a retry that worked counts as success.
+type MessageWork struct {
+	ID     string
+	Failed bool
+	Slow   bool // not failed, and from its first span's start to its last's end longer than the slow threshold
 }
 
 // TraceAnalysis is everything the ranking needs from one trace.
@@ -70,9 +85,11 @@ type TraceAnalysis struct {
 	User      string // "" when no user attribute was found
 	UserAttrs Attrs  // the detail attributes found
 
-	Links      []TraceLink   // links to other traces
-	LinkedFrom []string      // traces linking here, set by JoinLinked
-	Upstream   []LinkedTrace // analysed traces this one links to, set by JoinLinked
+	Links        []TraceLink   // links to other traces
+	LinksDropped int           // links past maxLinks, not kept
+	Messages     []MessageWork // per message id, by id; read only for a trace with links
+	LinkedFrom   []string      // traces linking here, set by JoinLinked
+	Upstream     []LinkedTrace // analysed spans this one links to, set by JoinLinked
 
 	Anomalies TreeAnomalies
 	tree      *Tree
@@ -97,15 +114,19 @@ func (a *TraceAnalysis) Row() TraceRow {
 		DurationMS: float64(a.Duration) / float64(time.Millisecond), Start: a.Start,
 		Failing: a.Failing, Slow: a.Slow, User: a.User,
 	}
+	if r.User == "" {
+		r.User = a.LinkedUser()
+	}
 	if o := a.Culprit(); o != nil {
 		r.ErrorOrigin = o.Row()
 	}
 	return r
 }
 
-// maxLinks bounds the links kept per trace: a batch consumer may link
-// thousands of messages, and a few are enough to join traces.
-const maxLinks = 64
+// maxLinks bounds the links kept per trace against malformed data: a batch
+// consumer's span links to each of its messages, and every one of them is
+// a request whose user the batch's failure may reach.
+const maxLinks = 4096
 
 // AnalyzeTrace builds t's span tree and reads its root, error origins and
 // paths, critical path, user and links.
@@ -141,7 +162,10 @@ func AnalyzeTrace(t *Trace, opts AnalysisOptions) TraceAnalysis {
 		a.SelfTime = selfTimeByService(a.CriticalPath)
 	}
 	a.readUser(tr, opts)
-	a.readLinks(tr)
+	a.readLinks(tr, opts)
+	if len(a.Links) > 0 {
+		a.readMessages(tr, opts)
+	}
 	return a
 }
 

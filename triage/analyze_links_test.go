@@ -15,7 +15,7 @@ func messagingHop() (producer, consumer *Trace) {
 		spanSpec{id: "b", parent: "a", svc: "storefront", kind: KindClient, start: 1, end: 99},
 		spanSpec{id: "c", parent: "b", svc: "checkout", name: "POST /api/v1/checkout", kind: KindServer, start: 2, end: 98},
 		spanSpec{id: "d", parent: "c", svc: "checkout", name: "send order-events", kind: KindProducer, start: 50, end: 60,
-			attrs: Attrs{{"messaging.system", "kafka"}, {"server.address", "kafka"}}},
+			attrs: Attrs{{"messaging.system", "kafka"}, {"server.address", "kafka"}, {"messaging.destination.name", "order-events"}}},
 	)
 	consumer = buildTrace("c1",
 		spanSpec{id: "x", svc: "notifications", name: "process order-events", kind: KindConsumer, start: 200, end: 210, err: true, msg: "render: nil pointer",
@@ -38,13 +38,15 @@ func TestJoinLinkedJudgesProducerAndConsumerTogether(t *testing.T) {
 	JoinLinked(as) // idempotent
 	want := []LinkedTrace{{
 		TraceID: "p1", SpanID: "d", Service: "checkout", Entry: "storefront POST /checkout", EntryService: "storefront",
-		User: "u-7", Path: []string{"storefront", "checkout"},
+		User: "u-7", UserAttrs: Attrs{{"user.tier", "premium"}}, Path: []string{"storefront", "checkout"}, Topic: "order-events",
+		Consumer: "notifications", Failed: true,
 	}}
 	if !reflect.DeepEqual(as[0].Upstream, want) {
 		t.Fatalf("upstream %+v, want %+v", as[0].Upstream, want)
 	}
-	if as[0].User != "u-7" || !slices.Equal(as[0].UserAttrs, Attrs{{"user.tier", "premium"}}) {
-		t.Errorf("consumer user %q %v, want the producer's", as[0].User, as[0].UserAttrs)
+	if as[0].User != "" || as[0].Row().User != "u-7" || as[0].Upstream[0].HopEntry() != "storefront POST /checkout → order-events → notifications" {
+		t.Errorf("consumer user %q, row %q, entry %q: want its own none, the producer's on the row, through the hop",
+			as[0].User, as[0].Row().User, as[0].Upstream[0].HopEntry())
 	}
 	if !slices.Equal(as[1].LinkedFrom, []string{"c1"}) || as[1].Upstream != nil {
 		t.Errorf("producer linked from %v, upstream %v", as[1].LinkedFrom, as[1].Upstream)

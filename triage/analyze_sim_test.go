@@ -113,12 +113,13 @@ func investigateSim(inc *simIncident, seed uint64, sampleSize int) *simRun {
 	r.services = RankServices(r.sample, nil, RankOptions{})
 	r.users = RankUsers(r.sample, UserOptions{})
 	r.differences = Differences(r.sample, r.baseline, DiffOptions{SkipKeys: simAnalysis.UserAttributes})
+	// The total is what metrics count: the affected traces' root spans.
+	kind := KindErrors
 	r.totalAffected = float64(len(gt.FailingTraceIDs))
-	r.estimate = EstimateUsers(r.users, r.affected, &r.totalAffected, "truth")
 	if r.latency {
-		r.totalAffected = float64(len(gt.SlowTraceIDs))
-		r.estimate = EstimateSlowUsers(r.users, r.affected, &r.totalAffected, "truth")
+		kind, r.totalAffected = KindLatency, float64(len(gt.SlowTraceIDs))
 	}
+	r.estimate = EstimateAffectedUsers(r.users, SampledWork(r.sample, r.latency), kind, &r.totalAffected, "truth")
 
 	inSample := map[string]bool{}
 	for k := range r.sample[:r.affected] {
@@ -317,4 +318,101 @@ func TestUserEstimateOnBusierIncidents(t *testing.T) {
 		})
 	}
 	t.Log("\n" + strings.Join(table, "\n"))
+}
+
+// TestUserEstimateBehindABatchConsumer samples some of a batch consumer's
+// failing traces: the sample is of messages, each batch many requests'
+// work, and the estimate scales the failing batches metrics count by the
+// messages each carried in the sample.
+func TestUserEstimateBehindABatchConsumer(t *testing.T) {
+	table := []string{"| scenario | failing batches | sampled | messages sampled | users seen | estimate [95%] | truth | error |", "|---|---|---|---|---|---|---|---|"}
+	for _, tc := range []struct {
+		rps     float64
+		users   int
+		sampled int
+	}{
+		{4, 300, 12}, {10, 1000, 30}, {14, 2000, 40},
+	} {
+		sc, err := sim.PresetScenario("batch-consumer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.RPS, sc.Users = tc.rps, tc.users
+		name := fmt.Sprintf("batch-consumer at %v rps, %d users", tc.rps, tc.users)
+		t.Run(name, func(t *testing.T) {
+			inc := generateSim(t, sc)
+			for _, seed := range []uint64{1, 2, 3} {
+				r := investigateSim(inc, seed, tc.sampled)
+				w := SampledWork(r.sample, false)
+				est, truth := r.estimate, float64(inc.truth.AffectedUsers)
+				if est == nil || !w.Messages || !strings.Contains(est.Basis, "failing messages (in") || !strings.Contains(est.Method, "failing batches counted by truth") {
+					t.Fatalf("sample %d: estimate %+v from %+v, want one over messages", seed, est, w)
+				}
+				errRel := (est.Value - truth) / truth
+				if math.Abs(errRel) > 0.15 {
+					t.Errorf("sample %d: estimate %+v, truth %v (%+.1f%%)", seed, est, truth, 100*errRel)
+				}
+				table = append(table, fmt.Sprintf("| %s, sample %d | %.0f | %d | %d | %d | %.0f [%.0f, %.0f] | %.0f | %+.1f%% |",
+					name, seed, r.totalAffected, w.Traces, w.Requests, len(r.seenUsers()), est.Value, est.Low, est.High, truth, 100*errRel))
+			}
+		})
+	}
+	t.Log("\n" + strings.Join(table, "\n"))
+}
+
+// TestBatchLevelWhenMessagesCannotBeToldApart strips the message ids from
+// the batch notifier's per-message spans: its work can then no longer be
+// matched to its messages, so every request of a failing batch is
+// credited, as batch-level (an upper bound), and no user of a failing
+// batch is missed.
+func TestBatchLevelWhenMessagesCannotBeToldApart(t *testing.T) {
+	sc, err := sim.PresetScenario("batch-consumer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := generateSim(t, sc)
+	var sample []TraceAnalysis
+	for _, tr := range inc.traces {
+		a := AnalyzeTrace(tr, simAnalysis)
+		if !a.Failing || a.RootService != "notifier" || len(sample) >= 60 {
+			continue
+		}
+		c := &Trace{ID: tr.ID, Spans: slices.Clone(tr.Spans)}
+		for i := range c.Spans {
+			c.Spans[i].Attrs = slices.DeleteFunc(slices.Clone(c.Spans[i].Attrs), func(kv Attr) bool { return kv.Key == "messaging.message.id" })
+		}
+		sample = append(sample, AnalyzeTrace(c, simAnalysis))
+	}
+	n := len(sample)
+	want := map[string]bool{}
+	for _, id := range LinkedTraceIDs(sample) {
+		if tr := inc.byID[id]; tr != nil {
+			p := AnalyzeTrace(tr, simAnalysis)
+			if p.User != "" {
+				want[p.User] = true
+			}
+			sample = append(sample, p)
+		}
+	}
+	JoinLinked(sample)
+	users := RankUsers(sample[:n], UserOptions{})
+	if n < 20 || len(users) != len(want) {
+		t.Fatalf("%d failing batches: %d users, want the %d of their producers", n, len(users), len(want))
+	}
+	truth := map[string]bool{}
+	for _, u := range inc.truth.Users {
+		truth[u.ID] = true
+	}
+	for _, u := range users {
+		if !u.BatchLevel || !want[u.ID] || u.Attributes["user.tier"] == "" {
+			t.Fatalf("user %+v: want batch-level, with the producer's details", u)
+		}
+		if !truth[u.ID] {
+			t.Errorf("user %s credited but not affected in the truth", u.ID)
+		}
+	}
+	w := SampledWork(sample[:n], false)
+	if !w.Messages || w.Requests <= w.Traces {
+		t.Errorf("sampled work %+v: want messages, several per batch", w)
+	}
 }

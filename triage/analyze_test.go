@@ -267,8 +267,8 @@ func TestAnalyzeReadsLinksAndRow(t *testing.T) {
 	)
 	a := AnalyzeTrace(tr, testAnalysis)
 	want := []TraceLink{
-		{TraceID: "p1", SpanID: "s", FromSpanID: "a", FromService: "notifications", FromKind: KindConsumer},
-		{TraceID: "p2", SpanID: "t", FromSpanID: "a", FromService: "notifications", FromKind: KindConsumer},
+		{TraceID: "p1", SpanID: "s", FromSpanID: "a", FromService: "notifications", FromKind: KindConsumer, FromFailed: true},
+		{TraceID: "p2", SpanID: "t", FromSpanID: "a", FromService: "notifications", FromKind: KindConsumer, FromFailed: true},
 	}
 	if !slices.Equal(a.Links, want) {
 		t.Fatalf("links %+v, want %+v", a.Links, want)

@@ -16,10 +16,15 @@ func HealthyTraceSearches(scope Scope, w Window, o Options) []TraceSearch {
 	return healthySearches(healthy, w, o)
 }
 
+// healthySearches ask for half the sample's healthy traces, but no more
+// than twice the baseline read whole: a search's answer costs the backend
+// (Jaeger's carries every trace whole), and the baseline does not grow
+// with the sample.
 func healthySearches(q TraceSearch, w Window, o Options) []TraceSearch {
+	limit := max(min(o.TraceSample/2, 2*maxBaselineTraces), 1)
 	base, inc := q, q
-	base.Start, base.End, base.Limit = w.BaselineStart, w.BaselineEnd, o.TraceSample/2
-	inc.Start, inc.End, inc.Limit = w.Start, w.End, o.TraceSample/2
+	base.Start, base.End, base.Limit = w.BaselineStart, w.BaselineEnd, limit
+	inc.Start, inc.End, inc.Limit = w.Start, w.End, limit
 	return []TraceSearch{base, inc}
 }
 

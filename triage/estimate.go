@@ -35,16 +35,40 @@ import (
 // metrics, and source names where it came from. It returns nil when the total
 // is unknown or the sample holds no user to scale from.
 func EstimateUsers(users []UserImpact, sampledFailing int, totalFailing *float64, source string) *Estimate {
-	return estimateUsers(users, func(u *UserImpact) int { return u.Failed }, "failing", sampledFailing, totalFailing, source)
+	return estimateUsers(users, failedCount, requestWords("failing", source), sampledFailing, totalFailing)
 }
 
 // EstimateSlowUsers is EstimateUsers for a latency incident: the users of
 // the sampled slow traces, scaled to the slow requests in the window.
 func EstimateSlowUsers(users []UserImpact, sampledSlow int, totalSlow *float64, source string) *Estimate {
-	return estimateUsers(users, func(u *UserImpact) int { return u.Slow }, "slow", sampledSlow, totalSlow, source)
+	return estimateUsers(users, slowCount, requestWords("slow", source), sampledSlow, totalSlow)
 }
 
-func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string, sampled int, totalp *float64, source string) *Estimate {
+func failedCount(u *UserImpact) int { return u.Failed }
+func slowCount(u *UserImpact) int   { return u.Slow }
+
+// sampleWords say what the estimate counts, for its basis and method.
+type sampleWords struct {
+	none    string                              // "no failing requests (Prometheus)"
+	of      func(n int, total float64) string   // "86 of ≈89 failing requests"
+	counted string                              // "failing requests counted by Prometheus"
+	every   string                              // "every failing request sampled"
+	scale   func(total float64) (float64, bool) // the total the sample is of
+}
+
+func requestWords(what, source string) sampleWords {
+	return sampleWords{
+		none: "no " + what + " requests (" + source + ")",
+		of: func(n int, t float64) string {
+			return Thousands(float64(n)) + " of ≈" + Thousands(t) + " " + what + " requests"
+		},
+		counted: what + " requests counted by " + source,
+		every:   "every " + what + " request sampled",
+		scale:   func(t float64) (float64, bool) { return t, true },
+	}
+}
+
+func estimateUsers(users []UserImpact, count func(*UserImpact) int, words sampleWords, sampled int, totalp *float64) *Estimate {
 	if totalp == nil || math.IsNaN(*totalp) || math.IsInf(*totalp, 0) {
 		return nil
 	}
@@ -56,9 +80,13 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 			n += f
 		}
 	}
-	total := max(*totalp, 0)
-	if total < 0.5 {
-		return &Estimate{Basis: fmt.Sprintf("no %s requests (%s)", what, source)}
+	counted := max(*totalp, 0)
+	if counted < 0.5 {
+		return &Estimate{Basis: words.none}
+	}
+	total, ok := words.scale(counted)
+	if !ok {
+		return nil
 	}
 	if len(mult) == 0 || sampled <= 0 {
 		return nil
@@ -69,7 +97,7 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	withUser = max(withUser, float64(n))
 	seen := float64(len(mult))
 	est := &Estimate{Value: seen, Low: seen, High: seen}
-	method := "every " + what + " request sampled"
+	method := words.every
 	extrapolated := false
 	if withUser > float64(n)+0.5 {
 		freq := frequencies(mult)
@@ -97,13 +125,13 @@ func estimateUsers(users []UserImpact, count func(*UserImpact) int, what string,
 	est.High = math.Max(math.Min(math.Ceil(est.High), math.Ceil(withUser)), est.Value)
 	// The basis is what a reader weighs the figure by, in plain words; the
 	// method is one step further, for whoever asks how.
-	est.Basis = fmt.Sprintf("%s users seen in %s of ≈%s %s requests", Thousands(seen), Thousands(float64(sampled)), Thousands(total), what)
+	est.Basis = Thousands(seen) + " users seen in " + words.of(sampled, total)
 	if extrapolated {
 		est.Basis += fmt.Sprintf("; ≈%s in all, 95%% range %s–%s", Thousands(est.Value), Thousands(est.Low), Thousands(est.High))
 	} else {
 		est.Basis += "; every one sampled"
 	}
-	est.Method = fmt.Sprintf("%s requests counted by %s; %s", what, source, method)
+	est.Method = words.counted + "; " + method
 	return est
 }
 

@@ -2,14 +2,19 @@ package triage
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
 // ImpactUsers says who is affected, as every view words it: the estimate
 // of the incident's kind with its interval and sample, then the users of
 // the other kind seen, e.g. "≈48 users failed (est. 47–50; 47 seen in 200
-// sampled traces) · 62 more slow". why gives the reason of an unknown
-// figure by its JSON name.
+// sampled traces) · 62 more slow". Users reached through a message queue
+// are named with the producers' entry and the hop ("failed via storefront
+// POST /checkout → order-events → notifier"), their sample counted in
+// messages; users credited by whole batches are said to be batch-level,
+// an upper bound. why gives the reason of an unknown figure by its JSON
+// name.
 func ImpactUsers(imp *Impact, why func(field string) string) string {
 	verb, other := "failed", "slow"
 	seenMain, seenOther := imp.UsersFailed, imp.UsersSlow
@@ -20,6 +25,14 @@ func ImpactUsers(imp *Impact, why func(field string) string) string {
 	sample := ""
 	if imp.UsersSeen != nil && imp.SampledTraces != nil {
 		sample = fmt.Sprintf("%d seen in %d sampled traces", *imp.UsersSeen, *imp.SampledTraces)
+		if imp.SampledMessages != nil {
+			sample = fmt.Sprintf("%d seen in %d sampled messages", *imp.UsersSeen, *imp.SampledMessages)
+		}
+	}
+	// Users reached through a message queue are the users of the entry
+	// that produced the messages: name it, not the consumer.
+	if via := hopEntry(imp.EntryPoints); via != "" {
+		verb += " via " + via
 	}
 	var s string
 	switch e := imp.UsersEstimate; {
@@ -36,10 +49,33 @@ func ImpactUsers(imp *Impact, why func(field string) string) string {
 	default:
 		return "users unknown — " + why("users_seen")
 	}
+	if n := imp.UsersBatchLevel; n != nil && *n > 0 {
+		s += fmt.Sprintf(" · %d batch-level, an upper bound", *n)
+	}
 	if seenOther != nil && *seenOther > 0 {
 		s += fmt.Sprintf(" · %d more %s", *seenOther, other)
 	}
 	return s
+}
+
+// hopEntry is the first entry reached through a messaging hop, with how
+// many more there are; "" when none is.
+func hopEntry(entries []string) string {
+	first, more := "", 0
+	for _, e := range entries {
+		if !strings.Contains(e, " → ") {
+			continue
+		}
+		if first == "" {
+			first = e
+		} else {
+			more++
+		}
+	}
+	if more > 0 {
+		first += fmt.Sprintf(" and %d more", more)
+	}
+	return first
 }
 
 // ImpactRatio is the share of requests hit, over which requests and

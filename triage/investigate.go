@@ -160,6 +160,9 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 			s.Notes = append([]string{}, res.notes...)
 			sort.Strings(s.Notes)
 		}
+		if n := res.linkNote(); n != "" {
+			s.Notes = append(s.Notes, n)
+		}
 		return s, func() { st.traces = analysed }
 	})
 	wg.Wait()

@@ -113,6 +113,7 @@ func (s *runState) assemble() {
 		t := r.Timeline.BeganAt
 		r.Impact.BeganAt = &t
 	}
+	r.Evidence = s.evidence(tr, tracesOK, lg, logsOK, mt, metricsOK)
 }
 
 func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, metricsOK bool) *Impact {
@@ -152,26 +153,21 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 	if tracesOK {
 		n := len(tr.incident)
 		imp.SampledTraces = &n
-		failing, slow := 0, 0
-		entries := map[string]bool{}
-		for k := range tr.incident {
-			a := &tr.incident[k]
-			if a.Failing {
-				failing++
-			}
-			if a.Slow {
-				slow++
-			}
-			if (a.Failing || a.Slow) && a.Entry != "" {
-				entries[a.Entry] = true
-			}
-		}
 		latency := detectKind(tr.incident) == KindLatency
 		imp.Kind = KindErrors
 		if latency {
 			imp.Kind = KindLatency
 		}
-		usersFailed, usersSlow := 0, 0
+		entries, consumed := entryPoints(tr.incident, s.scope)
+		if consumed != "" {
+			imp.RatioBasis = ratioBasisOf(consumed+" "+s.scope.Service+" consumed", r.Window)
+		}
+		work := SampledWork(tr.incident, latency)
+		if work.Messages {
+			m := work.Requests
+			imp.SampledMessages = &m
+		}
+		usersFailed, usersSlow, batchLevel := 0, 0, 0
 		for _, u := range r.Users {
 			switch {
 			case u.Failed > 0:
@@ -179,8 +175,14 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 			case u.Slow > 0:
 				usersSlow++
 			}
+			if u.BatchLevel {
+				batchLevel++
+			}
 		}
 		imp.UsersFailed, imp.UsersSlow = &usersFailed, &usersSlow
+		if batchLevel > 0 {
+			imp.UsersBatchLevel = &batchLevel
+		}
 		// Seen counts the users the estimate scales: failing users in an
 		// error incident, slow ones in a latency incident.
 		seen := usersFailed
@@ -198,9 +200,9 @@ func (s *runState) impact(tr *analysedTraces, tracesOK bool, mt *metricsResult, 
 		case !metricsOK:
 			unknown("users_estimate", metricsWhy)
 		case latency:
-			imp.UsersEstimate = EstimateSlowUsers(r.Users, slow, mt.scopeSlow, "Prometheus")
+			imp.UsersEstimate = EstimateAffectedUsers(r.Users, work, imp.Kind, mt.scopeSlow, "Prometheus")
 		default:
-			imp.UsersEstimate = EstimateUsers(r.Users, failing, mt.scopeFailures, "Prometheus")
+			imp.UsersEstimate = EstimateAffectedUsers(r.Users, work, imp.Kind, mt.scopeFailures, "Prometheus")
 		}
 		if metricsOK && imp.UsersEstimate == nil {
 			unknown("users_estimate", "prometheus: no count of the scope's failing requests to scale the sample to")
@@ -224,7 +226,68 @@ func ratioBasis(scope Scope, w Window) string {
 	if scope.Service != "" {
 		who = "entry requests of " + scope.Service
 	}
+	return ratioBasisOf(who, w)
+}
+
+func ratioBasisOf(who string, w Window) string {
 	return who + ", " + w.Start.UTC().Format("15:04") + "–" + w.End.UTC().Format("15:04") + " UTC"
+}
+
+// entryPoints are the entries of the sampled failing and slow work: a
+// request's own entry, or for work a consumer did on messages, the entries
+// of the requests that produced them, through the hop ("storefront POST
+// /checkout → order-events → notifier"): the user-facing entry, not the
+// consumer. consumed names what the scope's own failing and slow traces
+// mostly consumed ("order-events batches", "order-events messages"), ""
+// when they are mostly entry requests.
+func entryPoints(as []TraceAnalysis, scope Scope) (entries map[string]bool, consumed string) {
+	entries = map[string]bool{}
+	topics := map[string]int{}
+	scoped, consumers, batches := 0, 0, 0
+	for k := range as {
+		a := &as[k]
+		hop := false
+		for n := range a.Upstream {
+			if u := &a.Upstream[n]; u.Affected() && u.Entry != "" {
+				entries[u.HopEntry()] = true
+				hop = true
+			}
+		}
+		if !a.Failing && !a.Slow {
+			continue
+		}
+		if !hop && a.Entry != "" {
+			entries[a.Entry] = true
+		}
+		if scope.Service == "" || a.RootService != scope.Service {
+			continue
+		}
+		scoped++
+		if hop && len(a.Upstream) > 0 {
+			consumers++
+			topics[a.Upstream[0].Topic]++
+			if len(a.Upstream) > 1 {
+				batches++
+			}
+		}
+	}
+	if consumers == 0 || consumers*2 <= scoped {
+		return entries, ""
+	}
+	topic := ""
+	for t, c := range topics {
+		if topic == "" || c > topics[topic] || c == topics[topic] && t < topic {
+			topic = t
+		}
+	}
+	consumed = "messages"
+	if batches*2 > consumers {
+		consumed = "batches"
+	}
+	if topic != "" {
+		consumed = topic + " " + consumed
+	}
+	return entries, "the " + consumed
 }
 
 // unknownReason is why the named source gave nothing: "tempo: <its

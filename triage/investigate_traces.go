@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,16 +13,25 @@ import (
 type traceResult struct {
 	incident   []*Trace // the fetched sample: failing, then slow
 	linked     []*Trace // traces the sample links to, fetched one hop for context
-	baseline   []*Trace // healthy traces through the same service
-	discovered int      // distinct trace ids found before sampling
-	missing    int      // sampled ids that could not be fetched
-	partial    int      // traces the source marked partial
-	baselineIn string   // "baseline window" or "incident window (no baseline traces)"
-	queries    []string
-	notes      []string // how the backend answered what it cannot ask as such
-	calls      int
-	failed     int
-	firstErr   error
+	links      int      // distinct traces the sample links to, outside the sample
+	linkBudget int      // how many of them could be fetched (Options.LinkedFetch)
+	// linksTimedOut counts linked traces left unfetched when the time
+	// links may take ran out.
+	linksTimedOut int
+	baseline      []*Trace // healthy traces through the same service
+	discovered    int      // distinct trace ids found before sampling
+	missing       int      // sampled ids that could not be fetched
+	partial       int      // traces the source marked partial
+	baselineIn    string   // "baseline window" or "incident window (no baseline traces)"
+	// baselineFound counts the healthy traces the search found, of which
+	// up to maxBaselineTraces make the baseline.
+	baselineFound int
+	reused        int // whole traces a search returned, not fetched again
+	queries       []string
+	notes         []string // how the backend answered what it cannot ask as such
+	calls         int
+	failed        int
+	firstErr      error
 	// fetched and asked count trace fetches for Options.TraceFetched.
 	fetched, asked int
 	onFetch        func(done, total int)
@@ -182,6 +192,15 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	if len(ids) > o.TraceSample {
 		ids = ids[:o.TraceSample]
 	}
+	// Whole traces a search already returned are not fetched again.
+	have := map[string]*Trace{}
+	for _, h := range results {
+		collectWhole(have, h.refs)
+	}
+	collectWhole(have, baseRefs)
+	collectWhole(have, fallbackRefs)
+	limit := newFetchLimit(o.FetchConcurrency, o.Now)
+	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu}
 	// The baseline is fetched alongside the sample: the two are independent.
 	taken := make(map[string]bool, len(seen))
 	for id := range seen {
@@ -205,62 +224,131 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 				baseIDs = append(baseIDs, id)
 			}
 		}
-		fetched := fetchTraces(ctx, ts, baseIDs, o.FetchConcurrency, res, &mu)
+		found := len(baseIDs)
+		baseIDs = f.cutBaseline(baseIDs)
+		fetched := f.fetch(ctx, baseIDs)
 		mu.Lock()
-		res.baseline = fetched
+		res.baseline, res.baselineFound = fetched, found
 		mu.Unlock()
 	}()
-	res.incident = fetchTraces(ctx, ts, ids, o.FetchConcurrency, res, &mu)
-	// Follow span links one hop, so a consumer's failure can be judged with
-	// the producer request that caused it.
-	var linkIDs []string
-	for _, t := range res.incident {
-		for i := range t.Spans {
-			for _, l := range t.Spans[i].Links {
-				id := strings.ToLower(l.TraceID)
-				if id != "" && !seen[id] && len(linkIDs) < maxLinkedFetch {
-					seen[id] = true
-					linkIDs = append(linkIDs, id)
-				}
-			}
-		}
-	}
-	if len(linkIDs) > 0 {
-		res.linked = fetchTraces(ctx, ts, linkIDs, o.FetchConcurrency, res, &mu)
-	}
+	res.incident = f.fetch(ctx, ids)
+	res.linked = f.fetchLinked(ctx, res.incident, o)
 
 	bwg.Wait()
+	res.fetchNotes()
 	return res
 }
 
-// fetchTraces fetches ids with bounded concurrency, keeping their order.
-func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency int, res *traceResult, mu *sync.Mutex) []*Trace {
+// collectWhole keeps the whole traces search hits carry, by id.
+func collectWhole(have map[string]*Trace, refs []TraceRef) {
+	for _, r := range refs {
+		if r.Trace != nil {
+			have[strings.ToLower(r.TraceID)] = r.Trace
+		}
+	}
+}
+
+// maxBaselineTraces bounds the healthy traces compared with the sample
+// whatever trace_sample is: the baseline's shares are as good at a hundred
+// traces for a sample of two hundred or of thousands (their standard error
+// is at most 5%), and fetching more whole traces made the investigation
+// cost grow with the knob rather than with the evidence.
+const maxBaselineTraces = 100
+
+// fetcher fetches whole traces under one adaptive bound for the sample,
+// the baseline and the linked traces, taking those a search returned.
+type fetcher struct {
+	ts    TracesSource
+	have  map[string]*Trace // read-only once fetching starts
+	limit *fetchLimit
+	res   *traceResult
+	mu    *sync.Mutex
+}
+
+// cutBaseline keeps up to maxBaselineTraces of the healthy ids, spread
+// over the list (the backend's order follows time or storage, not the
+// trace), those a search already returned whole first, as they cost
+// nothing.
+func (f *fetcher) cutBaseline(ids []string) []string {
+	if len(ids) <= maxBaselineTraces {
+		return ids
+	}
+	var whole, rest []string
+	for _, id := range ids {
+		if f.have[id] != nil {
+			whole = append(whole, id)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	out := spread(whole, maxBaselineTraces)
+	return append(out, spread(rest, maxBaselineTraces-len(out))...)
+}
+
+// spread picks n of ids at even steps, in order.
+func spread(ids []string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	if len(ids) <= n {
+		return ids
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = ids[i*len(ids)/n]
+	}
+	return out
+}
+
+// fetch fetches ids, keeping their order; those a search returned whole
+// are taken as they are.
+func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
+	return f.fetchOr(ctx, ids, nil)
+}
+
+// fetchOr is fetch; for an id not fetched, unfetched (when not nil) is
+// called under the lock and, when it returns true, has accounted for it
+// instead of its being counted missing or failed.
+func (f *fetcher) fetchOr(ctx context.Context, ids []string, unfetched func() bool) []*Trace {
 	out := make([]*Trace, len(ids))
-	mu.Lock()
-	res.asked += len(ids)
-	mu.Unlock()
-	sem := make(chan struct{}, concurrency)
+	f.mu.Lock()
+	f.res.asked += len(ids)
+	f.mu.Unlock()
 	var wg sync.WaitGroup
 	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			t, err := ts.Trace(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
+		if t := f.have[id]; t != nil {
+			out[i] = t
+			f.mu.Lock()
+			f.res.reused++
+			if t.Partial {
+				f.res.partial++
+			}
+			f.mu.Unlock()
+			continue
+		}
+		if err := f.limit.acquire(ctx); err != nil {
+			// Out of time: what a search returned whole is still taken.
+			f.mu.Lock()
+			if unfetched == nil || !unfetched() {
+				f.res.missing++
+			}
+			f.mu.Unlock()
+			continue
+		}
+		wg.Go(func() {
+			began := time.Now()
+			t, err := f.ts.Trace(ctx, id)
+			f.limit.release(time.Since(began), pushedBack(err))
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			res := f.res
 			res.calls++
 			if res.fetched++; res.onFetch != nil {
 				res.onFetch(res.fetched, res.asked)
 			}
 			if err != nil || t == nil {
-				res.missing++
-				if _, kind := ErrorInfo(err); kind != "not_found" {
-					res.failed++
-					if res.firstErr == nil {
-						res.firstErr = err
-					}
+				if unfetched == nil || !unfetched() {
+					res.fetchFailed(err)
 				}
 				return
 			}
@@ -268,7 +356,7 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 				res.partial++
 			}
 			out[i] = t
-		}()
+		})
 	}
 	wg.Wait()
 	kept := out[:0]
@@ -280,5 +368,109 @@ func fetchTraces(ctx context.Context, ts TracesSource, ids []string, concurrency
 	return kept
 }
 
-// maxLinkedFetch bounds the traces fetched to follow span links one hop.
-const maxLinkedFetch = 50
+// fetchFailed counts a trace that could not be fetched; the caller holds
+// the lock.
+func (res *traceResult) fetchFailed(err error) {
+	res.missing++
+	if _, kind := ErrorInfo(err); kind != "not_found" {
+		res.failed++
+		if res.firstErr == nil {
+			res.firstErr = err
+		}
+	}
+}
+
+// linkedShare is the share of the trace source's time left that following
+// span links may take: the sample is in hand by then, and the links only
+// add to it, so running out of time leaves links unfollowed (and said so)
+// rather than failing the source. What is left after is for the analysis,
+// which takes far less.
+const linkedShare = 0.9
+
+// fetchLinked fetches the traces the sample's spans link to, one hop, so
+// a consumer's failure is judged with the requests that produced its
+// messages: a batch consumer's trace links to one producer per message, and
+// each of them may name a user the consumer's trace does not. Links from
+// failing and slow spans come first; at most o.LinkedFetch are fetched, and
+// res records how many there were, for the sources panel.
+func (f *fetcher) fetchLinked(ctx context.Context, sample []*Trace, o Options) []*Trace {
+	res, mu := f.res, f.mu
+	have := make(map[string]bool, len(sample))
+	for _, t := range sample {
+		have[strings.ToLower(t.ID)] = true
+	}
+	var first, rest []string
+	for _, t := range sample {
+		for i := range t.Spans {
+			s := &t.Spans[i]
+			for _, l := range s.Links {
+				id := strings.ToLower(strings.TrimSpace(l.TraceID))
+				if id == "" || have[id] {
+					continue
+				}
+				have[id] = true
+				if s.Error || o.SlowThreshold > 0 && s.Duration() > o.SlowThreshold {
+					first = append(first, id)
+				} else {
+					rest = append(rest, id)
+				}
+			}
+		}
+	}
+	ids := slices.Concat(first, rest)
+	mu.Lock()
+	res.links, res.linkBudget = len(ids), o.LinkedFetch
+	mu.Unlock()
+	if len(ids) > o.LinkedFetch {
+		ids = ids[:o.LinkedFetch]
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	lctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Duration(float64(time.Until(dl))*linkedShare)))
+		defer cancel()
+	}
+	return f.fetchOr(lctx, ids, func() bool {
+		if lctx.Err() != nil && ctx.Err() == nil {
+			res.linksTimedOut++ // out of the time links may take: not followed
+			return true
+		}
+		return false
+	})
+}
+
+// linkNote tells the sources panel how far span links were followed.
+func (res *traceResult) linkNote() string {
+	if res.links == 0 {
+		return ""
+	}
+	followed := min(res.links, res.linkBudget) - res.linksTimedOut
+	var why []string
+	if res.links > res.linkBudget {
+		why = append(why, "budget "+Thousands(float64(res.linkBudget))+" traces")
+	}
+	if res.linksTimedOut > 0 {
+		why = append(why, Thousands(float64(res.linksTimedOut))+" out of time")
+	}
+	if len(why) == 0 {
+		return fmt.Sprintf("span links followed to all %s linked traces (budget %s)", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)))
+	}
+	return fmt.Sprintf("span links followed to %s of %s linked traces (%s): users behind the rest are not counted",
+		Thousands(float64(followed)), Thousands(float64(res.links)), strings.Join(why, ", "))
+}
+
+// fetchNotes say how the whole traces were come by, for the sources panel.
+// How far the fetch bound came down is left out: it follows the answers'
+// timing, and a replay of the same answers must give the same report.
+func (res *traceResult) fetchNotes() {
+	if res.baselineFound > len(res.baseline) && res.baselineFound > maxBaselineTraces {
+		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
+			len(res.baseline), res.baselineFound, maxBaselineTraces))
+	}
+	if res.reused > 0 {
+		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))
+	}
+}

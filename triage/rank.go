@@ -72,6 +72,7 @@ type ranker struct {
 	list         []*serviceTally
 	cur          int       // index of the trace being counted
 	roles        []tracked // the roles given in the current trace
+	entries      []string  // scratch: the current trace's upstream entries
 }
 
 type tracked struct {
@@ -168,10 +169,27 @@ func (r *ranker) failing(a *TraceAnalysis) {
 		r.give(s, idxPropagating, w)
 	}
 	r.give(a.RootService, idxEntry, weightEntry)
-	for _, u := range a.Upstream {
-		r.give(u.EntryService, idxEntry, weightEntry/float64(len(a.Upstream)))
-		for _, s := range u.Path {
-			r.give(s, idxImpacted, weightImpacted)
+	r.upstream(a)
+}
+
+// upstream credits the entries of the requests whose messages the trace
+// failed on (or was slow on), and the services on their way to the hop.
+func (r *ranker) upstream(a *TraceAnalysis) {
+	entries := r.entries[:0]
+	for k := range a.Upstream {
+		if u := &a.Upstream[k]; u.Affected() && u.EntryService != "" && !slices.Contains(entries, u.EntryService) {
+			entries = append(entries, u.EntryService)
+		}
+	}
+	for _, e := range entries {
+		r.give(e, idxEntry, weightEntry/float64(len(entries)))
+	}
+	r.entries = entries
+	for k := range a.Upstream {
+		if u := &a.Upstream[k]; u.Affected() {
+			for _, s := range u.Path {
+				r.give(s, idxImpacted, weightImpacted)
+			}
 		}
 	}
 }

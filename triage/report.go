@@ -1,6 +1,9 @@
 package triage
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // ReportVersion is the version of the report JSON. Fields are only ever
 // added within a version; scripts may rely on every field listed here.
@@ -35,6 +38,10 @@ type Report struct {
 	// depend on the reader's config, so the engine leaves them empty and
 	// the writers fill them (see EvidenceLinks).
 	Links []ReportLink `json:"links,omitempty"`
+	// Evidence says which figures the backends computed over every
+	// request and which come from the traces sampled; nil until a source
+	// has answered.
+	Evidence *Evidence `json:"evidence,omitempty"`
 }
 
 // ReportLink is a link to the evidence behind the report in another tool.
@@ -42,6 +49,34 @@ type ReportLink struct {
 	Title  string `json:"title"`
 	Source string `json:"source"` // the source whose data it opens
 	URL    string `json:"url"`
+}
+
+// Evidence is where the report's figures come from: aggregates a backend
+// computed server-side over every request of the window, or the traces
+// sampled and read whole. A figure from a sample is an estimate on that
+// sample; an aggregate counts everything.
+type Evidence struct {
+	Aggregates []FigureBasis `json:"aggregates"`
+	Sampled    []FigureBasis `json:"sampled"`
+	// TracesFound counts the distinct failing and slow trace ids the
+	// searches and the other sources' hints found, before the sample was
+	// cut; null when the trace source did not answer.
+	TracesFound *int `json:"traces_found"`
+	// BaselineFound counts the healthy traces the search found, and
+	// BaselineTraces those compared whole in "what's different", up to a
+	// bound that does not grow with trace_sample.
+	BaselineFound  *int `json:"baseline_found"`
+	BaselineTraces *int `json:"baseline_traces"`
+	// ReusedTraces counts the whole traces a search returned (Jaeger's
+	// does) and that were analysed as returned, not fetched again.
+	ReusedTraces *int `json:"reused_traces"`
+}
+
+// FigureBasis names one figure of the report and what it was computed on.
+type FigureBasis struct {
+	Figure string `json:"figure"` // the report's field: "impact.failing_ratio", "differences"
+	Source string `json:"source"` // the backend that answered: prometheus, loki, tempo, jaeger
+	Basis  string `json:"basis"`  // one line: what it counts
 }
 
 // AlertInfo is the alert that started the investigation.
@@ -154,6 +189,14 @@ type Impact struct {
 	// began, the uninstrumented peer it called, and its class.
 	CulpritLine   string `json:"culprit_line,omitempty"`
 	SampledTraces *int   `json:"sampled_traces"`
+	// SampledMessages, when the sample holds consumer traces that each
+	// processed several messages, is how many requests' failed (or slow,
+	// in a latency incident) work the sample holds: the estimate's sample
+	// is of messages.
+	SampledMessages *int `json:"sampled_messages,omitempty"`
+	// UsersBatchLevel counts the users listed only because a batch they
+	// had a message in failed (or was slow) as a whole: an upper bound.
+	UsersBatchLevel *int `json:"users_batch_level,omitempty"`
 	// Unknown gives, for each figure that is null, why: its source failed
 	// or answered nothing to compute it from.
 	Unknown map[string]string `json:"unknown,omitempty"`
@@ -197,6 +240,25 @@ type UserImpact struct {
 	LastSeen   time.Time         `json:"last_seen"`
 	Attributes map[string]string `json:"attributes"`
 	TraceIDs   []string          `json:"trace_ids"`
+	// BatchLevel marks a user credited only through batch consumers whose
+	// work could not be matched to the user's message: every request of
+	// the batch was credited with its outcome, so the user was affected at
+	// most (an upper bound).
+	BatchLevel bool `json:"batch_level,omitempty"`
+}
+
+// FailedText and SlowText are the user's counts as every view writes
+// them: "≤3" for a BatchLevel user, whose counts are an upper bound.
+func (u *UserImpact) FailedText() string { return boundText(u.Failed, u.BatchLevel) }
+
+// SlowText is u.Slow as every view writes it; see FailedText.
+func (u *UserImpact) SlowText() string { return boundText(u.Slow, u.BatchLevel) }
+
+func boundText(n int, upper bool) string {
+	if upper && n > 0 {
+		return "≤" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
 }
 
 // Difference is an attribute value over-represented in failing traces.
@@ -291,6 +353,11 @@ func (r *Report) Clone() *Report {
 			}
 		}
 		c.Impact = &imp
+	}
+	if r.Evidence != nil {
+		ev := *r.Evidence
+		ev.Aggregates, ev.Sampled = cloneSlice(ev.Aggregates), cloneSlice(ev.Sampled)
+		c.Evidence = &ev
 	}
 	c.Services = cloneSlice(r.Services)
 	c.Users = cloneSlice(r.Users)

@@ -75,6 +75,9 @@ type TraceRef struct {
 	RootName    string
 	Start       time.Time
 	Duration    time.Duration
+	// Trace is the whole trace when the search returned it (Jaeger's
+	// does), so it is neither fetched nor decoded again; nil otherwise.
+	Trace *Trace
 }
 
 // TraceHits is what a trace search found, and how it was asked.

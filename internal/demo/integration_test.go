@@ -118,3 +118,56 @@ func waitForAlert(t *testing.T, c *alertmanager.Client, name string) triage.Aler
 	t.Fatal("Alertmanager never listed the demo alert")
 	return triage.Alert{}
 }
+
+var (
+	recordScenario = flag.String("record-scenario", "", "record a bundle of this simulator scenario against live Prometheus, Loki and Tempo")
+	recordOut      = flag.String("record-out", "", "where -record-scenario writes its bundle")
+)
+
+// TestRecordScenario records a bundle of any simulator scenario, to open
+// with `triage open --bundle F`:
+//
+//	go test ./internal/demo -run TestRecordScenario -record-scenario batch-consumer -record-out /tmp/batch.bundle
+//
+// The alert is the scenario's own rule, as Alertmanager would send it.
+func TestRecordScenario(t *testing.T) {
+	if *recordScenario == "" || *recordOut == "" {
+		t.Skip("records only with -record-scenario and -record-out")
+	}
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	testenv.Tempo(t)
+	si := testenv.IncidentFor(t, *recordScenario)
+	defer testenv.StopScenario(*recordScenario)
+	tr := si.Truth
+	cfg := config.Default()
+	cfg.Sources.Prometheus = si.Prometheus.Config()
+	cfg.Sources.Loki = si.Loki.Config()
+	cfg.Sources.Tempo = si.Tempo.Config()
+	cfg.Sources.Tempo.Timeout = 30 * time.Second
+	o := app.EngineOptions(cfg)
+	o.Lookback = tr.End.Sub(tr.IncidentStart) + 10*time.Minute
+	o.SourceDeadline = 60 * time.Second
+	alert := triage.Alert{Name: tr.AlertName, Labels: map[string]string{"alertname": tr.AlertName, "service": tr.AlertService, "severity": "critical"},
+		StartsAt: tr.IncidentStart.Add(time.Minute), Fingerprint: *recordScenario}
+	rec := app.Recording{Config: cfg, Alert: alert, Options: &o, TriageVersion: "scenario",
+		Title: *recordScenario + ": " + tr.AlertName + " on " + tr.AlertService}
+	var buf bytes.Buffer
+	w, err := bundle.NewWriter(&buf, rec.Header())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Record(context.Background(), w, rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bundle.Parse(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(*recordOut, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes", *recordOut, buf.Len())
+}

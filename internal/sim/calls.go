@@ -42,8 +42,11 @@ func (g *generator) serve(req *request, n *node, parent spanID, start int64, lin
 	var mode failureMode
 	origin := false
 	switch {
-	case n.svc == g.sc.ErrorService && req.fail && !hasInProcessChild(n):
+	case n.svc == g.sc.ErrorService && !hasInProcessChild(n) && (req.fail || g.faultyPod(req, n.svc, sp.pod)):
 		mode, origin = failureModeOf(n), true
+		if g.sc.FaultyPod {
+			mode = badDeployMode(n)
+		}
 		fail = &failure{msg: mode.msg, timeout: mode.timeout}
 	case g.isNoise(n):
 		mode, origin = failureModeOf(n), true
@@ -64,6 +67,11 @@ func (g *generator) serve(req *request, n *node, parent spanID, start int64, lin
 				end, cf = g.serve(req, c, sp.id, t, nil)
 			} else {
 				end, cf = g.call(req, idx, c, t)
+				for attempt := 1; cf != nil && !cf.noise && attempt <= g.retriesTo(c); attempt++ {
+					g.log(end, n.svc, tr, sp.id, `level=warn msg="call failed, retrying" peer=`+c.svc+` attempt=%d err=%q`, attempt, cf.msg)
+					t = end + 5_000_000 + g.rng.Int64N(10_000_000)
+					end, cf = g.call(req, idx, c, t)
+				}
 			}
 			t = end
 			if cf == nil {
@@ -180,8 +188,12 @@ func (g *generator) call(req *request, callerIdx int, n *node, start int64) (int
 		req.orderID = fmt.Sprintf("ord-%08d", g.rng.IntN(100_000_000))
 		p := produced{trace: tr.id, span: cs.id, at: end, user: req.user, route: req.route, orderID: req.orderID,
 			part: g.rng.IntN(12), offset: 100_000 + int64(len(g.produced))*12 + g.rng.Int64N(12)}
-		g.produced = append(g.produced, p)
 		tr.spans[idx].attrs = append(tr.spans[idx].attrs, num("messaging.destination.partition.id", int64(p.part)))
+		if g.inc.topo.batch {
+			p.msgID = fmt.Sprintf("%s-%d-%d", n.topic, p.part, p.offset)
+			tr.spans[idx].attrs = append(tr.spans[idx].attrs, str("messaging.message.id", p.msgID))
+		}
+		g.produced = append(g.produced, p)
 		g.log(end, callerSvc, tr, cs.id, `level=info msg="order placed" order_id=%s items=%d total_cents=%d`, req.orderID, 1+g.rng.IntN(5), 500+g.rng.IntN(40000))
 	default:
 		in := start + g.netHop()
@@ -203,6 +215,14 @@ func (g *generator) call(req *request, callerIdx int, n *node, start int64) (int
 		s.events = append(s.events, exceptionEvent(end, exc, fail.msg))
 	}
 	return end, fail
+}
+
+// retriesTo is how many times a caller retries a failed call to n.
+func (g *generator) retriesTo(n *node) int {
+	if n.svc != g.sc.ErrorService {
+		return 0
+	}
+	return g.sc.Retries
 }
 
 // hasInProcessChild reports whether n hands its work to an in-process span

@@ -104,6 +104,24 @@ func failureModeOf(n *node) failureMode {
 		logFmt: `level=error msg="internal error"`, waitMs: 5, args: nothing}
 }
 
+// badDeployMode is how a faulty pod fails: fast, on a bug of its own.
+func badDeployMode(n *node) failureMode {
+	if n.svc == batchConsumer {
+		return failureMode{
+			msg: `template: confirmation.html:14: map has no entry for key "total_cents"`, excType: "template.ExecError",
+			logFmt: `level=error msg="render order-confirmation failed" template=confirmation.html line=14`, waitMs: 2,
+			args: func(*rand.Rand) []any { return nil },
+		}
+	}
+	op := n.serverName()
+	return failureMode{
+		msg: "panic recovered: runtime error: invalid memory address or nil pointer dereference", excType: "runtime.Error",
+		logFmt: `level=error msg="panic recovered" op=` + quoteIfSpace(op) + ` err="runtime error: invalid memory address or nil pointer dereference" goroutine=%d`,
+		waitMs: 1.5,
+		args:   func(r *rand.Rand) []any { return []any{1000 + r.IntN(90000)} },
+	}
+}
+
 func grpcCodeName(c int) string {
 	switch c {
 	case 0:

@@ -57,6 +57,7 @@ type produced struct {
 	orderID string
 	offset  int64
 	part    int
+	msgID   string // messaging.message.id, set for a batch consumer
 }
 
 type request struct {
@@ -86,7 +87,7 @@ func Generate(sc Scenario, now time.Time) (*Incident, error) {
 	}
 	end := now.UnixNano()
 	inc := &Incident{
-		sc: sc, end: end, start: end - int64(sc.Window), topo: newTopology(), born: time.Now(),
+		sc: sc, end: end, start: end - int64(sc.Window), topo: newTopology(sc.BatchSize > 0), born: time.Now(),
 	}
 	inc.incidentAt = inc.start + int64(sc.IncidentAfter)
 	g.inc = inc
@@ -121,8 +122,12 @@ func Generate(sc Scenario, now time.Time) (*Incident, error) {
 	for t := inc.start + int64(g.rng.ExpFloat64()*meanGap); t < inc.end; t += int64(g.rng.ExpFloat64()*meanGap) + 1 {
 		g.entryRequest(t)
 	}
-	for _, p := range g.produced {
-		g.consume(p)
+	if inc.topo.batch {
+		g.consumeBatches()
+	} else {
+		for _, p := range g.produced {
+			g.consume(p)
+		}
 	}
 	g.backgroundLogs()
 
@@ -214,8 +219,10 @@ func (g *generator) inSegment(key, val string, u int, route string) bool {
 	return false
 }
 
+// decideFail decides up front whether a request fails; with FaultyPod the
+// pod that serves it decides instead (faultyPod).
 func (g *generator) decideFail(at int64, u int, route string) bool {
-	return g.sc.ErrorService != "" && at >= g.inc.incidentAt && g.inSegment(g.segKey, g.segVal, u, route) && g.rng.Float64() < g.sc.ErrorRate
+	return g.sc.ErrorService != "" && !g.sc.FaultyPod && at >= g.inc.incidentAt && g.inSegment(g.segKey, g.segVal, u, route) && g.rng.Float64() < g.sc.ErrorRate
 }
 
 func (g *generator) decideSlow(at int64, u int, route string) bool {
@@ -260,11 +267,39 @@ func (g *generator) consume(p produced) {
 // difference.
 func (g *generator) pickPod(req *request, n *node) int {
 	f := g.inc.fleet
+	if g.sc.FaultyPod && n.svc == g.sc.ErrorService {
+		return g.rolloutPod(n.svc, req.inIncident)
+	}
 	if pp, ok := f.planted[n.svc]; ok && g.hitByPlanted(req) && n.reaches(g.plantFor) && g.rng.Float64() < 0.92 {
 		return pp
 	}
 	pods := f.bySvc[n.svc]
 	return pods[g.rng.IntN(len(pods))]
+}
+
+// rolloutPod picks a pod of svc for a FaultyPod scenario: any pod once the
+// faulty one is rolled out at the incident's start, the others before.
+func (g *generator) rolloutPod(svc string, inIncident bool) int {
+	pods := g.inc.fleet.bySvc[svc]
+	faulty, ok := g.inc.fleet.planted[svc]
+	if inIncident || !ok || len(pods) < 2 {
+		return pods[g.rng.IntN(len(pods))]
+	}
+	for {
+		if p := pods[g.rng.IntN(len(pods))]; p != faulty {
+			return p
+		}
+	}
+}
+
+// faultyPod reports whether the request fails on the pod serving it: the
+// rolled-out faulty pod, within the error segment, at ErrorRate.
+func (g *generator) faultyPod(req *request, svc string, pod int) bool {
+	if !g.sc.FaultyPod || svc != g.sc.ErrorService {
+		return false
+	}
+	p, ok := g.inc.fleet.planted[svc]
+	return ok && pod == p && req.inIncident && g.inSegment(g.segKey, g.segVal, req.user, req.route) && g.rng.Float64() < g.sc.ErrorRate
 }
 
 func (g *generator) hitByPlanted(req *request) bool {

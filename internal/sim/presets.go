@@ -38,11 +38,28 @@ func Presets() []Preset {
 	noise.NoiseService, noise.NoiseRate = "recommendations", 0.4
 	noise.Planted = "k8s.node.name=node-3"
 
+	batch := DefaultScenario()
+	batch.Name, batch.Seed = "batch-consumer", 46
+	batch.ErrorService, batch.ErrorSegment, batch.ErrorRate = "notifier", "", 1
+	batch.FaultyPod, batch.BatchSize = true, 8
+	batch.SlowService = ""
+	batch.Planted = "service.version=2.4.0-rc.1"
+
+	retry := DefaultScenario()
+	retry.Name, retry.Seed = "retry", 47
+	retry.ErrorService, retry.ErrorSegment, retry.ErrorRate = "payments", "", 1
+	retry.FaultyPod, retry.Retries = true, 1
+	retry.RPS, retry.IncidentAfter = 6, 3*time.Minute
+	retry.SlowService = ""
+	retry.Planted = "service.version=2.9.0"
+
 	return []Preset{
 		{"db-region", "uninstrumented ledger-db times out for eu-west users; slow inventory and noisy recommendations distract", dbRegion},
 		{"cache-tier", "session-cache (redis) answers 1.5s late for free-tier users; no errors, a latency incident", cacheTier},
 		{"consumer", "the notifications Kafka consumer fails behind checkout's order-events hop, on a canary version", consumer},
 		{"noise", "recommendations errors dominate while inventory fails for us-east users", noise},
+		{"batch-consumer", "a canary of the notifier, which consumes order-events in batches and knows no user, fails every message it renders", batch},
+		{"retry", "a bad payments pod fails fast; checkout retries once on another pick, so most requests recover", retry},
 	}
 }
 

@@ -25,6 +25,10 @@ func TestPresetsAsDescribed(t *testing.T) {
 			"HighErrorRate", "notifications", func(UserTruth) bool { return true }},
 		{"noise", KindError, "inventory", "storefront", []string{"storefront", "inventory"},
 			"HighErrorRate", "storefront", func(u UserTruth) bool { return u.Region == "us-east" }},
+		{"batch-consumer", KindError, "notifier", "", []string{"notifier"},
+			"HighErrorRate", "notifier", func(UserTruth) bool { return true }},
+		{"retry", KindError, "payments", "checkout", []string{"storefront", "checkout", "payments"},
+			"HighErrorRate", "storefront", func(UserTruth) bool { return true }},
 	}
 	presets := Presets()
 	if len(presets) != len(tests) {

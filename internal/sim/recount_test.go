@@ -100,25 +100,67 @@ func recountOf(v *view) recount {
 			}
 		}
 		uid := root.str("enduser.id")
-		if uid == "" {
+		if uid == "" && root.Kind() == ptrace.SpanKindConsumer && root.Links().Len() > 0 {
+			// A batch: each linked message counts for its producer's user,
+			// failed when the last span carrying its id failed.
+			for l := 0; l < root.Links().Len(); l++ {
+				p, ok := v.spans[root.Links().At(l).SpanID()]
+				if !ok {
+					continue
+				}
+				proot := v.traces[v.byID[p.TraceID().String()]].root
+				failed, slow := tv.message(p.str("messaging.message.id"))
+				r.credit(proot, proot.str("enduser.id"), false, failed, slow)
+			}
 			continue
 		}
-		u := r.users[uid]
-		if u == nil {
-			u = &UserTruth{ID: uid, Tier: root.str("user.tier"), Region: root.str("user.region")}
-			r.users[uid] = u
-		}
-		if root.Kind() == ptrace.SpanKindServer {
-			u.Requests++
-		}
-		if root.failed() {
-			u.Failed++
-		}
-		if tv.isSlow() {
-			u.Slow++
-		}
+		r.credit(root, uid, root.Kind() == ptrace.SpanKindServer, root.failed(), tv.isSlow())
 	}
 	return r
+}
+
+// credit counts a piece of work for user uid, whose tier and region the
+// span from carries.
+func (r recount) credit(from pspan, uid string, entry, failed, slow bool) {
+	if uid == "" {
+		return
+	}
+	u := r.users[uid]
+	if u == nil {
+		u = &UserTruth{ID: uid, Tier: from.str("user.tier"), Region: from.str("user.region")}
+		r.users[uid] = u
+	}
+	if entry {
+		u.Requests++
+	}
+	if failed {
+		u.Failed++
+	}
+	if slow {
+		u.Slow++
+	}
+}
+
+// message is how the trace's work on message id ended.
+func (tv traceView) message(id string) (failed, slow bool) {
+	var first, last pspan
+	found := false
+	for _, s := range tv.spans {
+		if id == "" || s.str("messaging.message.id") != id {
+			continue
+		}
+		if !found || s.StartTimestamp() < first.StartTimestamp() {
+			first = s
+		}
+		if !found || s.EndTimestamp() >= last.EndTimestamp() {
+			last = s
+		}
+		found = true
+	}
+	if !found {
+		return tv.root.failed(), tv.isSlow()
+	}
+	return last.failed(), !last.failed() && last.EndTimestamp().AsTime().Sub(first.StartTimestamp().AsTime()) > time.Second
 }
 
 // affectedUsers are the users with an affected trace.

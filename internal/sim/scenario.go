@@ -41,6 +41,26 @@ type Scenario struct {
 	// requests: those that fail, or that are slow when ErrorService is empty.
 	Planted string // default "k8s.node.name=node-7"
 
+	// FaultyPod confines ErrorService's fault to its planted pod, rolled
+	// out when the incident starts (a canary, a partly bad deploy): the
+	// requests that pod serves fail fast with ErrorRate, the other pods
+	// stay healthy. Before the incident the pod takes no traffic. It needs
+	// an instrumented ErrorService and Planted.
+	FaultyPod bool
+	// Retries is how many times a caller retries a failed call to
+	// ErrorService, quickly and each time to a freshly picked pod: a
+	// request fails only when every attempt did. At most 5.
+	Retries int
+	// BatchSize, when set, puts a batch consumer behind checkout's
+	// order-events hop: the notifier takes up to BatchSize messages at a
+	// time (or what arrived within 10s), in one trace per batch whose
+	// CONSUMER span links to every message's PRODUCER span. It renders
+	// each message in a span carrying its messaging.message.id and sends
+	// it to the uninstrumented mail-relay in a CLIENT span carrying it
+	// too. Only the producer's trace names the user. 0 keeps the
+	// notifications consumer: one trace per message. At most 500.
+	BatchSize int
+
 	// BaselineLogs is how long before the window the services logged as
 	// they did before the fault: the healthy period's error and warning
 	// lines (and one info line in ten, so every service that logs has
@@ -77,6 +97,8 @@ const (
 	maxUsers = 100_000
 	// maxRequests bounds memory: every request is kept as spans and logs.
 	maxRequests = 200_000
+	maxBatch    = 500
+	maxRetries  = 5
 )
 
 // DefaultScenario is the payments → ledger-db pool exhaustion for eu-west
@@ -157,11 +179,26 @@ func (sc Scenario) normalize() (Scenario, error) {
 			return sc, fmt.Errorf("scenario: %s=%g, want a share in (0, 1]", r.name, r.v)
 		}
 	}
+	batch := sc.BatchSize > 0
 	for _, s := range []struct{ field, v string }{
 		{"ErrorService", sc.ErrorService}, {"SlowService", sc.SlowService}, {"NoiseService", sc.NoiseService},
 	} {
-		if s.v != "" && !knownNode(s.v) {
-			return sc, fmt.Errorf("scenario: %s=%q, want one of %s", s.field, s.v, strings.Join(nodeNames(), ", "))
+		if s.v != "" && !knownNode(s.v, batch) {
+			return sc, fmt.Errorf("scenario: %s=%q, want one of %s", s.field, s.v, strings.Join(nodeNames(batch), ", "))
+		}
+	}
+	if sc.BatchSize < 0 || sc.BatchSize > maxBatch {
+		return sc, fmt.Errorf("scenario: BatchSize=%d, want between 0 and %d", sc.BatchSize, maxBatch)
+	}
+	if sc.Retries < 0 || sc.Retries > maxRetries {
+		return sc, fmt.Errorf("scenario: Retries=%d, want between 0 and %d", sc.Retries, maxRetries)
+	}
+	if sc.FaultyPod {
+		switch {
+		case sc.ErrorService == "" || newTopology(batch).isPeer(sc.ErrorService):
+			return sc, fmt.Errorf("scenario: FaultyPod with ErrorService=%q, want an instrumented service", sc.ErrorService)
+		case sc.Planted == "":
+			return sc, fmt.Errorf("scenario: FaultyPod needs Planted to mark the faulty pod")
 		}
 	}
 	for _, seg := range []struct{ field, v string }{{"ErrorSegment", sc.ErrorSegment}, {"SlowSegment", sc.SlowSegment}} {

@@ -158,6 +158,12 @@ func TestScenarioValidation(t *testing.T) {
 		{"planted without value", func(s *Scenario) { s.Planted = "k8s.node.name=" }, "Planted"},
 		{"planted service name", func(s *Scenario) { s.Planted = "service.name=x" }, "service.name"},
 		{"too many requests", func(s *Scenario) { s.RPS = 1e6 }, "requests"},
+		{"negative batch", func(s *Scenario) { s.BatchSize = -1 }, "BatchSize=-1"},
+		{"huge batch", func(s *Scenario) { s.BatchSize = 10_000 }, "BatchSize=10000"},
+		{"notifications without its consumer", func(s *Scenario) { s.BatchSize, s.ErrorService = 8, "notifications" }, `ErrorService="notifications"`},
+		{"too many retries", func(s *Scenario) { s.Retries = 9 }, "Retries=9"},
+		{"faulty pod of a peer", func(s *Scenario) { s.FaultyPod = true }, `FaultyPod with ErrorService="ledger-db"`},
+		{"faulty pod unmarked", func(s *Scenario) { s.FaultyPod, s.ErrorService, s.Planted = true, "payments", "" }, "FaultyPod needs Planted"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -92,11 +92,24 @@ type topology struct {
 	entry    string
 	routes   []route
 	consumer *node // the asynchronous consumer of the Kafka hop, root of its own traces
+	batch    bool  // the notifier consumes the hop in batches instead (see batch.go)
 	services []serviceDef
 	peers    []string // uninstrumented dependencies
 }
 
-func newTopology() *topology {
+// Names of the batch consumer and the peer it sends through.
+const (
+	batchConsumer = "notifier"
+	mailRelay     = "mail-relay"
+)
+
+// newTopology is the shop. With batch, the notifier consumes order-events
+// in batches in place of the notifications consumer.
+func newTopology(batch bool) *topology {
+	consumerSvc := "notifications"
+	if batch {
+		consumerSvc = batchConsumer
+	}
 	redisGet := &node{svc: "session-cache", proto: protoDB, dbSystem: "redis", dbNamespace: "0", dbOp: "GET", dbQuery: "GET session:*", selfMs: 0.6}
 	redisCart := &node{svc: "session-cache", proto: protoDB, dbSystem: "redis", dbNamespace: "0", dbOp: "HGETALL", dbQuery: "HGETALL cart:*", selfMs: 0.8}
 	redisSet := &node{svc: "session-cache", proto: protoDB, dbSystem: "redis", dbNamespace: "0", dbOp: "SET", dbQuery: "SET session:* ? EX 86400", selfMs: 0.7}
@@ -128,7 +141,7 @@ func newTopology() *topology {
 				{svc: "ledger-db", proto: protoDB, dbSystem: "postgresql", dbNamespace: "ledger", dbOp: "SELECT", dbTable: "accounts", dbQuery: "SELECT balance_cents, currency FROM accounts WHERE id = $1", selfMs: 2.5},
 				{svc: "ledger-db", proto: protoDB, dbSystem: "postgresql", dbNamespace: "ledger", dbOp: "INSERT", dbTable: "ledger_entries", dbQuery: "INSERT INTO ledger_entries (account_id, amount_cents, order_id) VALUES ($1, $2, $3)", selfMs: 3.5},
 			}},
-			{svc: "notifications", proto: protoKafka, topic: "order-events", selfMs: 1.8},
+			{svc: consumerSvc, proto: protoKafka, topic: "order-events", selfMs: 1.8},
 		}},
 	}}
 
@@ -140,7 +153,7 @@ func newTopology() *topology {
 		{svc: "notifications", proto: protoInternal, verb: "render order-confirmation", selfMs: 3.5},
 	}}
 
-	return &topology{
+	t := &topology{
 		entry: "storefront",
 		routes: []route{
 			{weight: 0.45, root: product},
@@ -162,6 +175,12 @@ func newTopology() *topology {
 		},
 		peers: []string{"catalog-db", "ledger-db", "session-cache"},
 	}
+	if batch {
+		t.batch, t.consumer = true, nil
+		t.services[len(t.services)-1] = serviceDef{batchConsumer, "2.3.0", 3}
+		t.peers = append(t.peers, mailRelay)
+	}
+	return t
 }
 
 func (t *topology) isPeer(name string) bool { return slices.Contains(t.peers, name) }
@@ -212,8 +231,8 @@ func (t *topology) poolName(peer string) string {
 	return peer
 }
 
-func nodeNames() []string {
-	t := newTopology()
+func nodeNames(batch bool) []string {
+	t := newTopology(batch)
 	var out []string
 	for _, s := range t.services {
 		out = append(out, s.name)
@@ -223,7 +242,7 @@ func nodeNames() []string {
 	return out
 }
 
-func knownNode(name string) bool { return slices.Contains(nodeNames(), name) }
+func knownNode(name string, batch bool) bool { return slices.Contains(nodeNames(batch), name) }
 
 // pod is one resource: a service instance on a Kubernetes node.
 type pod struct {

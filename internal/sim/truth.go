@@ -44,9 +44,14 @@ type GroundTruth struct {
 	LogPatterns     []string // the culprit's templates in affected traces (errors, or warnings for latency), most frequent first
 	Messaging       MessagingTruth
 
-	EntryTraces       int        // traces rooted at an entry SERVER span
-	NoiseTraceIDs     []string   // traces with errors whose root still succeeded, sorted
-	NoiseOrigins      []string   // services where those tolerated errors originate: never the culprit
+	EntryTraces   int      // traces rooted at an entry SERVER span
+	NoiseTraceIDs []string // traces with errors whose root still succeeded, other than retried calls', sorted
+	NoiseOrigins  []string // services where those tolerated errors originate: never the culprit
+	// RecoveredTraceIDs are the traces whose root succeeded after a failed
+	// call was retried successfully, sorted; RecoveredUsers those traces'
+	// users who are not affected otherwise: a retry that worked hurt no one.
+	RecoveredTraceIDs []string
+	RecoveredUsers    []string
 	SegmentDifference Difference // the fault's segment: affected vs healthy share on the entry span
 	SlowThreshold     time.Duration
 	AlertName         string  // the rule in RuleFile that fires on the incident: HighErrorRate or HighLatency
@@ -56,13 +61,15 @@ type GroundTruth struct {
 	ExemplarLabel     string  // the exemplar label carrying the trace id
 }
 
-// UserTruth is one affected user: Failed and Slow count the traces rooted
-// in their requests (consumer traces included), Requests their entry requests.
+// UserTruth is one affected user: Failed and Slow count the work of their
+// requests that failed or was slow (entry requests, consumer traces, and
+// each of their messages a batch consumer's trace processed), Requests
+// their entry requests.
 type UserTruth struct {
 	ID, Tier, Region        string
 	Failed, Slow, Requests  int
-	TraceIDs                []string // failing traces, oldest first
-	SlowTraceIDs            []string // slow traces, oldest first
+	TraceIDs                []string // failing traces, oldest first, one per failed piece of work
+	SlowTraceIDs            []string // slow traces, oldest first, likewise
 	FirstFailed, LastFailed time.Time
 }
 
@@ -86,6 +93,8 @@ func (i *Incident) Truth() GroundTruth {
 	t.SlowTraceIDs = slices.Clone(t.SlowTraceIDs)
 	t.NoiseTraceIDs = slices.Clone(t.NoiseTraceIDs)
 	t.NoiseOrigins = slices.Clone(t.NoiseOrigins)
+	t.RecoveredTraceIDs = slices.Clone(t.RecoveredTraceIDs)
+	t.RecoveredUsers = slices.Clone(t.RecoveredUsers)
 	t.LogPatterns = slices.Clone(t.LogPatterns)
 	t.Messaging.FailingLinks = slices.Clone(t.Messaging.FailingLinks)
 	t.Users = slices.Clone(t.Users)
@@ -113,6 +122,30 @@ func errorOrigins(tr *traceRec) []int {
 		}
 	}
 	return out
+}
+
+// retried reports whether the error at span k was retried away: a failed
+// CLIENT span on its way up to the root has a later sibling of the same
+// name that succeeded.
+func retried(tr *traceRec, k int) bool {
+	byID := make(map[spanID]int, len(tr.spans))
+	for j := range tr.spans {
+		byID[tr.spans[j].id] = j
+	}
+	for j, ok, steps := k, true, 0; ok && steps <= len(tr.spans); j, ok = byID[tr.spans[j].parent] {
+		steps++
+		c := &tr.spans[j]
+		if !c.failed || c.kind != kindClient {
+			continue
+		}
+		for x := range tr.spans {
+			s := &tr.spans[x]
+			if s.parent == c.parent && s.kind == kindClient && s.name == c.name && s.start > c.start && !s.failed {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // originName names the service an origin span blames: the uninstrumented
@@ -228,9 +261,20 @@ func (i *Incident) computeTruth() GroundTruth {
 				errBlame.addChain(name, i.chain(tr, k))
 			}
 		case hasErr:
-			gt.NoiseTraceIDs = append(gt.NoiseTraceIDs, id)
+			noisy, recovered := false, false
 			for _, k := range errorOrigins(tr) {
+				if retried(tr, k) {
+					recovered = true
+					continue
+				}
+				noisy = true
 				noiseOrigins[i.originName(&tr.spans[k])]++
+			}
+			if noisy {
+				gt.NoiseTraceIDs = append(gt.NoiseTraceIDs, id)
+			}
+			if recovered {
+				gt.RecoveredTraceIDs = append(gt.RecoveredTraceIDs, id)
 			}
 		}
 		if f.slow {
@@ -257,6 +301,7 @@ func (i *Incident) computeTruth() GroundTruth {
 	slices.Sort(gt.FailingTraceIDs)
 	slices.Sort(gt.SlowTraceIDs)
 	slices.Sort(gt.NoiseTraceIDs)
+	slices.Sort(gt.RecoveredTraceIDs)
 
 	gt.SlowCulprit = slowBlame.traces.top()
 	culprits := errBlame
@@ -274,8 +319,9 @@ func (i *Incident) computeTruth() GroundTruth {
 		}
 	}
 	i.userTruth(&gt, facts)
+	i.recoveredUsers(&gt, facts)
 	i.alertTruth(&gt, facts)
-	i.messagingTruth(&gt)
+	i.messagingTruth(&gt, facts)
 	i.differences(&gt, facts)
 	gt.LogLines = len(i.logs)
 	for _, l := range i.logs {

@@ -46,7 +46,7 @@ func traceBackends(si *testenv.SimIncident) []string {
 // liveSources wires the real clients to the live backends, the traces to
 // the named backend (the generated incident's traces for "generated", so
 // the metrics and logs paths stay live without a trace backend).
-func liveSources(t *testing.T, si *testenv.SimIncident, backend string) triage.Sources {
+func liveSources(t testing.TB, si *testenv.SimIncident, backend string) triage.Sources {
 	t.Helper()
 	var src triage.Sources
 	p, err := prometheus.New(si.Prometheus.Config())

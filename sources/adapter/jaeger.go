@@ -336,7 +336,8 @@ func roundRobin(lists [][]triage.TraceRef, limit int) []triage.TraceRef {
 	}
 }
 
-// keep converts the result's whole traces and keeps those that answer q.
+// keep converts the result's whole traces and keeps those that answer q,
+// each with its trace, so the engine need not fetch it again.
 func keep(res *jaeger.SearchResult, q triage.TraceSearch) []triage.TraceRef {
 	out := make([]triage.TraceRef, 0, len(res.Traces))
 	for _, s := range res.Traces {
@@ -349,7 +350,7 @@ func keep(res *jaeger.SearchResult, q triage.TraceSearch) []triage.TraceRef {
 			continue
 		}
 		out = append(out, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName, RootName: s.RootTraceName,
-			Start: s.Start, Duration: s.Duration})
+			Start: s.Start, Duration: s.Duration, Trace: ts[0]})
 	}
 	return out
 }

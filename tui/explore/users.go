@@ -49,7 +49,7 @@ func newUsersPage(c *tui.Common, in tui.IncidentRef) *usersPage {
 	if in.Report != nil {
 		rows := make([]tui.Row, 0, len(in.Report.Users))
 		for _, u := range in.Report.Users {
-			cells := []string{u.ID, fmt.Sprint(u.Failed), fmt.Sprint(u.Slow)}
+			cells := []string{u.ID, u.FailedText(), u.SlowText()}
 			for _, a := range detail {
 				cells = append(cells, u.Attributes[a])
 			}

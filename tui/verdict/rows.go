@@ -162,7 +162,7 @@ func (p *Page) userRows(r *triage.Report) []tui.Row {
 		}
 		rows = append(rows, tui.Row{
 			Key: u.ID,
-			Cells: []string{u.ID, itoa(u.Failed), itoa(u.Slow), attr(a), attr(b), p.clock(u.FirstSeen), p.clock(u.LastSeen),
+			Cells: []string{u.ID, u.FailedText(), u.SlowText(), attr(a), attr(b), p.clock(u.FirstSeen), p.clock(u.LastSeen),
 				itoa(len(u.TraceIDs)), strings.Join(short, " ")},
 		})
 	}

@@ -99,7 +99,7 @@ func Check(t testing.TB, c *tui.Common, alert triage.Alert, r *triage.Report) {
 	page := open(c, c.Nav.Users(ref))
 	listed := rows(page, "USER")
 	for _, u := range rep.Users {
-		want := []string{fmt.Sprint(u.Failed), fmt.Sprint(u.Slow)}
+		want := []string{u.FailedText(), u.SlowText()}
 		if row, ok := users[u.ID]; ok && !slices.Equal(row[1:3], want) {
 			t.Errorf("user %s: the verdict shows failed, slow %q; the report %q", u.ID, row[1:3], want)
 		}

@@ -1,0 +1,66 @@
+package adapter_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/triagectl/triage/internal/testenv"
+	"github.com/triagectl/triage/triage"
+)
+
+// BenchmarkInvestigation is a whole investigation of the simulator's
+// default incident (a few hundred failing entry requests) against the live
+// backends, per trace backend and trace sample: what raising the sample
+// costs. Beside the wall time per investigation it reports the failing
+// entry traces and all the traces analysed, the healthy traces read whole for the baseline and the
+// trace phase's own time.
+//
+//	go test -run '^$' -bench Investigation -benchtime 1x ./sources/adapter/
+func BenchmarkInvestigation(b *testing.B) {
+	testenv.Prometheus(b)
+	testenv.Loki(b)
+	si := testenv.Incident(b)
+	for _, backend := range traceBackends(si) {
+		for _, sample := range []int{200, 1000, 3000} {
+			b.Run(fmt.Sprintf("%s/sample=%d", backend, sample), func(b *testing.B) {
+				src := liveSources(b, si, backend)
+				o := liveOptions(si)
+				o.TraceSample = sample
+				var failing, sampled, phase, baseline float64
+				for b.Loop() {
+					r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					f := 0
+					for _, t := range r.Traces {
+						if t.Failing {
+							f++
+						}
+					}
+					failing += float64(f)
+					if r.Impact != nil && r.Impact.SampledTraces != nil {
+						sampled += float64(*r.Impact.SampledTraces)
+					}
+					if r.Evidence != nil && r.Evidence.BaselineTraces != nil {
+						baseline += float64(*r.Evidence.BaselineTraces)
+					}
+					for _, s := range r.Sources {
+						if s.State == triage.StateFailed {
+							b.Fatalf("source %s failed: %s", s.Name, s.Error)
+						}
+						if triage.IsTraceSource(s.Name) {
+							phase += float64(s.LatencyMS)
+						}
+					}
+				}
+				n := float64(b.N)
+				b.ReportMetric(failing/n, "failing/op")
+				b.ReportMetric(sampled/n, "sampled/op")
+				b.ReportMetric(phase/n, "trace-ms/op")
+				b.ReportMetric(baseline/n, "baseline/op")
+			})
+		}
+	}
+}

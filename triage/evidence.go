@@ -1,0 +1,69 @@
+package triage
+
+import "fmt"
+
+// evidence says, for the sections assembled, which figures the backends
+// aggregated over every request and which the sampled traces gave, so a
+// reader can tell a count from an estimate.
+func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, logsOK bool, mt *metricsResult, metricsOK bool) *Evidence {
+	r := s.report
+	if !tracesOK && !logsOK && !metricsOK {
+		return nil
+	}
+	ev := &Evidence{Aggregates: []FigureBasis{}, Sampled: []FigureBasis{}}
+	who := "entry requests of every service"
+	if s.scope.Service != "" {
+		who = "entry requests of " + s.scope.Service
+	}
+	agg := func(figure, source, basis string) {
+		ev.Aggregates = append(ev.Aggregates, FigureBasis{figure, source, basis})
+	}
+	sampled := func(figure, source, basis string) {
+		ev.Sampled = append(ev.Sampled, FigureBasis{figure, source, basis})
+	}
+	if metricsOK {
+		if r.Impact != nil && r.Impact.FailingRatio != nil {
+			agg("impact.failing_ratio", SourcePrometheus, "failed "+who+" over all of them in the window, from span metrics")
+		}
+		if r.Impact != nil && r.Impact.SlowRatio != nil {
+			agg("impact.slow_ratio", SourcePrometheus, who+" over the slow threshold over all of them, from the latency histogram")
+		}
+		if r.Impact != nil && r.Impact.UsersEstimate != nil {
+			agg("impact.users_estimate", SourcePrometheus, "the count of failing or slow "+who+" the sampled users are scaled to")
+		}
+		if len(mt.red) > 0 {
+			agg("services", SourcePrometheus, "each service's rate, errors and duration, now and at baseline")
+		}
+		if r.Timeline != nil && r.Timeline.FirstFailing == "" {
+			agg("timeline", SourcePrometheus, "the error ratio's change point")
+		}
+	}
+	if logsOK {
+		if lg.patternsOK {
+			agg("log_patterns", SourceLoki, "the patterns Loki detected over every line, and their counts")
+		} else {
+			sampled("log_patterns", SourceLoki, fmt.Sprintf("the error and warning lines read, up to %d a window", s.opts.LogLimit))
+		}
+	}
+	if tracesOK {
+		res, src := tr.res, s.traceSource
+		n := len(tr.incident)
+		sample := fmt.Sprintf("%d failing or slow traces read whole, of %d found", n, res.discovered)
+		sampled("services", src, "the culprit and each service's role: "+sample)
+		sampled("users", src, sample)
+		sampled("impact.users_seen", src, sample)
+		sampled("impact.kind", src, sample)
+		if r.Impact != nil && r.Impact.UsersEstimate != nil {
+			sampled("impact.users_estimate", src, "the users seen in "+sample+", scaled to the aggregate count")
+		}
+		base := fmt.Sprintf("the failing sample against %d healthy traces read whole (of %d found, in the %s)", len(tr.baseline), res.baselineFound, res.baselineIn)
+		sampled("differences", src, base)
+		sampled("traces", src, sample)
+		if r.Timeline != nil && r.Timeline.FirstFailing != "" {
+			sampled("timeline", src, "the first failing or slow trace of the sample")
+		}
+		found, baseFound, baseN, reused := res.discovered, res.baselineFound, len(tr.baseline), res.reused
+		ev.TracesFound, ev.BaselineFound, ev.BaselineTraces, ev.ReusedTraces = &found, &baseFound, &baseN, &reused
+	}
+	return ev
+}

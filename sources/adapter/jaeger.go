@@ -32,9 +32,10 @@ import (
 //
 // Jaeger answers a search with the newest traces of its range, so every
 // search is asked over ten parts of the window, each for its share; when
-// traces are looked through, a part answered in full is asked again in
-// halves while twice ScanDepth lasts, so a window with fewer traces than
-// ScanDepth is looked through whole.
+// traces are looked through, or the parts' hits fall short of the limit, a
+// part answered in full is asked again in halves while twice ScanDepth
+// lasts, so a window with fewer traces than ScanDepth is looked through
+// whole, and matches crowded into part of the window still fill the limit.
 type JaegerTraces struct {
 	C jaeger.API
 	// ScanDepth bounds the traces looked through for what Jaeger cannot
@@ -174,7 +175,10 @@ type slice struct {
 // (failures below the scope, failed spans error=true did not find), a part
 // Jaeger answered in full is asked again in halves, while the scan's
 // budget lasts, so that every trace of the window is looked at when it
-// holds fewer than ScanDepth.
+// holds fewer than ScanDepth. When the hits fall short of the limit while
+// some parts were answered in full (the matches crowd into part of the
+// window), those parts are asked again in halves, so the sample fills up
+// spread over where the matches are.
 func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	p := j.plan(q)
 	h := triage.TraceHits{Query: p.text()}
@@ -198,7 +202,16 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 				full++
 			}
 		}
-		if !lookThrough || full == 0 || fetched+2*full*scanShare > budget {
+		// Hits short of the limit while some parts hold more: the matches
+		// crowd into part of the window (a latency incident's last minutes),
+		// and the parts without any left their shares unused. Halving the
+		// full parts spreads the sample over where the matches are.
+		short := q.Limit > 0 && distinctRefs(parts) < q.Limit
+		cost := share
+		if lookThrough {
+			cost = scanShare
+		}
+		if !lookThrough && !short || full == 0 || fetched+2*full*cost > budget {
 			break
 		}
 		var next, asked []*slice
@@ -273,6 +286,17 @@ func (j JaegerTraces) pages(ctx context.Context, q triage.TraceSearch, base jaeg
 // splittable reports whether Jaeger answered the part in full and it is
 // long enough to halve.
 func (s *slice) splittable() bool { return s.full && s.end.Sub(s.start) >= 2*minSplit }
+
+// distinctRefs counts the distinct traces the parts' hits hold.
+func distinctRefs(parts []*slice) int {
+	seen := map[string]bool{}
+	for _, s := range parts {
+		for _, r := range s.refs {
+			seen[r.TraceID] = true
+		}
+	}
+	return len(seen)
+}
 
 func scannedIn(parts []*slice) int {
 	n := 0

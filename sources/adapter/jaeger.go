@@ -191,6 +191,27 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 	j.pages(ctx, q, p.jq, parts, share, scanShare)
 	// Traces fetched, re-asked ones included, against twice the scan.
 	fetched, budget := scannedIn(parts), 2*max(p.jq.ScanLimit, p.jq.Limit)
+	// Hits short of the limit while some parts hold more: the matches crowd
+	// into part of the window (a latency incident's last minutes), and the
+	// parts without any left their shares unused. Which of its matches
+	// Jaeger returns when a part holds more than asked is its store's pick,
+	// not a fair sample (on the simulator it favours some users' requests),
+	// so those parts are asked again as deep as the scan, and halved while
+	// that is not enough: the sample is then cut here, spread over time.
+	deep, ask := false, share
+	if q.Limit > 0 && !q.FailingBelow && firstErr(parts) == nil && distinctRefs(parts) < q.Limit && scanShare > share {
+		var again []*slice
+		for _, s := range parts {
+			if s.full {
+				again = append(again, s)
+			}
+		}
+		if len(again) > 0 && fetched+len(again)*scanShare <= budget {
+			deep, ask = true, scanShare
+			j.pages(ctx, q, p.jq, again, ask, scanShare)
+			fetched += scannedIn(again)
+		}
+	}
 	for {
 		if err := firstErr(parts); err != nil {
 			return h, err
@@ -202,16 +223,7 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 				full++
 			}
 		}
-		// Hits short of the limit while some parts hold more: the matches
-		// crowd into part of the window (a latency incident's last minutes),
-		// and the parts without any left their shares unused. Halving the
-		// full parts spreads the sample over where the matches are.
-		short := q.Limit > 0 && distinctRefs(parts) < q.Limit
-		cost := share
-		if lookThrough {
-			cost = scanShare
-		}
-		if !lookThrough && !short || full == 0 || fetched+2*full*cost > budget {
+		if !lookThrough && !deep || full == 0 || fetched+2*full*scanShare > budget {
 			break
 		}
 		var next, asked []*slice
@@ -225,13 +237,15 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 			next, asked = append(next, a, b), append(asked, a, b)
 		}
 		parts = next
-		j.pages(ctx, q, p.jq, asked, share, scanShare)
+		j.pages(ctx, q, p.jq, asked, ask, scanShare)
 		fetched += scannedIn(asked)
 	}
 	per := make([][]triage.TraceRef, len(parts))
 	total, complete, clientFilter := 0, true, false
 	for i, s := range parts {
-		per[i] = s.refs
+		// Jaeger's order within a part is its store's: the cut takes an
+		// even spread by start time instead.
+		per[i] = spreadOrder(s.refs)
 		total += s.scanned
 		complete = complete && !s.full
 		clientFilter = clientFilter || s.clientFilter
@@ -286,6 +300,40 @@ func (j JaegerTraces) pages(ctx context.Context, q triage.TraceSearch, base jaeg
 // splittable reports whether Jaeger answered the part in full and it is
 // long enough to halve.
 func (s *slice) splittable() bool { return s.full && s.end.Sub(s.start) >= 2*minSplit }
+
+// spreadOrder sorts refs by start time (then id), and orders them so that
+// every prefix is spread evenly over that order: the k-th taken is the one
+// at the bit-reversed position k. The order depends only on the refs, not
+// on the order Jaeger returned them in.
+func spreadOrder(refs []triage.TraceRef) []triage.TraceRef {
+	byTime := slices.Clone(refs)
+	slices.SortStableFunc(byTime, func(a, b triage.TraceRef) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TraceID, b.TraceID)
+	})
+	bits := 0
+	for 1<<bits < len(byTime) {
+		bits++
+	}
+	out := make([]triage.TraceRef, 0, len(byTime))
+	for k := range 1 << bits {
+		if i := reverseBits(k, bits); i < len(byTime) {
+			out = append(out, byTime[i])
+		}
+	}
+	return out
+}
+
+// reverseBits reverses the low n bits of k.
+func reverseBits(k, n int) int {
+	r := 0
+	for range n {
+		r, k = r<<1|k&1, k>>1
+	}
+	return r
+}
 
 // distinctRefs counts the distinct traces the parts' hits hold.
 func distinctRefs(parts []*slice) int {

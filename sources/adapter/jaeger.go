@@ -32,9 +32,10 @@ import (
 //
 // Jaeger answers a search with the newest traces of its range, so every
 // search is asked over ten parts of the window, each for its share; when
-// traces are looked through, a part answered in full is asked again in
-// halves while twice ScanDepth lasts, so a window with fewer traces than
-// ScanDepth is looked through whole.
+// traces are looked through, or the parts' hits fall short of the limit, a
+// part answered in full is asked again in halves while twice ScanDepth
+// lasts, so a window with fewer traces than ScanDepth is looked through
+// whole, and matches crowded into part of the window still fill the limit.
 type JaegerTraces struct {
 	C jaeger.API
 	// ScanDepth bounds the traces looked through for what Jaeger cannot
@@ -174,7 +175,10 @@ type slice struct {
 // (failures below the scope, failed spans error=true did not find), a part
 // Jaeger answered in full is asked again in halves, while the scan's
 // budget lasts, so that every trace of the window is looked at when it
-// holds fewer than ScanDepth.
+// holds fewer than ScanDepth. When the hits fall short of the limit while
+// some parts were answered in full (the matches crowd into part of the
+// window), those parts are asked again in halves, so the sample fills up
+// spread over where the matches are.
 func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.TraceHits, error) {
 	p := j.plan(q)
 	h := triage.TraceHits{Query: p.text()}
@@ -187,6 +191,27 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 	j.pages(ctx, q, p.jq, parts, share, scanShare)
 	// Traces fetched, re-asked ones included, against twice the scan.
 	fetched, budget := scannedIn(parts), 2*max(p.jq.ScanLimit, p.jq.Limit)
+	// Hits short of the limit while some parts hold more: the matches crowd
+	// into part of the window (a latency incident's last minutes), and the
+	// parts without any left their shares unused. Which of its matches
+	// Jaeger returns when a part holds more than asked is its store's pick,
+	// not a fair sample (on the simulator it favours some users' requests),
+	// so those parts are asked again as deep as the scan, and halved while
+	// that is not enough: the sample is then cut here, spread over time.
+	deep, ask := false, share
+	if q.Limit > 0 && !q.FailingBelow && firstErr(parts) == nil && distinctRefs(parts) < q.Limit && scanShare > share {
+		var again []*slice
+		for _, s := range parts {
+			if s.full {
+				again = append(again, s)
+			}
+		}
+		if len(again) > 0 && fetched+len(again)*scanShare <= budget {
+			deep, ask = true, scanShare
+			j.pages(ctx, q, p.jq, again, ask, scanShare)
+			fetched += scannedIn(again)
+		}
+	}
 	for {
 		if err := firstErr(parts); err != nil {
 			return h, err
@@ -198,7 +223,7 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 				full++
 			}
 		}
-		if !lookThrough || full == 0 || fetched+2*full*scanShare > budget {
+		if !lookThrough && !deep || full == 0 || fetched+2*full*scanShare > budget {
 			break
 		}
 		var next, asked []*slice
@@ -212,13 +237,15 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 			next, asked = append(next, a, b), append(asked, a, b)
 		}
 		parts = next
-		j.pages(ctx, q, p.jq, asked, share, scanShare)
+		j.pages(ctx, q, p.jq, asked, ask, scanShare)
 		fetched += scannedIn(asked)
 	}
 	per := make([][]triage.TraceRef, len(parts))
 	total, complete, clientFilter := 0, true, false
 	for i, s := range parts {
-		per[i] = s.refs
+		// Jaeger's order within a part is its store's: the cut takes an
+		// even spread by start time instead.
+		per[i] = spreadOrder(s.refs)
 		total += s.scanned
 		complete = complete && !s.full
 		clientFilter = clientFilter || s.clientFilter
@@ -273,6 +300,51 @@ func (j JaegerTraces) pages(ctx context.Context, q triage.TraceSearch, base jaeg
 // splittable reports whether Jaeger answered the part in full and it is
 // long enough to halve.
 func (s *slice) splittable() bool { return s.full && s.end.Sub(s.start) >= 2*minSplit }
+
+// spreadOrder sorts refs by start time (then id), and orders them so that
+// every prefix is spread evenly over that order: the k-th taken is the one
+// at the bit-reversed position k. The order depends only on the refs, not
+// on the order Jaeger returned them in.
+func spreadOrder(refs []triage.TraceRef) []triage.TraceRef {
+	byTime := slices.Clone(refs)
+	slices.SortStableFunc(byTime, func(a, b triage.TraceRef) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TraceID, b.TraceID)
+	})
+	bits := 0
+	for 1<<bits < len(byTime) {
+		bits++
+	}
+	out := make([]triage.TraceRef, 0, len(byTime))
+	for k := range 1 << bits {
+		if i := reverseBits(k, bits); i < len(byTime) {
+			out = append(out, byTime[i])
+		}
+	}
+	return out
+}
+
+// reverseBits reverses the low n bits of k.
+func reverseBits(k, n int) int {
+	r := 0
+	for range n {
+		r, k = r<<1|k&1, k>>1
+	}
+	return r
+}
+
+// distinctRefs counts the distinct traces the parts' hits hold.
+func distinctRefs(parts []*slice) int {
+	seen := map[string]bool{}
+	for _, s := range parts {
+		for _, r := range s.refs {
+			seen[r.TraceID] = true
+		}
+	}
+	return len(seen)
+}
 
 func scannedIn(parts []*slice) int {
 	n := 0

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/triagectl/triage/internal/sim"
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/adapter"
@@ -156,4 +158,94 @@ func TestJaegerSearchFails(t *testing.T) {
 	if j.Name() != triage.SourceJaeger {
 		t.Errorf("name %q", j.Name())
 	}
+}
+
+// A latency incident's slow traces crowd into the last part of the window:
+// the parts before it find none and leave their shares unused. The search
+// still fills its limit from the parts that hold the matches, and the
+// sample is the same whatever order Jaeger holds the traces in.
+func TestJaegerSearchFillsLimitFromCrowdedParts(t *testing.T) {
+	sc, err := sim.PresetScenario("cache-tier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := sim.Generate(sc, time.Now().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := jaeger.NewFake()
+	f.AddTraces(inc.PTraces())
+	j := adapter.JaegerTraces{C: f}
+	byID := map[string]*triage.Trace{}
+	for _, tr := range adapter.ConvertTraces(inc.PTraces()) {
+		byID[tr.ID] = tr
+	}
+	tr := inc.Truth()
+	// Twice the incident before it, as an investigation's lookback has it:
+	// the slow traces sit in the window's last third.
+	q := triage.TraceSearch{Service: tr.EntryService, Kinds: triage.EntryKinds, MinDuration: time.Second,
+		Start: tr.IncidentStart.Add(-2 * tr.End.Sub(tr.IncidentStart)), End: tr.End, Limit: 200}
+	all := 0
+	for _, t := range byID {
+		if q.Matches(t) {
+			all++
+		}
+	}
+	if all < 2*q.Limit {
+		t.Fatalf("the scenario holds %d slow traces, want at least %d", all, 2*q.Limit)
+	}
+	h, err := j.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Refs) != q.Limit {
+		t.Errorf("%d hits, want the limit %d", len(h.Refs), q.Limit)
+	}
+	first, last := tr.End, tr.IncidentStart
+	for _, r := range h.Refs {
+		if !q.Matches(byID[r.TraceID]) {
+			t.Errorf("hit %s does not answer the search", r.TraceID)
+		}
+		first, last = minTime(first, r.Start), maxTime(last, r.Start)
+	}
+	// Spread over the incident, not its last minutes.
+	if span, whole := last.Sub(first), tr.End.Sub(tr.IncidentStart); span < whole*3/4 {
+		t.Errorf("hits span %s of the incident's %s", span, whole)
+	}
+	// Which of a part's matches Jaeger returns first is its store's pick
+	// (the order the spans arrived in); the sample must not be: the same
+	// traces stored in another order give the same hits.
+	other := jaeger.NewFake()
+	rss := inc.PTraces().ResourceSpans()
+	for i := rss.Len() - 1; i >= 0; i-- {
+		td := ptrace.NewTraces()
+		rss.At(i).CopyTo(td.ResourceSpans().AppendEmpty())
+		other.AddTraces(td)
+	}
+	again, err := adapter.JaegerTraces{C: other}.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Refs) != len(h.Refs) {
+		t.Fatalf("stored in another order: %d hits, then %d", len(h.Refs), len(again.Refs))
+	}
+	for i := range h.Refs {
+		if again.Refs[i].TraceID != h.Refs[i].TraceID {
+			t.Fatalf("stored in another order: hit %d is %s, was %s", i, again.Refs[i].TraceID, h.Refs[i].TraceID)
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -149,7 +149,16 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 		return withFreshness(s, res.fresh), func() { st.logs = res }
 	})
 	run(iv.src.Traces != nil, func(ctx context.Context, start time.Time) (SourceStatus, func()) {
+		var fresh *Freshness
+		var freshQueries []string
+		freshDone := make(chan struct{})
+		go func() {
+			defer close(freshDone)
+			fresh, freshQueries = traceFreshness(ctx, iv.src.Traces, scope, w, o.MaxLag)
+		}()
 		res := runTraces(ctx, iv.src.Traces, scope, w, o, hints)
+		<-freshDone
+		res.queries = append(res.queries, freshQueries...)
 		note := ""
 		if res.partial > 0 || res.missing > 0 {
 			note = fmt.Sprintf("%d traces partial, %d not found", res.partial, res.missing)
@@ -163,7 +172,7 @@ func (iv *Investigation) Run(ctx context.Context, a Alert, emit func(Update)) (*
 		if n := res.linkNote(); n != "" {
 			s.Notes = append(s.Notes, n)
 		}
-		return s, func() { st.traces = analysed }
+		return withFreshness(s, fresh), func() { st.traces = analysed }
 	})
 	wg.Wait()
 

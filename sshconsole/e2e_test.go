@@ -237,8 +237,9 @@ func TestSSHSilenceFromTheConsole(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor(5*time.Second, culpritLine(t))
 	tm.keys("s")
-	tm.waitFor(5*time.Second, "SILENCE", "duration: 2h")
-	tm.keys("BSpace", "BSpace", "4", "5", "m", "Enter")
+	// The duration starts empty, 2h its placeholder.
+	tm.waitFor(5*time.Second, "SILENCE", "for: ", "2h")
+	tm.keys("4", "5", "m", "Enter")
 	tm.waitFor(5*time.Second, "comment:")
 	tm.keys("Enter")
 	tm.waitFor(5*time.Second, "silence for 45m")

@@ -155,7 +155,7 @@ func (s *Server) verdict(ctx context.Context, c *caseEntry) *answer {
 		a.line("none implicated in the sampled traces")
 	}
 	for i, sv := range r.Services {
-		role := string(sv.Role)
+		role := sv.RoleLabel()
 		if sv.Uninstrumented {
 			role += ", not instrumented"
 		}

@@ -28,7 +28,9 @@ func (f freshTraces) Search(_ context.Context, q TraceSearch) (TraceHits, error)
 	return h, nil
 }
 
-func (f freshTraces) Trace(context.Context, string) (*Trace, error) { return nil, errors.New("no traces") }
+func (f freshTraces) Trace(context.Context, string) (*Trace, error) {
+	return nil, errors.New("no traces")
+}
 
 func TestTraceFreshness(t *testing.T) {
 	end := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)

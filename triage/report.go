@@ -231,6 +231,15 @@ type ServiceRank struct {
 	Evidence           []string `json:"evidence"` // trace ids and queries that back the row
 }
 
+// RoleLabel is the service's role as every view names it: "pre-existing"
+// for a service that failed as much in the baseline, whatever its role.
+func (s ServiceRank) RoleLabel() string {
+	if s.PreExisting {
+		return "pre-existing"
+	}
+	return string(s.Role)
+}
+
 // UserImpact is one affected user.
 type UserImpact struct {
 	ID         string            `json:"id"`

@@ -208,15 +208,12 @@ func mdCode(s string) string {
 }
 
 func mdRole(s ServiceRank) string {
-	role := string(s.Role)
+	role := s.RoleLabel()
 	if s.Role == RoleCulprit {
 		role = "**culprit**"
 	}
 	if s.Uninstrumented {
 		role += " (uninstrumented)"
-	}
-	if s.PreExisting {
-		role += " (pre-existing)"
 	}
 	return role
 }

@@ -48,7 +48,7 @@ func WriteSlack(w io.Writer, r *Report, o ReportOptions) error {
 		tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "service\trole\terr%\tbaseline\tfail/s\tp99")
 		for _, s := range r.Services[:n] {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(s.Name, 24), s.Role,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(s.Name, 24), s.RoleLabel(),
 				FigurePercent(s.ErrorRatio), FigurePercent(s.ErrorRatioBaseline), FigureRate(s.FailedPerS), FigureMillis(s.P99MS))
 		}
 		tw.Flush()

@@ -45,7 +45,7 @@ func WriteText(w io.Writer, r *Report, o ReportOptions) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SERVICE\tROLE\tERR%\tBASELINE\tFAIL/S\tP99\tFAILING\tSLOW")
 		for _, s := range r.Services[:n] {
-			role := string(s.Role)
+			role := s.RoleLabel()
 			if s.Uninstrumented {
 				role += "*"
 			}

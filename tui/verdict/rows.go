@@ -130,10 +130,10 @@ func (p *Page) serviceRows(r *triage.Report) []tui.Row {
 		for i, e := range ev {
 			short[i] = shortID(e)
 		}
-		role := st.Role(s.Role).Render(tui.Fit(string(s.Role), 11))
+		role := st.Role(s.Role).Render(tui.Fit(s.RoleLabel(), 11))
 		if s.PreExisting {
 			// Failing as much an hour ago: noise, whatever its role.
-			role = st.Faint.Render("pre-existing")
+			role = st.Faint.Render(s.RoleLabel())
 		}
 		rows = append(rows, tui.Row{
 			Key: s.Name,

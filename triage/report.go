@@ -2,6 +2,7 @@ package triage
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -229,6 +230,22 @@ type ServiceRank struct {
 	FailedPerS         *float64 `json:"failed_per_s"`
 	P99MS              *float64 `json:"p99_ms"`
 	Evidence           []string `json:"evidence"` // trace ids and queries that back the row
+}
+
+// queryPurposes are what a source's recorded query may end with, saying
+// what it was asked for besides the incident window.
+var queryPurposes = []string{"baseline", "newest trace", "newest line"}
+
+// SplitQuery splits a recorded query into the query as sent and what it
+// was asked for: "baseline", "newest trace", "newest line", or "" for the
+// incident window itself.
+func SplitQuery(q string) (query, purpose string) {
+	for _, p := range queryPurposes {
+		if base, ok := strings.CutSuffix(q, " ("+p+")"); ok {
+			return base, p
+		}
+	}
+	return q, ""
 }
 
 // RoleLabel is the service's role as every view names it: "pre-existing"

@@ -286,7 +286,7 @@ func firstQuery(r *Report, source string, ok func(string) bool) string {
 			continue
 		}
 		for _, q := range s.Queries {
-			if !strings.HasSuffix(q, " (baseline)") && ok(q) {
+			if _, purpose := SplitQuery(q); purpose == "" && ok(q) {
 				return q
 			}
 		}

@@ -164,7 +164,7 @@ func FailingTracesQuery(r *Report) (source, query string) {
 			continue
 		}
 		for _, q := range s.Queries {
-			if !strings.HasSuffix(q, " (baseline)") && (strings.Contains(q, "status = error") || strings.Contains(q, "error=true")) {
+			if _, purpose := SplitQuery(q); purpose == "" && (strings.Contains(q, "status = error") || strings.Contains(q, "error=true")) {
 				return source, q
 			}
 		}

@@ -162,7 +162,8 @@ func (a *App) sourcesBody(w int) panelBody {
 			}
 		}
 		for _, q := range src.Queries {
-			t := panelTarget{row: len(b.lines), rows: 1, label: src.Name + " query", text: strings.TrimSuffix(q, " (baseline)")}
+			sent, purpose := triage.SplitQuery(q)
+			t := panelTarget{row: len(b.lines), rows: 1, label: src.Name + " query", text: sent}
 			if len(b.targets) == a.panel.cur {
 				// The selected query whole: what y copies.
 				rows := wrapRows(safeLine(q), w-5, 8)
@@ -175,10 +176,11 @@ func (a *App) sourcesBody(w int) panelBody {
 				}
 				t.rows = len(rows)
 			} else {
-				// A baseline's copy says so first: a cut would hide it.
+				// What a query was for besides the window goes first: a
+				// cut would hide it.
 				text := "› " + safeLine(q)
-				if base, ok := strings.CutSuffix(q, " (baseline)"); ok {
-					text = "› (baseline) " + safeLine(base)
+				if purpose != "" {
+					text = "› (" + purpose + ") " + safeLine(sent)
 				}
 				add("   " + s.Faint.Render(Truncate(text, w-4, "…")))
 			}

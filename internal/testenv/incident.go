@@ -191,7 +191,7 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 			return hasResult(si.Loki.URL + "/loki/api/v1/query?" + q.Encode())
 		})
 		if err != nil {
-			return nil, fmt.Errorf("loki never answered with the pushed logs: %w", err)
+			return nil, fmt.Errorf("loki never answered with the pushed logs: %w%s", err, si.Loki.exitNote())
 		}
 		// Loki's pattern tee can drop a push made while its pattern ingester
 		// is still joining the ring; a second push (stored lines are

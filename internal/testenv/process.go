@@ -76,6 +76,16 @@ func (p *proc) stop() {
 	}
 }
 
+// exitNote says, for a failure message, whether the backend's process
+// has exited, with its log's tail: a backend that died mid-test reads as
+// "connection refused" otherwise.
+func (b *Backend) exitNote() string {
+	if b == nil || b.proc == nil || b.proc.running() {
+		return ""
+	}
+	return fmt.Sprintf("\n%s has exited; log tail:\n%s", b.proc.name, b.proc.logTail(30))
+}
+
 // logTail returns the last lines of the process log, for failure messages.
 func (p *proc) logTail(n int) string {
 	b, err := os.ReadFile(p.logPath)

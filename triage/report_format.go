@@ -39,7 +39,7 @@ func FigureMillis(ms *float64) string {
 	if ms == nil || math.IsNaN(*ms) || math.IsInf(*ms, 0) {
 		return "?"
 	}
-	return figureDuration(time.Duration(math.Round(*ms * float64(time.Millisecond))))
+	return FigureDuration(time.Duration(math.Round(*ms * float64(time.Millisecond))))
 }
 
 // FigurePercent writes a ratio as a percentage with one decimal: "2.6%".
@@ -64,7 +64,9 @@ func FigureRate(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 0, 64)
 }
 
-func figureDuration(d time.Duration) string {
+// FigureDuration writes a duration in at most 7 cells with three
+// significant digits: 587µs, 6.56ms, 2.04s, 15.0s, 1m02s.
+func FigureDuration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0"

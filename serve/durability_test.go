@@ -19,21 +19,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/internal/testenv"
+
 	"github.com/triagectl/triage/serve/store"
 	"github.com/triagectl/triage/sources/adapter"
 	"github.com/triagectl/triage/sources/alertmanager"
 )
 
 // buildTriage builds cmd/triage into dir.
-func buildTriage(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "triage")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/triagectl/triage/cmd/triage").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/triage: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildTriage(t *testing.T, dir string) string { return testenv.BuildTriage(t, dir) }
 
 // child is a `triage serve` process.
 type child struct {

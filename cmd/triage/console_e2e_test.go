@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,15 +12,7 @@ import (
 )
 
 // buildTriage builds this command once per test binary.
-func buildTriage(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "triage")
-	cmd := exec.Command("go", "build", "-o", out, ".")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
+func buildTriage(t *testing.T) string { return testenv.BuildTriage(t, "") }
 
 // The built console against the live backends and the simulator, driven
 // in tmux as a person would, once per live trace backend (Jaeger, and

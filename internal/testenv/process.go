@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -176,4 +177,19 @@ func poll(ctx context.Context, timeout time.Duration, f func(context.Context) er
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// BuildTriage builds cmd/triage into dir (a temp dir of t's when "") and
+// returns the binary's path.
+func BuildTriage(t testing.TB, dir string) string {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	bin := filepath.Join(dir, "triage")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/triagectl/triage/cmd/triage").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./cmd/triage: %v\n%s", err, out)
+	}
+	return bin
 }

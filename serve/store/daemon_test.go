@@ -13,18 +13,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/triagectl/triage/internal/testenv"
 )
 
 // buildTriage builds cmd/triage into dir.
-func buildTriage(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "triage")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/triagectl/triage/cmd/triage").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/triage: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildTriage(t *testing.T, dir string) string { return testenv.BuildTriage(t, dir) }
 
 // triageCmd runs the binary with a config naming store, and nothing of the
 // test's environment but PATH, for at most 60 seconds.

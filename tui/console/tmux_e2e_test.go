@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,14 +14,7 @@ import (
 )
 
 // buildTriage builds the triage command for the flows below.
-func buildTriage(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "triage")
-	if b, err := exec.Command("go", "build", "-o", out, "github.com/triagectl/triage/cmd/triage").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
+func buildTriage(t *testing.T) string { return testenv.BuildTriage(t, "") }
 
 func tmuxEnv(t *testing.T) []string {
 	return []string{"TERM=xterm-256color", "XDG_CONFIG_HOME=" + t.TempDir(), "HOME=" + t.TempDir(), "XDG_STATE_HOME=" + t.TempDir()}

@@ -96,7 +96,7 @@ scrape_configs:
 	if err != nil {
 		return nil, err
 	}
-	return launch("prometheus", "PROMETHEUS_BIN", dir, port, "/-/ready", 90*time.Second, []string{
+	return launch(e, "prometheus", "PROMETHEUS_BIN", dir, port, "/-/ready", 90*time.Second, []string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
@@ -171,7 +171,7 @@ analytics:
 	if err != nil {
 		return nil, err
 	}
-	return launch("loki", "LOKI_BIN", dir, ports[0], "/ready", 120*time.Second, []string{"-config.file=" + cfgPath}, "/loki/api/v1/status/buildinfo", "version")
+	return launch(e, "loki", "LOKI_BIN", dir, ports[0], "/ready", 120*time.Second, []string{"-config.file=" + cfgPath}, "/loki/api/v1/status/buildinfo", "version")
 }
 
 func startAlertmanager(e *env) (*Backend, error) {
@@ -200,7 +200,7 @@ receivers:
 		return nil, err
 	}
 	e.release("alertmanager")
-	return launch("alertmanager", "ALERTMANAGER_BIN", dir, port, "/-/ready", 60*time.Second, []string{
+	return launch(e, "alertmanager", "ALERTMANAGER_BIN", dir, port, "/-/ready", 60*time.Second, []string{
 		"--config.file=" + cfgPath,
 		"--storage.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
@@ -244,7 +244,7 @@ func startTempo(e *env) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := launch("tempo", "TEMPO_BIN", dir, ports[0], "/ready", 120*time.Second,
+	b, err := launch(e, "tempo", "TEMPO_BIN", dir, ports[0], "/ready", 120*time.Second,
 		// The simulator sends the whole incident at once: lift the per-tenant
 		// ingestion limits so none of it is refused.
 		[]string{"-config.file=" + cfgPath, "-distributor.ingestion-rate-limit-bytes=1000000000",
@@ -316,8 +316,8 @@ func getJSON(url string, v any) error {
 
 // launch starts a backend's process, waits for its ready endpoint and reads
 // its version from the JSON at versionPath, following keys.
-func launch(name, binEnv, dir string, port int, readyPath string, timeout time.Duration, args []string, versionPath string, keys ...string) (*Backend, error) {
-	p := &proc{name: name, bin: os.Getenv(binEnv), dir: dir, logPath: filepath.Join(dir, "log"), args: args}
+func launch(e *env, name, binEnv, dir string, port int, readyPath string, timeout time.Duration, args []string, versionPath string, keys ...string) (*Backend, error) {
+	p := &proc{name: name, label: e.label(name), bin: os.Getenv(binEnv), dir: dir, logPath: filepath.Join(dir, "log"), args: args}
 	b := &Backend{Name: name, URL: fmt.Sprintf("http://127.0.0.1:%d", port), proc: p, ready: fmt.Sprintf("http://127.0.0.1:%d%s", port, readyPath)}
 	if err := p.start(); err != nil {
 		return nil, err

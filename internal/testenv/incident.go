@@ -150,18 +150,31 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 	e.mu.Unlock()
 
 	if si.Loki != nil {
-		if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
-			return nil, fmt.Errorf("push logs to loki: %w", err)
+		q := url.Values{"query": {`sum(count_over_time({env="sim"}[1h]))`}, "time": {fmt.Sprint(now.Add(time.Minute).Unix())}}
+		err := againIfDied(si.Loki, func() error {
+			if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
+				return fmt.Errorf("push logs to loki: %w", err)
+			}
+			err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
+				return hasResult(si.Loki.URL + "/loki/api/v1/query?" + q.Encode())
+			})
+			if err != nil {
+				return fmt.Errorf("loki never answered with the pushed logs: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if si.Tempo != nil {
 		if err := in.SendTraces(ctx, si.Tempo.OTLP); err != nil {
-			return nil, fmt.Errorf("send traces to tempo: %w", err)
+			return nil, fmt.Errorf("send traces to tempo: %w%s", err, si.Tempo.exitNote())
 		}
 	}
 	if si.Jaeger != nil {
 		if err := in.SendTraces(ctx, si.Jaeger.OTLP); err != nil {
-			return nil, fmt.Errorf("send traces to jaeger: %w", err)
+			return nil, fmt.Errorf("send traces to jaeger: %w%s", err, si.Jaeger.exitNote())
 		}
 		if err := waitJaeger(ctx, si); err != nil {
 			return nil, err
@@ -186,13 +199,6 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 		}
 	}
 	if si.Loki != nil {
-		q := url.Values{"query": {`sum(count_over_time({env="sim"}[1h]))`}, "time": {fmt.Sprint(now.Add(time.Minute).Unix())}}
-		err := poll(ctx, 60*time.Second, func(ctx context.Context) error {
-			return hasResult(si.Loki.URL + "/loki/api/v1/query?" + q.Encode())
-		})
-		if err != nil {
-			return nil, fmt.Errorf("loki never answered with the pushed logs: %w%s", err, si.Loki.exitNote())
-		}
 		// Loki's pattern tee can drop a push made while its pattern ingester
 		// is still joining the ring; a second push (stored lines are
 		// deduplicated) gives it the lines again.
@@ -212,7 +218,7 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 		}
 		if poll(ctx, 20*time.Second, patterns) != nil {
 			if err := in.PushLogs(ctx, si.Loki.URL); err != nil {
-				return nil, fmt.Errorf("push logs to loki again: %w", err)
+				return nil, fmt.Errorf("push logs to loki again: %w%s", err, si.Loki.exitNote())
 			}
 			_ = poll(ctx, 30*time.Second, patterns)
 		}

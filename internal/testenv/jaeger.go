@@ -34,7 +34,7 @@ func startJaeger(e *env) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: "jaeger", bin: os.Getenv("JAEGER_BIN"), dir: dir, logPath: filepath.Join(dir, "log"), args: []string{"--config", "file:" + cfgPath}}
+	p := &proc{name: "jaeger", label: e.label("jaeger"), bin: os.Getenv("JAEGER_BIN"), dir: dir, logPath: filepath.Join(dir, "log"), args: []string{"--config", "file:" + cfgPath}}
 	b := &Backend{Name: "jaeger", URL: fmt.Sprintf("http://127.0.0.1:%d", query), proc: p,
 		OTLP:  fmt.Sprintf("http://127.0.0.1:%d", otlpHTTP),
 		ready: fmt.Sprintf("http://127.0.0.1:%d/status", health)}

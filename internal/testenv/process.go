@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,12 +19,17 @@ import (
 // proc is one backend process with its temp dir and log file.
 type proc struct {
 	name    string
+	label   string // in reports: "loki", or "loki@cache-tier"
 	bin     string
 	args    []string
 	dir     string
 	logPath string
 	cmd     *exec.Cmd
 	done    chan struct{}
+	// stopping is set by stop: an exit without it is a backend that died
+	// under a test, which the live report names with its log's tail.
+	stopping atomic.Bool
+	up       atomic.Bool // answered its readiness check
 }
 
 func (p *proc) start() error {
@@ -43,9 +49,16 @@ func (p *proc) start() error {
 	}
 	p.cmd = cmd
 	p.done = make(chan struct{})
+	p.stopping.Store(false)
+	p.up.Store(false)
 	go func() {
-		_ = cmd.Wait()
+		err := cmd.Wait()
 		logf.Close()
+		if p.up.Load() && !p.stopping.Load() {
+			tail := p.logTail(15)
+			report("exited", p.label, fmt.Sprintf("exited while in use (%v); log tail: %s", err, tail))
+			fmt.Fprintf(os.Stderr, "testenv: %s exited while in use (%v); log tail:\n%s\n", p.label, err, tail)
+		}
 		close(p.done)
 	}()
 	return nil
@@ -68,6 +81,7 @@ func (p *proc) stop() {
 	if !p.running() {
 		return
 	}
+	p.stopping.Store(true)
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
@@ -85,6 +99,40 @@ func (b *Backend) exitNote() string {
 		return ""
 	}
 	return fmt.Sprintf("\n%s has exited; log tail:\n%s", b.proc.name, b.proc.logTail(30))
+}
+
+// revive starts the backend again, on the same ports and data, if its
+// process has exited, and says so in the live report. It reports whether
+// it did.
+func (b *Backend) revive() (bool, error) {
+	if b == nil || b.proc == nil || b.proc.running() || b.proc.cmd == nil {
+		return false, nil
+	}
+	if err := b.proc.start(); err != nil {
+		return false, err
+	}
+	if err := b.proc.waitReady(b.ready, 120*time.Second); err != nil {
+		return false, err
+	}
+	report("restarted", b.proc.label, "started again after it exited")
+	return true, nil
+}
+
+// againIfDied runs f, and once more if it failed because b's process had
+// exited and b could be started again: a backend that crashed under the
+// harness's own set-up must not fail a test of triage. The crash stays in
+// the live report.
+func againIfDied(b *Backend, f func() error) error {
+	err := f()
+	if err == nil {
+		return nil
+	}
+	if ok, rerr := b.revive(); rerr != nil {
+		return fmt.Errorf("%w%s; starting it again failed: %v", err, b.exitNote(), rerr)
+	} else if ok {
+		return f()
+	}
+	return fmt.Errorf("%w%s", err, b.exitNote())
 }
 
 // logTail returns the last lines of the process log, for failure messages.
@@ -116,6 +164,7 @@ func (p *proc) waitReady(url string, timeout time.Duration) error {
 			_, _ = buf.ReadFrom(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				p.up.Store(true)
 				return nil
 			}
 			last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(buf.String()))

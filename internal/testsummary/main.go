@@ -158,7 +158,14 @@ func printLive(out io.Writer, path string) {
 			continue
 		}
 		state, name, detail := parts[0], parts[1], parts[2]
-		if prev, ok := seen[name]; ok && strings.HasPrefix(prev, "live") {
+		prev, ok := seen[name]
+		switch {
+		case state == "exited" || state == "restarted":
+			// A backend that died under a test, and whether the harness
+			// started it again, follow its live line.
+			seen[name] = strings.TrimPrefix(prev+"; then ", "; then ") + state + ": " + detail
+			continue
+		case ok && strings.HasPrefix(prev, "live"):
 			continue
 		}
 		seen[name] = state + ": " + detail

@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -250,7 +251,7 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 		complete = complete && !s.full
 		clientFilter = clientFilter || s.clientFilter
 	}
-	h.Refs = roundRobin(per, q.Limit)
+	h.Refs = proportional(per, q.Limit)
 	// Which traces were looked through: all of the window's, or the newest
 	// of each part.
 	through := fmt.Sprintf("all %d traces of %s in the window", total, q.Service)
@@ -381,6 +382,45 @@ func timeSlices(start, end time.Time, limit int) [][2]time.Time {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// proportional merges the parts' lists so that every prefix takes from
+// each part in proportion to its matches, each id once, up to limit (0 for
+// all): the k-th of a part's n comes at its quantile (k+½)/n. A cut then
+// samples the window's matches evenly, as a draw from all of them would,
+// which the user estimate assumes; an equal share per part would
+// over-sample the quiet parts of a latency incident and under-sample its
+// busy minutes.
+func proportional(lists [][]triage.TraceRef, limit int) []triage.TraceRef {
+	type pos struct{ part, k int }
+	var all []pos
+	for i, refs := range lists {
+		for k := range refs {
+			all = append(all, pos{i, k})
+		}
+	}
+	// (k+½)/n_i against (l+½)/n_j, in integers.
+	slices.SortStableFunc(all, func(a, b pos) int {
+		na, nb := len(lists[a.part]), len(lists[b.part])
+		if c := cmp.Compare((2*a.k+1)*nb, (2*b.k+1)*na); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.part, b.part)
+	})
+	var out []triage.TraceRef
+	seen := map[string]bool{}
+	for _, p := range all {
+		ref := lists[p.part][p.k]
+		if seen[ref.TraceID] {
+			continue
+		}
+		seen[ref.TraceID] = true
+		out = append(out, ref)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out
+}
 
 // roundRobin merges lists taking one of each in turn, each id once, up to
 // limit (0 for all).

@@ -3,6 +3,7 @@ package adapter_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,30 @@ func TestJaegerSearchFillsLimitFromCrowdedParts(t *testing.T) {
 	// Spread over the incident, not its last minutes.
 	if span, whole := last.Sub(first), tr.End.Sub(tr.IncidentStart); span < whole*3/4 {
 		t.Errorf("hits span %s of the incident's %s", span, whole)
+	}
+	// In proportion over time, as a draw from all the matches would be:
+	// each tenth of the window holds the same share of the hits as of the
+	// slow traces, so the user estimate reads an even sample.
+	tenth := q.End.Sub(q.Start) / 10
+	var hitsIn, allIn [10]int
+	decile := func(at time.Time) int { return min(int(at.Sub(q.Start)/tenth), 9) }
+	for _, t := range byID {
+		if q.Matches(t) {
+			start := t.Spans[0].Start
+			for _, sp := range t.Spans {
+				start = minTime(start, sp.Start)
+			}
+			allIn[decile(start)]++
+		}
+	}
+	for _, r := range h.Refs {
+		hitsIn[decile(r.Start)]++
+	}
+	for d := range 10 {
+		got, want := float64(hitsIn[d])/float64(len(h.Refs)), float64(allIn[d])/float64(all)
+		if math.Abs(got-want) > 0.03 {
+			t.Errorf("tenth %d of the window: %.1f%% of the hits, %.1f%% of the slow traces", d, 100*got, 100*want)
+		}
 	}
 	// Which of a part's matches Jaeger returns first is its store's pick
 	// (the order the spans arrived in); the sample must not be: the same

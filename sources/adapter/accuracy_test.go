@@ -13,11 +13,21 @@ import (
 	"github.com/triagectl/triage/triage"
 )
 
+// accuracySample is the trace sample the accuracy bar is checked at.
+const accuracySample = 400
+
 // The engine against each scenario's ground truth in the real backends:
 // every scenario gets its own Prometheus (holding the incident's metric
 // history), Loki, Jaeger and, when a tempo binary is present, Tempo, and
 // is investigated once per live trace backend. Without either, the traces
 // come from the generated incident, with metrics and logs live.
+//
+// The sample is accuracySample traces, not the default 200: the user
+// estimate's ±15% bar is a bar on the estimator, and at 200 of cache-tier's
+// ~750 slow requests from 118 users any unbiased estimate spreads ±7–10%
+// (one standard deviation, measured by resampling the ground truth), so
+// the bar would fail about one run in ten by chance. At 400 the spread is
+// ±4%.
 func TestLiveAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a set of backends per scenario")
@@ -36,7 +46,9 @@ func TestLiveAccuracy(t *testing.T) {
 				t.Run(backend, func(t *testing.T) {
 					src := liveSources(t, si, backend)
 					began := time.Now()
-					r, err := triage.NewInvestigation(src, liveOptions(si), triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
+					o := liveOptions(si)
+					o.TraceSample = accuracySample
+					r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 					took[backend] += time.Since(began)
 					if err != nil {
 						t.Fatal(err)

@@ -197,6 +197,14 @@ func (e *env) loadIncident(preset string) (*SimIncident, error) {
 		if err != nil {
 			return nil, fmt.Errorf("prometheus never scraped the simulator: %w", err)
 		}
+		// The backfilled history answers at once; exemplars come only from
+		// a live scrape of the incident's handler.
+		err = poll(ctx, 60*time.Second, func(ctx context.Context) error {
+			return promHasData(si.Prometheus.URL, `scrape_samples_scraped{job="sim"} > 0`)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("prometheus never scraped the simulator's exemplars: %w%s", err, si.Prometheus.exitNote())
+		}
 	}
 	if si.Loki != nil {
 		// Loki's pattern tee can drop a push made while its pattern ingester

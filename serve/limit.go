@@ -59,6 +59,9 @@ func (l limits) wrap(src triage.Sources) triage.Sources {
 	}
 	if src.Traces != nil {
 		out.Traces = limitedTraces{src.Traces, l[src.Traces.Name()]}
+		if bs, ok := src.Traces.(triage.BaselineSearcher); ok {
+			out.Traces = limitedBaseline{limitedTraces{src.Traces, l[src.Traces.Name()]}, bs}
+		}
 	}
 	return out
 }
@@ -144,4 +147,19 @@ func (l limitedTraces) Trace(ctx context.Context, id string) (*triage.Trace, err
 	}
 	defer l.sem.release()
 	return l.t.Trace(ctx, id)
+}
+
+// limitedBaseline is limitedTraces over a source that answers the
+// baseline as attributes: the wrapper keeps that, under the same limit.
+type limitedBaseline struct {
+	limitedTraces
+	bs triage.BaselineSearcher
+}
+
+func (l limitedBaseline) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return triage.TraceHits{}, err
+	}
+	defer l.sem.release()
+	return l.bs.SearchBaseline(ctx, q)
 }

@@ -7,6 +7,10 @@ type DiffOptions struct {
 	MinSupport int      // failing traces that must carry a value; default max(2, 5% of them)
 	Top        int      // rows returned; default 10
 	SkipKeys   []string // more keys to ignore, such as the user attribute keys
+	// Keys, when not nil, are the only keys compared: the baseline came
+	// as these keys' values (BaselineSearcher), so any other key would read
+	// as absent from it.
+	Keys []string
 }
 
 // Where a difference was found.
@@ -195,7 +199,7 @@ func (d *differ) countIncident(inc []incidentTrace) {
 		d.failBy[st]++
 		tr := it.a.tree
 		entry := func(key, value string) {
-			if !skipKey(key, d.opts.SkipKeys) && !entryPointKey(key) {
+			if !d.skip(key) && !entryPointKey(key) {
 				d.addFail(diffKey{atEntry, -1, key, value})
 				d.addFail(diffKey{atEntry, st, key, value})
 			}
@@ -205,12 +209,12 @@ func (d *differ) countIncident(inc []incidentTrace) {
 		d.failN[atEntry]++
 		for _, o := range it.origins {
 			attrsOf(tr, o, false, func(key, value string) {
-				if !skipKey(key, d.opts.SkipKeys) {
+				if !d.skip(key) {
 					d.addFail(diffKey{atOriginSpan, -1, key, value})
 				}
 			})
 			attrsOf(tr, o, true, func(key, value string) {
-				if !skipKey(key, d.opts.SkipKeys) {
+				if !d.skip(key) {
 					d.addFail(diffKey{atOriginResource, -1, key, value})
 				}
 			})
@@ -220,6 +224,12 @@ func (d *differ) countIncident(inc []incidentTrace) {
 			d.failN[atOriginResource]++
 		}
 	}
+}
+
+// skip reports whether key is never compared: ids and outcomes, the
+// caller's extra keys, and keys the baseline was not asked for.
+func (d *differ) skip(key string) bool {
+	return skipKey(key, d.opts.SkipKeys) || d.opts.Keys != nil && !slices.Contains(d.opts.Keys, key)
 }
 
 func (d *differ) addFail(k diffKey) {

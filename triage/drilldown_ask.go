@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -16,14 +17,19 @@ const maxDrillDownTraces = 500
 // evidence, so that a bundle recorded through src answers them offline:
 // every trace the report names (sampled, users', log patterns' samples)
 // with its log lines and, for a trace that sent messages, the traces
-// linked to it; and each ranked service's series. Answers are not used;
-// failures are recorded as they came.
-func AskDrillDowns(ctx context.Context, src Sources, r *Report, red REDQueries) {
+// linked to it, and the healthy trace the comparison page would set beside
+// it (FindHealthyTrace); and each ranked service's series. Answers are not
+// used; failures are recorded as they came.
+func AskDrillDowns(ctx context.Context, src Sources, r *Report, red REDQueries, o Options) {
 	var jobs []func()
 	if src.Traces != nil {
+		// The comparisons share the two healthy searches and many
+		// candidates, and a candidate may be a trace the report names: each
+		// is asked once (a replay answers a request again).
+		once := &onceTraces{TracesSource: src.Traces}
 		var visit func(id string, follow bool)
 		visit = func(id string, follow bool) {
-			tr, err := src.Traces.Trace(ctx, id)
+			tr, err := once.Trace(ctx, id)
 			if err != nil {
 				tr = nil
 			}
@@ -44,8 +50,12 @@ func AskDrillDowns(ctx context.Context, src Sources, r *Report, red REDQueries) 
 					break
 				}
 			}
+			if follow && tr != nil && len(tr.Spans) > 0 {
+				an := AnalyzeTrace(tr, o.Analysis())
+				FindHealthyTrace(ctx, once, r.Alert.Scope, r.Window, o, &an)
+			}
 			if follow && HasProducerSpan(tr) {
-				hits, _ := src.Traces.Search(ctx, LinkedTracesSearch(id, r.Window))
+				hits, _ := once.Search(ctx, LinkedTracesSearch(id, r.Window))
 				for _, ref := range hits.Refs {
 					visit(ref.TraceID, false)
 				}
@@ -117,4 +127,42 @@ func reportTraceIDs(r *Report, limit int) []string {
 		}
 	}
 	return out
+}
+
+// onceTraces asks each search and each trace of its source once, and
+// answers it again from memory.
+type onceTraces struct {
+	TracesSource
+	mu       sync.Mutex
+	searches map[string]*onceCall[TraceHits]
+	traces   map[string]*onceCall[*Trace]
+}
+
+type onceCall[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func onceOf[T any](mu *sync.Mutex, m *map[string]*onceCall[T], key string, ask func() (T, error)) (T, error) {
+	mu.Lock()
+	if *m == nil {
+		*m = map[string]*onceCall[T]{}
+	}
+	c := (*m)[key]
+	if c == nil {
+		c = &onceCall[T]{}
+		(*m)[key] = c
+	}
+	mu.Unlock()
+	c.once.Do(func() { c.v, c.err = ask() })
+	return c.v, c.err
+}
+
+func (s *onceTraces) Search(ctx context.Context, q TraceSearch) (TraceHits, error) {
+	return onceOf(&s.mu, &s.searches, fmt.Sprintf("%#v", q), func() (TraceHits, error) { return s.TracesSource.Search(ctx, q) })
+}
+
+func (s *onceTraces) Trace(ctx context.Context, id string) (*Trace, error) {
+	return onceOf(&s.mu, &s.traces, strings.ToLower(id), func() (*Trace, error) { return s.TracesSource.Trace(ctx, id) })
 }

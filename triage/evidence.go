@@ -57,6 +57,9 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 			sampled("impact.users_estimate", src, "the users seen in "+sample+", scaled to the aggregate count")
 		}
 		base := fmt.Sprintf("the failing sample against %d healthy traces read whole (of %d found, in the %s)", len(tr.baseline), res.baselineFound, res.baselineIn)
+		if res.baselineBySearch {
+			base = fmt.Sprintf("the failing sample against the attributes of %d healthy traces, as the trace search returned them (none read whole), in the %s", len(tr.baseline), res.baselineIn)
+		}
 		sampled("differences", src, base)
 		sampled("traces", src, sample)
 		if r.Timeline != nil && r.Timeline.FirstFailing != "" {

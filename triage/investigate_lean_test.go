@@ -2,6 +2,7 @@ package triage_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,4 +158,82 @@ func containsAny(notes []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// baselineSearching answers the healthy baseline as a BaselineSearcher:
+// the healthy search's hits, each carrying its trace, without a fetch.
+type baselineSearching struct {
+	*countingTraces
+	asked []triage.BaselineSearch
+	mu    sync.Mutex
+}
+
+func (b *baselineSearching) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
+	b.mu.Lock()
+	b.asked = append(b.asked, q)
+	b.mu.Unlock()
+	h, err := b.TracesSource.Search(ctx, q.Healthy)
+	for i := range h.Refs {
+		if h.Refs[i].Trace, err = b.TracesSource.Trace(ctx, h.Refs[i].TraceID); err != nil {
+			return h, err
+		}
+	}
+	h.Query = "baseline of " + strings.Join(q.Ask.Services, ",")
+	return h, err
+}
+
+// A source that answers the baseline as attributes (Tempo's select) reads
+// no healthy trace whole: only the sample is fetched, the baseline is
+// asked once per window after it, for the origin services and the keys
+// that can rank, and the report and sources panel say so.
+func TestBaselineAskedAsAttributesReadsNoHealthyTrace(t *testing.T) {
+	inc := incident(t, "db-region")
+	src := simSources(inc)
+	bs := &baselineSearching{countingTraces: &countingTraces{TracesSource: src.Traces}}
+	src.Traces = bs
+	r, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampled := map[string]bool{}
+	for _, tr := range r.Traces {
+		sampled[tr.TraceID] = true
+	}
+	for id := range bs.fetched {
+		if !sampled[id] && !slices.Contains(inc.Truth.FailingTraceIDs, id) {
+			// Linked traces aside (none in this scenario), every fetch is the sample's.
+			t.Errorf("fetched %s, which is not in the sample", id)
+		}
+	}
+	if len(bs.asked) != 2 {
+		t.Fatalf("baseline asked %d times, want 2 (the baseline window, the incident window)", len(bs.asked))
+	}
+	if ask := bs.asked[0].Ask; !slices.Contains(ask.Services, inc.Truth.CulpritCaller) || len(ask.Keys()) < 4 {
+		t.Errorf("asked %+v, want the culprit's caller %s and the keys that can rank", ask, inc.Truth.CulpritCaller)
+	}
+	planted := slices.IndexFunc(r.Differences, func(d triage.Difference) bool {
+		return d.Attribute == inc.Truth.Difference.Attribute && d.Value == inc.Truth.Difference.Value
+	})
+	if planted < 0 || planted > 2 {
+		t.Errorf("differences %+v, want %s=%s in the first three", r.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+	}
+	if notes := traceNotes(r); !containsAny(notes, "none read whole") {
+		t.Errorf("no note on how the baseline was asked: %q", notes)
+	}
+	var basis string
+	for _, f := range r.Evidence.Sampled {
+		if f.Figure == "differences" {
+			basis = f.Basis
+		}
+	}
+	if !strings.Contains(basis, "none read whole") {
+		t.Errorf("differences' basis %q does not say the baseline came as attributes", basis)
+	}
+	if q := r.Sources; !slices.ContainsFunc(q, func(s triage.SourceStatus) bool {
+		return slices.ContainsFunc(s.Queries, func(q string) bool {
+			return strings.HasPrefix(q, "baseline of ") && strings.HasSuffix(q, " (baseline)")
+		})
+	}) {
+		t.Error("the baseline search is not among the recorded queries as the baseline's")
+	}
 }

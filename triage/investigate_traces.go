@@ -26,12 +26,16 @@ type traceResult struct {
 	// baselineFound counts the healthy traces the search found, of which
 	// up to maxBaselineTraces make the baseline.
 	baselineFound int
-	reused        int // whole traces a search returned, not fetched again
-	queries       []string
-	notes         []string // how the backend answered what it cannot ask as such
-	calls         int
-	failed        int
-	firstErr      error
+	// baselineBySearch says the baseline came as attribute values from a
+	// BaselineSearcher, not as whole traces.
+	baselineBySearch bool
+	baselineKeys     []string // the keys it was asked for: the only ones compared
+	reused           int      // whole traces a search returned, not fetched again
+	queries          []string
+	notes            []string // how the backend answered what it cannot ask as such
+	calls            int
+	failed           int
+	firstErr         error
 	// fetched and asked count trace fetches for Options.TraceFetched.
 	fetched, asked int
 	onFetch        func(done, total int)
@@ -140,20 +144,23 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	// case the baseline has none (retention, a new service): both at once,
 	// so the fallback costs no extra round trip.
 	var fallbackRefs []TraceRef
-	wg.Add(2)
 	healthy := healthySearches(healthyQ, w, o)
-	go func() {
-		defer wg.Done()
-		h, err := ts.Search(ctx, healthy[0])
-		record(h, " (baseline)", err)
-		baseRefs = h.Refs
-	}()
-	go func() {
-		defer wg.Done()
-		h, err := ts.Search(ctx, healthy[1])
-		record(h, "", err)
-		fallbackRefs = h.Refs
-	}()
+	bs, bySearch := ts.(BaselineSearcher)
+	if !bySearch {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			h, err := ts.Search(ctx, healthy[0])
+			record(h, " (baseline)", err)
+			baseRefs = h.Refs
+		}()
+		go func() {
+			defer wg.Done()
+			h, err := ts.Search(ctx, healthy[1])
+			record(h, "", err)
+			fallbackRefs = h.Refs
+		}()
+	}
 	wg.Wait()
 
 	// Order: the scope's own failures, exemplars of its error series, slow
@@ -210,6 +217,9 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	bwg.Add(1)
 	go func() {
 		defer bwg.Done()
+		if bySearch {
+			return
+		}
 		res.baselineIn = "baseline window"
 		if len(baseRefs) == 0 {
 			// No healthy traces an offset ago (retention, or a new service):
@@ -235,9 +245,59 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	res.linked = f.fetchLinked(ctx, res.incident, o)
 
 	bwg.Wait()
+	if bySearch {
+		res.searchBaseline(ctx, bs, healthy, taken, o, record)
+	}
 	res.fetchNotes()
 	return res
 }
+
+// searchBaseline asks a BaselineSearcher for the healthy baseline as the
+// attributes Differences compares, once the sample is in (it says which
+// services and keys): in the baseline window, and in the incident window in
+// case the baseline has none, both at once. No trace is read whole.
+func (res *traceResult) searchBaseline(ctx context.Context, bs BaselineSearcher, healthy []TraceSearch, taken map[string]bool, o Options, record func(TraceHits, string, error)) {
+	ask := BaselineAsk(analyseAll(res.incident, o.Analysis()), o.UserAttributes)
+	res.baselineKeys = ask.Keys()
+	hits := make([]TraceHits, len(healthy))
+	var wg sync.WaitGroup
+	for i, q := range healthy {
+		q.Limit = maxSearchedBaseline
+		wg.Go(func() {
+			h, err := bs.SearchBaseline(ctx, BaselineSearch{Healthy: q, Ask: ask})
+			suffix := ""
+			if i == 0 {
+				suffix = " (baseline)"
+			}
+			record(h, suffix, err)
+			hits[i] = h
+		})
+	}
+	wg.Wait()
+	res.baselineIn, res.baselineBySearch = "baseline window", true
+	refs := hits[0].Refs
+	if len(refs) == 0 {
+		res.baselineIn = "incident window (no traces in the baseline window)"
+		refs = hits[1].Refs
+	}
+	for _, r := range refs {
+		if r.Trace != nil && !taken[strings.ToLower(r.TraceID)] {
+			res.baseline = append(res.baseline, r.Trace)
+		}
+	}
+	res.baselineFound = len(res.baseline)
+	what := "the healthy entry spans"
+	if len(ask.Services) > 0 {
+		what += " and the spans of " + strings.Join(ask.Services, ", ")
+	}
+	res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d healthy traces in the %s, from one search returning %s with only the %d attributes compared; none read whole",
+		len(res.baseline), res.baselineIn, what, len(res.baselineKeys)))
+}
+
+// maxSearchedBaseline bounds the healthy traces a BaselineSearcher
+// returns: their attributes come in one answer, so the baseline can be
+// larger than the whole traces read otherwise.
+const maxSearchedBaseline = 4 * maxBaselineTraces
 
 // collectWhole keeps the whole traces search hits carry, by id.
 func collectWhole(have map[string]*Trace, refs []TraceRef) {

@@ -105,6 +105,26 @@ type TracesSource interface {
 	Trace(ctx context.Context, id string) (*Trace, error)
 }
 
+// BaselineSearcher is a trace source that answers the healthy baseline
+// with one search returning only what "what's different" compares — the
+// healthy entry spans and the spans of the failing sample's origin
+// services, each with the attributes asked for — instead of whole traces
+// (Tempo: TraceQL with select). Each hit's Trace is such a skeleton: the
+// entry span as its root, the other spans under it.
+type BaselineSearcher interface {
+	SearchBaseline(ctx context.Context, q BaselineSearch) (TraceHits, error)
+}
+
+// BaselineSearch is the healthy baseline asked as attribute values.
+type BaselineSearch struct {
+	// Healthy finds the healthy entry spans: the scope, its entry kinds,
+	// not failed, the window and the number of traces.
+	Healthy TraceSearch
+	// Ask names the services whose spans come too and the attributes
+	// returned, on the spans and on their resources.
+	Ask BaselineKeys
+}
+
 // Sources are the backends of one investigation.
 type Sources struct {
 	Metrics MetricsSource

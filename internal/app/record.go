@@ -117,7 +117,7 @@ func Record(ctx context.Context, w *bundle.Writer, rec Recording, emit func(tria
 	}
 	if !rec.NoDrillDown {
 		w.SetPhase(bundle.PhaseDrillDown)
-		triage.AskDrillDowns(ctx, src, r, rec.RED)
+		triage.AskDrillDowns(ctx, src, r, rec.RED, rec.EngineOptions())
 	}
 	return r, runErr
 }

@@ -23,6 +23,9 @@ func Jitter(src triage.Sources, seed uint64, max time.Duration) triage.Sources {
 	}
 	if src.Traces != nil {
 		out.Traces = jitterTraces{src.Traces, j}
+		if bs, ok := src.Traces.(triage.BaselineSearcher); ok {
+			out.Traces = jitterBaseline{jitterTraces{src.Traces, j}, bs}
+		}
 	}
 	return out
 }
@@ -97,4 +100,16 @@ func (t jitterTraces) Search(ctx context.Context, q triage.TraceSearch) (triage.
 func (t jitterTraces) Trace(ctx context.Context, id string) (*triage.Trace, error) {
 	t.j.sleep(ctx)
 	return t.TracesSource.Trace(ctx, id)
+}
+
+// jitterBaseline is jitterTraces over a source that answers the baseline
+// as attributes, which it keeps doing.
+type jitterBaseline struct {
+	jitterTraces
+	bs triage.BaselineSearcher
+}
+
+func (t jitterBaseline) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
+	t.j.sleep(ctx)
+	return t.bs.SearchBaseline(ctx, q)
 }

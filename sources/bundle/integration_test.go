@@ -117,7 +117,7 @@ func liveRoundTrip(t *testing.T, traces string) {
 		t.Fatal("the replayed report differs from the live one")
 	}
 	// The console's drill-down, offline: every request was recorded.
-	triage.AskDrillDowns(ctx, rp.Sources, replayed, rp.RED)
+	triage.AskDrillDowns(ctx, rp.Sources, replayed, rp.RED, rp.Options)
 	if missed := rp.Replay.Missed(); len(missed) > 0 {
 		t.Errorf("the drill-down asked %d requests the recording did not, first: %s", len(missed), missed[0])
 	}

@@ -46,7 +46,7 @@ type PatternLinesIn struct {
 // CompareIn is compare_traces' input.
 type CompareIn struct {
 	FailingTraceID string `json:"failing_trace_id" jsonschema:"a failing trace id"`
-	HealthyTraceID string `json:"healthy_trace_id,omitempty" jsonschema:"a healthy trace of the same route; found among the investigation's healthy traces when left out"`
+	HealthyTraceID string `json:"healthy_trace_id,omitempty" jsonschema:"a healthy trace of the same route; found with the investigation's healthy searches when left out"`
 	Cursor         string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page, to read on"`
 }
 

@@ -5,27 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 t0=$SECONDS
-# The backends build while lint runs: a cold build waits on downloads and
-# links as much as it compiles. Lint failing stops the builds.
-backends_out=$(mktemp)
-TRIAGE_LIVE_REPORT=$(mktemp)
-export TRIAGE_LIVE_REPORT
-trap 'rm -f "$backends_out" "$TRIAGE_LIVE_REPORT"' EXIT
-setsid bash scripts/backends.sh >"$backends_out" &
-backends_pid=$!
-
-echo "== lint (the backends are got meanwhile)"
-if ! bash scripts/lint.sh; then
-	kill -- -"$backends_pid" 2>/dev/null || true
-	exit 1
-fi
-lint_done=$((SECONDS - t0))
+echo "== lint"
+bash scripts/lint.sh
 
 echo "== backends (cache: ${TRIAGE_CACHE:-~/.cache/triage})"
-wait "$backends_pid"
-backends=$(cat "$backends_out")
+backends=$(bash scripts/backends.sh)
 echo "$backends" | sed 's/^/   /'
-echo "   lint took ${lint_done}s"
 while IFS= read -r line; do
 	[ -n "$line" ] && export "$line"
 done <<<"$backends"
@@ -34,6 +19,10 @@ echo "   ready in $((SECONDS - t0))s"
 # Prometheus, Loki, Alertmanager and Jaeger must run live here: a missing one
 # fails the run instead of skipping its tests. Tempo is live only when present.
 export TRIAGE_REQUIRE_LIVE="${TRIAGE_REQUIRE_LIVE:-prometheus,loki,alertmanager,jaeger}"
+TRIAGE_LIVE_REPORT=$(mktemp)
+export TRIAGE_LIVE_REPORT
+trap 'rm -f "$TRIAGE_LIVE_REPORT"' EXIT
+
 echo "== go test"
 go build -o bin/testsummary ./internal/testsummary
 set +e

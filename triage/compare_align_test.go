@@ -92,15 +92,22 @@ func (r *routeTraces) Trace(_ context.Context, id string) (*Trace, error) {
 	return nil, errors.New("not found")
 }
 
+// checkoutRoute is where a healthy checkout is looked for beside the
+// failing one: a ref of the route some minutes after the failing trace,
+// the investigation's window and its scope.
+func checkoutRoute(fa TraceAnalysis) (ref func(id string, minutes int) TraceRef, w Window, scope Scope) {
+	ref = func(id string, minutes int) TraceRef {
+		return TraceRef{TraceID: id, RootService: "storefront", RootName: "POST /checkout", Start: fa.Start.Add(time.Duration(minutes) * time.Minute)}
+	}
+	w = Window{Start: treeT0.Add(-10 * time.Minute), End: treeT0.Add(10 * time.Minute),
+		BaselineStart: treeT0.Add(-70 * time.Minute), BaselineEnd: treeT0.Add(-50 * time.Minute)}
+	return ref, w, Scope{Service: "storefront", ServiceLabel: "service"}
+}
+
 func TestFindHealthyTrace(t *testing.T) {
 	failing := checkoutFailure("f0")
 	fa := AnalyzeTrace(failing, testAnalysis)
-	ref := func(id string, minutes int) TraceRef {
-		return TraceRef{TraceID: id, RootService: "storefront", RootName: "POST /checkout", Start: fa.Start.Add(time.Duration(minutes) * time.Minute)}
-	}
-	w := Window{Start: treeT0.Add(-10 * time.Minute), End: treeT0.Add(10 * time.Minute),
-		BaselineStart: treeT0.Add(-70 * time.Minute), BaselineEnd: treeT0.Add(-50 * time.Minute)}
-	scope := Scope{Service: "storefront", ServiceLabel: "service"}
+	ref, w, scope := checkoutRoute(fa)
 	o := DefaultOptions()
 
 	// The baseline search fails; in the incident window the failing trace

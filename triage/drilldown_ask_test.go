@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 )
 
 // askLog is a trace source that counts each distinct request, as a
@@ -63,13 +62,7 @@ const (
 // every failing trace the report names, each once, so that a bundle finds
 // the same healthy trace offline.
 func TestAskDrillDownsRecordsComparisons(t *testing.T) {
-	fa := AnalyzeTrace(checkoutFailure(idF0), testAnalysis)
-	ref := func(id string, minutes int) TraceRef {
-		return TraceRef{TraceID: id, RootService: "storefront", RootName: "POST /checkout", Start: fa.Start.Add(time.Duration(minutes) * time.Minute)}
-	}
-	w := Window{Start: treeT0.Add(-10 * time.Minute), End: treeT0.Add(10 * time.Minute),
-		BaselineStart: treeT0.Add(-70 * time.Minute), BaselineEnd: treeT0.Add(-50 * time.Minute)}
-	scope := Scope{Service: "storefront", ServiceLabel: "service"}
+	ref, w, scope := checkoutRoute(AnalyzeTrace(checkoutFailure(idF0), testAnalysis))
 	o := DefaultOptions()
 	src := &routeTraces{
 		refs: [][]TraceRef{{ref(idF0, 0), ref(idF1, 1), ref(idH1, 2), ref(idH2, 9)}},

@@ -59,8 +59,8 @@ func (l limits) wrap(src triage.Sources) triage.Sources {
 	}
 	if src.Traces != nil {
 		out.Traces = limitedTraces{src.Traces, l[src.Traces.Name()]}
-		if bs, ok := src.Traces.(triage.BaselineSearcher); ok {
-			out.Traces = limitedBaseline{limitedTraces{src.Traces, l[src.Traces.Name()]}, bs}
+		if ss, ok := src.Traces.(triage.SelectSearcher); ok {
+			out.Traces = limitedSelect{limitedTraces{src.Traces, l[src.Traces.Name()]}, ss}
 		}
 	}
 	return out
@@ -149,17 +149,25 @@ func (l limitedTraces) Trace(ctx context.Context, id string) (*triage.Trace, err
 	return l.t.Trace(ctx, id)
 }
 
-// limitedBaseline is limitedTraces over a source that answers the
-// baseline as attributes: the wrapper keeps that, under the same limit.
-type limitedBaseline struct {
+// limitedSelect is limitedTraces over a source that answers the baseline
+// and skeletons with select: the wrapper keeps that, under the same limit.
+type limitedSelect struct {
 	limitedTraces
-	bs triage.BaselineSearcher
+	ss triage.SelectSearcher
 }
 
-func (l limitedBaseline) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
+func (l limitedSelect) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
 	if err := l.sem.acquire(ctx); err != nil {
 		return triage.TraceHits{}, err
 	}
 	defer l.sem.release()
-	return l.bs.SearchBaseline(ctx, q)
+	return l.ss.SearchBaseline(ctx, q)
+}
+
+func (l limitedSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return triage.TraceHits{}, err
+	}
+	defer l.sem.release()
+	return l.ss.SearchSkeletons(ctx, q, keys)
 }

@@ -7,29 +7,41 @@ import (
 	"github.com/triagectl/triage/triage"
 )
 
-type baselineTraces struct {
+type selectTraces struct {
 	triage.TracesSource
-	asked int
+	asked []string
 }
 
-func (b *baselineTraces) Name() string { return triage.SourceTempo }
+func (b *selectTraces) Name() string { return triage.SourceTempo }
 
-func (b *baselineTraces) SearchBaseline(context.Context, triage.BaselineSearch) (triage.TraceHits, error) {
-	b.asked++
-	return triage.TraceHits{Query: "asked"}, nil
+func (b *selectTraces) SearchBaseline(context.Context, triage.BaselineSearch) (triage.TraceHits, error) {
+	b.asked = append(b.asked, "baseline")
+	return triage.TraceHits{Query: "baseline"}, nil
 }
 
-// The per-source limit keeps a trace source's way of answering the
-// baseline as attributes: wrapped, it is still a BaselineSearcher, and the
-// call goes through to it.
-func TestLimitKeepsBaselineSearcher(t *testing.T) {
-	inner := &baselineTraces{}
+func (b *selectTraces) SearchSkeletons(context.Context, triage.TraceSearch, triage.SkeletonKeys) (triage.TraceHits, error) {
+	b.asked = append(b.asked, "skeletons")
+	return triage.TraceHits{Query: "skeletons"}, nil
+}
+
+// The per-source limit keeps a trace source's way of answering with
+// select: wrapped, it is still a SelectSearcher, and both calls go
+// through to it.
+func TestLimitKeepsSelectSearcher(t *testing.T) {
+	inner := &selectTraces{}
 	src := newLimits(map[string]int{triage.SourceTempo: 1}).wrap(triage.Sources{Traces: inner})
-	bs, ok := src.Traces.(triage.BaselineSearcher)
+	ss, ok := src.Traces.(triage.SelectSearcher)
 	if !ok {
-		t.Fatalf("%T is not a BaselineSearcher once limited", src.Traces)
+		t.Fatalf("%T is not a SelectSearcher once limited", src.Traces)
 	}
-	if h, err := bs.SearchBaseline(context.Background(), triage.BaselineSearch{}); err != nil || h.Query != "asked" || inner.asked != 1 {
-		t.Errorf("SearchBaseline = %+v, %v after %d calls", h, err, inner.asked)
+	ctx := context.Background()
+	if h, err := ss.SearchBaseline(ctx, triage.BaselineSearch{}); err != nil || h.Query != "baseline" {
+		t.Errorf("SearchBaseline = %+v, %v", h, err)
+	}
+	if h, err := ss.SearchSkeletons(ctx, triage.TraceSearch{}, triage.SkeletonKeys{}); err != nil || h.Query != "skeletons" {
+		t.Errorf("SearchSkeletons = %+v, %v", h, err)
+	}
+	if len(inner.asked) != 2 {
+		t.Errorf("asked %q, want the baseline then the skeletons", inner.asked)
 	}
 }

@@ -183,7 +183,7 @@ func blame(tr *Tree, i int32) (string, bool) {
 			return s.Service(), false
 		}
 	}
-	for _, k := range [...]string{"peer.service", "server.address", "db.system"} {
+	for _, k := range peerKeys {
 		if v, ok := s.Attrs.Get(k); ok && v != "" {
 			return v, true
 		}

@@ -49,6 +49,10 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 		res, src := tr.res, s.traceSource
 		n := len(tr.incident)
 		sample := fmt.Sprintf("%d failing or slow traces read whole, of %d found", n, res.discovered)
+		if res.skeletons > 0 {
+			sample = fmt.Sprintf("%d failing or slow traces, of %d found: %d read whole, %d that did not fail as skeleton searches returned them",
+				n, res.discovered, n-res.skeletons, res.skeletons)
+		}
 		sampled("services", src, "the culprit and each service's role: "+sample)
 		sampled("users", src, sample)
 		sampled("impact.users_seen", src, sample)
@@ -65,8 +69,9 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 		if r.Timeline != nil && r.Timeline.FirstFailing != "" {
 			sampled("timeline", src, "the first failing or slow trace of the sample")
 		}
-		found, baseFound, baseN, reused := res.discovered, res.baselineFound, len(tr.baseline), res.reused
+		found, baseFound, baseN, reused, skeletons := res.discovered, res.baselineFound, len(tr.baseline), res.reused, res.skeletons
 		ev.TracesFound, ev.BaselineFound, ev.BaselineTraces, ev.ReusedTraces = &found, &baseFound, &baseN, &reused
+		ev.SkeletonTraces = &skeletons
 	}
 	return ev
 }

@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +37,11 @@ type traceResult struct {
 	calls            int
 	failed           int
 	firstErr         error
+	// skeletons counts the sample's traces that did not fail analysed as a
+	// skeleton search returned them, not fetched whole; skeletonsOffered those a
+	// skeleton search answered, fetched whole or not; skeletonKeys the
+	// attributes asked of it.
+	skeletons, skeletonsOffered, skeletonKeys int
 	// fetched and asked count trace fetches for Options.TraceFetched.
 	fetched, asked int
 	onFetch        func(done, total int)
@@ -130,12 +136,24 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	results := make([]hits, len(searches))
 	var baseRefs []TraceRef
 	var wg sync.WaitGroup
+	// When the source can, the slow hits and those failing below the scope
+	// come as skeletons, which rank such a trace that did not fail, in an
+	// error incident, without its being fetched. The scope's own failures
+	// are read whole.
+	ss, skeletal := ts.(SkeletonSearcher)
+	ask := SkeletonAsk(o.Analysis())
 	for i, q := range searches {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			q.Start, q.End, q.Limit = w.Start, w.End, o.TraceSample
-			h, err := ts.Search(ctx, q)
+			var h TraceHits
+			var err error
+			if skeletal && i > 0 {
+				h, err = ss.SearchSkeletons(ctx, q, ask)
+			} else {
+				h, err = ts.Search(ctx, q)
+			}
 			record(h, "", err)
 			results[i] = hits{h.Refs, err == nil}
 		}()
@@ -241,7 +259,14 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		res.baseline, res.baselineFound = fetched, found
 		mu.Unlock()
 	}()
-	res.incident = f.fetch(ctx, ids)
+	skeletons := map[string]*Trace{}
+	for _, h := range results[1:] {
+		maps.Copy(skeletons, usableSkeletons(h.refs))
+	}
+	if skeletal {
+		res.skeletonKeys = ask.Count()
+	}
+	res.incident = f.fetchSample(ctx, ids, skeletons, o)
 	res.linked = f.fetchLinked(ctx, res.incident, o)
 
 	bwg.Wait()
@@ -302,7 +327,7 @@ const maxSearchedBaseline = 4 * maxBaselineTraces
 // collectWhole keeps the whole traces search hits carry, by id.
 func collectWhole(have map[string]*Trace, refs []TraceRef) {
 	for _, r := range refs {
-		if r.Trace != nil {
+		if r.Trace != nil && !r.Trace.Skeleton {
 			have[strings.ToLower(r.TraceID)] = r.Trace
 		}
 	}
@@ -366,10 +391,28 @@ func (f *fetcher) fetch(ctx context.Context, ids []string) []*Trace {
 	return f.fetchOr(ctx, ids, nil)
 }
 
+// fetchAt is fetch with each trace at its id's index, nil for one not
+// fetched.
+func (f *fetcher) fetchAt(ctx context.Context, ids []string) []*Trace {
+	return f.fetchAtOr(ctx, ids, nil)
+}
+
 // fetchOr is fetch; for an id not fetched, unfetched (when not nil) is
 // called under the lock and, when it returns true, has accounted for it
 // instead of its being counted missing or failed.
 func (f *fetcher) fetchOr(ctx context.Context, ids []string, unfetched func() bool) []*Trace {
+	out := f.fetchAtOr(ctx, ids, unfetched)
+	kept := out[:0]
+	for _, t := range out {
+		if t != nil {
+			kept = append(kept, t)
+		}
+	}
+	return kept
+}
+
+// fetchAtOr is fetchOr with each trace at its id's index.
+func (f *fetcher) fetchAtOr(ctx context.Context, ids []string, unfetched func() bool) []*Trace {
 	out := make([]*Trace, len(ids))
 	f.mu.Lock()
 	f.res.asked += len(ids)
@@ -399,33 +442,33 @@ func (f *fetcher) fetchOr(ctx context.Context, ids []string, unfetched func() bo
 			began := time.Now()
 			t, err := f.ts.Trace(ctx, id)
 			f.limit.release(time.Since(began), pushedBack(err))
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			res := f.res
-			res.calls++
-			if res.fetched++; res.onFetch != nil {
-				res.onFetch(res.fetched, res.asked)
-			}
-			if err != nil || t == nil {
-				if unfetched == nil || !unfetched() {
-					res.fetchFailed(err)
-				}
-				return
-			}
-			if t.Partial {
-				res.partial++
-			}
-			out[i] = t
+			out[i] = f.fetched(t, err, unfetched)
 		})
 	}
 	wg.Wait()
-	kept := out[:0]
-	for _, t := range out {
-		if t != nil {
-			kept = append(kept, t)
-		}
+	return out
+}
+
+// fetched counts one fetch's answer and returns its trace, nil when there
+// is none.
+func (f *fetcher) fetched(t *Trace, err error, unfetched func() bool) *Trace {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := f.res
+	res.calls++
+	if res.fetched++; res.onFetch != nil {
+		res.onFetch(res.fetched, res.asked)
 	}
-	return kept
+	if err != nil || t == nil {
+		if unfetched == nil || !unfetched() {
+			res.fetchFailed(err)
+		}
+		return nil
+	}
+	if t.Partial {
+		res.partial++
+	}
+	return t
 }
 
 // fetchFailed counts a trace that could not be fetched; the caller holds
@@ -529,6 +572,9 @@ func (res *traceResult) fetchNotes() {
 	if res.baselineFound > len(res.baseline) && res.baselineFound > maxBaselineTraces {
 		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
 			len(res.baseline), res.baselineFound, maxBaselineTraces))
+	}
+	if n := res.skeletonNote(); n != "" {
+		res.notes = append(res.notes, n)
 	}
 	if res.reused > 0 {
 		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))

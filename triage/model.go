@@ -110,4 +110,8 @@ type Trace struct {
 	Spans   []Span
 	Partial bool   // the source said some spans may be missing
 	Message string // the source's note on a partial trace
+	// Skeleton: every span's structure (parent, kind, status, name,
+	// timing, service) with only the attributes a search was asked for,
+	// from a SkeletonSearcher's answer; not the whole trace.
+	Skeleton bool
 }

@@ -71,6 +71,10 @@ type Evidence struct {
 	// ReusedTraces counts the whole traces a search returned (Jaeger's
 	// does) and that were analysed as returned, not fetched again.
 	ReusedTraces *int `json:"reused_traces"`
+	// SkeletonTraces counts the sampled traces that did not fail analysed
+	// as a skeleton search returned them (Tempo's select: every span's
+	// structure, the attributes the ranking reads), not fetched whole.
+	SkeletonTraces *int `json:"skeleton_traces"`
 }
 
 // FigureBasis names one figure of the report and what it was computed on.

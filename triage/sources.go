@@ -115,6 +115,23 @@ type BaselineSearcher interface {
 	SearchBaseline(ctx context.Context, q BaselineSearch) (TraceHits, error)
 }
 
+// SkeletonSearcher is a trace source that can answer a search with each
+// hit's skeleton (Tempo: TraceQL with select): every span of the trace
+// with its parent, kind, status, name, timing and service, and only the
+// attributes asked for. The ranking reads no more of a slow trace that did
+// not fail (SkeletonKeys), so it need not be fetched whole. A hit whose
+// spans did not all come has no Trace.
+type SkeletonSearcher interface {
+	SearchSkeletons(ctx context.Context, q TraceSearch, keys SkeletonKeys) (TraceHits, error)
+}
+
+// SelectSearcher answers both the baseline and skeletons with select:
+// what Tempo does, and what wrappers of a trace source keep.
+type SelectSearcher interface {
+	BaselineSearcher
+	SkeletonSearcher
+}
+
 // BaselineSearch is the healthy baseline asked as attribute values.
 type BaselineSearch struct {
 	// Healthy finds the healthy entry spans: the scope, its entry kinds,

@@ -23,8 +23,8 @@ func Jitter(src triage.Sources, seed uint64, max time.Duration) triage.Sources {
 	}
 	if src.Traces != nil {
 		out.Traces = jitterTraces{src.Traces, j}
-		if bs, ok := src.Traces.(triage.BaselineSearcher); ok {
-			out.Traces = jitterBaseline{jitterTraces{src.Traces, j}, bs}
+		if ss, ok := src.Traces.(triage.SelectSearcher); ok {
+			out.Traces = jitterSelect{jitterTraces{src.Traces, j}, ss}
 		}
 	}
 	return out
@@ -102,14 +102,19 @@ func (t jitterTraces) Trace(ctx context.Context, id string) (*triage.Trace, erro
 	return t.TracesSource.Trace(ctx, id)
 }
 
-// jitterBaseline is jitterTraces over a source that answers the baseline
-// as attributes, which it keeps doing.
-type jitterBaseline struct {
+// jitterSelect is jitterTraces over a source that answers the baseline
+// and skeletons with select, which it keeps doing.
+type jitterSelect struct {
 	jitterTraces
-	bs triage.BaselineSearcher
+	ss triage.SelectSearcher
 }
 
-func (t jitterBaseline) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
+func (t jitterSelect) SearchBaseline(ctx context.Context, q triage.BaselineSearch) (triage.TraceHits, error) {
 	t.j.sleep(ctx)
-	return t.bs.SearchBaseline(ctx, q)
+	return t.ss.SearchBaseline(ctx, q)
+}
+
+func (t jitterSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	t.j.sleep(ctx)
+	return t.ss.SearchSkeletons(ctx, q, keys)
 }

@@ -13,8 +13,9 @@ import (
 // default incident (a few hundred failing entry requests) against the live
 // backends, per trace backend and trace sample: what raising the sample
 // costs. Beside the wall time per investigation it reports the failing
-// entry traces and all the traces analysed, the healthy traces read whole for the baseline and the
-// trace phase's own time.
+// entry traces and all the traces analysed, the healthy traces in the
+// baseline, the sampled traces read from skeletons rather than fetched
+// whole, and the trace phase's own time.
 //
 //	go test -run '^$' -bench Investigation -benchtime 1x ./sources/adapter/
 func BenchmarkInvestigation(b *testing.B) {
@@ -27,7 +28,7 @@ func BenchmarkInvestigation(b *testing.B) {
 				src := liveSources(b, si, backend)
 				o := liveOptions(si)
 				o.TraceSample = sample
-				var failing, sampled, phase, baseline float64
+				var failing, sampled, phase, baseline, skeletons float64
 				for b.Loop() {
 					r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 					if err != nil {
@@ -46,6 +47,9 @@ func BenchmarkInvestigation(b *testing.B) {
 					if r.Evidence != nil && r.Evidence.BaselineTraces != nil {
 						baseline += float64(*r.Evidence.BaselineTraces)
 					}
+					if r.Evidence != nil && r.Evidence.SkeletonTraces != nil {
+						skeletons += float64(*r.Evidence.SkeletonTraces)
+					}
 					for _, s := range r.Sources {
 						if s.State == triage.StateFailed {
 							b.Fatalf("source %s failed: %s", s.Name, s.Error)
@@ -60,6 +64,7 @@ func BenchmarkInvestigation(b *testing.B) {
 				b.ReportMetric(sampled/n, "sampled/op")
 				b.ReportMetric(phase/n, "trace-ms/op")
 				b.ReportMetric(baseline/n, "baseline/op")
+				b.ReportMetric(skeletons/n, "skeletons/op")
 			})
 		}
 	}

@@ -69,10 +69,28 @@ const tempoNil = "nil"
 // with the selected attributes in their scope. A hit without its root
 // span is no baseline trace: nil.
 func skeleton(s tempo.TraceSummary, spanKeys, resKeys []string) *triage.Trace {
-	tr := &triage.Trace{ID: s.TraceID}
+	tr, parents := spansOf(s, spanKeys, resKeys)
+	root := slices.Index(parents, "")
+	if root < 0 {
+		return nil
+	}
+	for i := range tr.Spans {
+		if i != root {
+			tr.Spans[i].ParentID = tr.Spans[root].SpanID
+		}
+	}
+	return tr
+}
+
+// spansOf reads a search hit's spans, each span once, with the selected
+// attributes in their scope (Tempo's answer names no scope: a key asked
+// of spans is a span's, else a resource's), and each span's parent, ""
+// for a root (all zeros).
+func spansOf(s tempo.TraceSummary, spanKeys, resKeys []string) (*triage.Trace, []string) {
+	tr := &triage.Trace{ID: s.TraceID, Skeleton: true}
+	var parents []string
 	resources := map[string]*triage.Resource{}
 	seen := map[string]bool{}
-	root := -1
 	for _, set := range s.SpanSets {
 		for _, m := range set.Spans {
 			if seen[m.SpanID] {
@@ -86,16 +104,24 @@ func skeleton(s tempo.TraceSummary, spanKeys, resKeys []string) *triage.Trace {
 				v := a.String()
 				switch {
 				case a.Key == "span:parentID":
-					parent = strings.Trim(v, "0")
+					parent = parentID(v)
 				case a.Key == "service.name":
 					service = v
 				case a.Key == "kind":
 					sp.Kind = kindOf(v)
 				case a.Key == "status":
 					sp.Error = v == "error"
+				case a.Key == "statusMessage":
+					sp.StatusMessage = v
+				case a.Key == "link:traceID":
+					if id := strings.Trim(v, "0"); id != "" && v != tempoNil {
+						sp.Links = []triage.Link{{TraceID: v}}
+					}
 				case v == tempoNil:
 				case slices.Contains(spanKeys, a.Key):
-					sp.Attrs = append(sp.Attrs, triage.Attr{Key: a.Key, Value: v})
+					if _, dup := sp.Attrs.Get(a.Key); !dup {
+						sp.Attrs = append(sp.Attrs, triage.Attr{Key: a.Key, Value: v})
+					}
 				case slices.Contains(resKeys, a.Key):
 					res = append(res, triage.Attr{Key: a.Key, Value: v})
 				}
@@ -109,23 +135,24 @@ func skeleton(s tempo.TraceSummary, spanKeys, resKeys []string) *triage.Trace {
 				resources[id] = &triage.Resource{Service: service, Attrs: res}
 			}
 			sp.Resource = resources[id]
-			if parent == "" && root < 0 {
-				root = len(tr.Spans)
-			} else {
-				sp.ParentID = "-"
-			}
 			tr.Spans = append(tr.Spans, sp)
+			parents = append(parents, parent)
 		}
 	}
-	if root < 0 {
-		return nil
+	return tr, parents
+}
+
+// parentID is a span:parentID as the span ids are written: 16 lower-case
+// hex digits, "" for a root's (all zeros).
+func parentID(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if strings.Trim(v, "0") == "" {
+		return ""
 	}
-	for i := range tr.Spans {
-		if i != root {
-			tr.Spans[i].ParentID = tr.Spans[root].SpanID
-		}
+	if len(v) < 16 {
+		v = strings.Repeat("0", 16-len(v)) + v
 	}
-	return tr
+	return v
 }
 
 func resourceID(attrs triage.Attrs) string {

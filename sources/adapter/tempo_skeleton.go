@@ -1,0 +1,75 @@
+package adapter
+
+import (
+	"context"
+	"strings"
+
+	"github.com/triagectl/triage/sources/tempo"
+	"github.com/triagectl/triage/triage"
+)
+
+var _ triage.SelectSearcher = Traces{}
+
+// SearchSkeletons runs the search as TraceQL returning every span of each
+// trace found, with its parent, kind, status, name, timing and service and
+// only the attributes asked (select): the skeletons the ranking reads of a
+// slow trace that did not fail, at the cost of one search rather than a
+// fetch per trace. A trace with more spans than one answer lists (Tempo's
+// spss ceiling) comes without its skeleton, to be fetched whole. A
+// linked-trace search is asked as such, without skeletons.
+func (t Traces) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	if q.LinksTo != "" {
+		return t.Search(ctx, q)
+	}
+	h := triage.TraceHits{Query: SkeletonTraceQL(q, keys)}
+	r, err := t.C.Search(ctx, tempo.SearchRequest{Query: h.Query, Start: q.Start, End: q.End,
+		Limit: q.Limit, SpansPerSpanSet: maxSkeletonSpans})
+	if err != nil {
+		return h, err
+	}
+	h.Refs = make([]triage.TraceRef, 0, len(r.Traces))
+	for _, s := range r.Traces {
+		h.Refs = append(h.Refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
+			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration, Trace: structure(s, keys)})
+	}
+	return h, nil
+}
+
+// SkeletonTraceQL writes a skeleton search: the search's span set, and
+// "&& { }" so that every span of each trace found comes, selecting the
+// span's name, parent, kind, status and status message, a trace it links
+// to (the first; "" for none), its service, and the keys asked on spans
+// and on resources.
+func SkeletonTraceQL(q triage.TraceSearch, keys triage.SkeletonKeys) string {
+	sel := []string{"span:name", "span:parentID", "span:kind", "span:status", "span:statusMessage", "link:traceID", "resource.service.name"}
+	for _, k := range keys.SpanKeys {
+		sel = append(sel, "span."+traceQLAttr(k))
+	}
+	for _, k := range keys.ResourceKeys {
+		sel = append(sel, "resource."+traceQLAttr(k))
+	}
+	set := TraceQL(q)
+	if q.FailingBelow {
+		set = "(" + set + ")"
+	}
+	return set + " && { } | select(" + strings.Join(sel, ", ") + ")"
+}
+
+// structure builds a trace's skeleton from a skeleton search's hit: every
+// span under its own parent. A hit whose span sets list fewer spans than
+// matched is not the whole structure: nil.
+func structure(s tempo.TraceSummary, keys triage.SkeletonKeys) *triage.Trace {
+	if len(s.SpanSets) == 0 {
+		return nil
+	}
+	for _, set := range s.SpanSets {
+		if set.Matched > len(set.Spans) {
+			return nil
+		}
+	}
+	tr, parents := spansOf(s, keys.SpanKeys, keys.ResourceKeys)
+	for i := range tr.Spans {
+		tr.Spans[i].ParentID = parents[i]
+	}
+	return tr
+}

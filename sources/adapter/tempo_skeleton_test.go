@@ -1,0 +1,98 @@
+package adapter
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/sources/tempo"
+	"github.com/triagectl/triage/triage"
+)
+
+func TestSkeletonTraceQL(t *testing.T) {
+	keys := triage.SkeletonKeys{SpanKeys: []string{"http.route", "enduser.id"}, ResourceKeys: []string{"enduser.id"}}
+	q := triage.TraceSearch{Service: "storefront", Kinds: triage.EntryKinds, MinDuration: time.Second}
+	want := `{ resource.service.name = "storefront" && (kind = server || kind = consumer) && duration > 1000ms } && { }` +
+		` | select(span:name, span:parentID, span:kind, span:status, span:statusMessage, link:traceID, resource.service.name, span.http.route, span.enduser.id, resource.enduser.id)`
+	if got := SkeletonTraceQL(q, keys); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	q = triage.TraceSearch{Service: "storefront", FailingBelow: true}
+	if got := SkeletonTraceQL(q, keys); !strings.HasPrefix(got, `({ resource.service.name = "storefront" } >> { status = error }) && { } | select(`) {
+		t.Errorf("structural: %s", got)
+	}
+}
+
+// A skeleton search's answer as Tempo 3.1 gave it for the simulator's
+// incident (SkeletonTraceQL with the default keys): a slow checkout of 16
+// spans and a notifications consumer trace linking to its producer.
+func TestStructureFromSearchAnswer(t *testing.T) {
+	body, err := os.ReadFile("testdata/skeleton_search.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tempo.DecodeSearch(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Traces) != 2 {
+		t.Fatalf("%d traces", len(res.Traces))
+	}
+	keys := triage.SkeletonAsk(triage.AnalysisOptions{UserAttributes: []string{"enduser.id", "user.id", "customer.id"},
+		UserDetailAttributes: []string{"user.tier", "user.region"}})
+	tr := structure(res.Traces[0], keys)
+	if tr == nil || !tr.Skeleton || len(tr.Spans) != 16 {
+		t.Fatalf("skeleton %+v", tr)
+	}
+	ids := map[string]bool{}
+	for _, s := range tr.Spans {
+		ids[s.SpanID] = true
+	}
+	roots := 0
+	for _, s := range tr.Spans {
+		switch {
+		case s.ParentID == "":
+			roots++
+		case !ids[s.ParentID]:
+			t.Errorf("span %s hangs from %s, not in the trace", s.SpanID, s.ParentID)
+		}
+		if s.Service() == "" || s.Name == "" {
+			t.Errorf("span %s without service or name: %+v", s.SpanID, s)
+		}
+		if len(s.Links) > 0 {
+			t.Errorf("span %s of a trace without links has %+v", s.SpanID, s.Links)
+		}
+	}
+	if roots != 1 {
+		t.Errorf("%d roots", roots)
+	}
+	a := triage.AnalyzeTrace(tr, triage.AnalysisOptions{UserAttributes: []string{"enduser.id"}, UserDetailAttributes: []string{"user.tier"}, SlowThreshold: time.Second})
+	if a.RootService != "storefront" || a.Entry != "storefront POST /checkout" || a.Failing || !a.Slow {
+		t.Errorf("root %q entry %q failing %v slow %v", a.RootService, a.Entry, a.Failing, a.Slow)
+	}
+	if a.User == "" || len(a.UserAttrs) != 1 || len(a.SelfTime) == 0 {
+		t.Errorf("user %q details %v self time %v", a.User, a.UserAttrs, a.SelfTime)
+	}
+	if !slices.ContainsFunc(tr.Spans, func(s triage.Span) bool {
+		v, ok := s.Attrs.Get("db.system")
+		return ok && v != "" && s.Kind == triage.KindClient
+	}) {
+		t.Error("no client span names its database")
+	}
+
+	linked := structure(res.Traces[1], keys)
+	if linked == nil || !slices.ContainsFunc(linked.Spans, func(s triage.Span) bool { return len(s.Links) == 1 && len(s.Links[0].TraceID) == 32 }) {
+		t.Errorf("the consumer's link is not marked: %+v", linked)
+	}
+
+	// A span set listing fewer spans than matched is not the whole
+	// structure.
+	cut := res.Traces[0]
+	cut.SpanSets = slices.Clone(cut.SpanSets)
+	cut.SpanSets[0].Matched++
+	if structure(cut, keys) != nil {
+		t.Error("a cut answer made a skeleton")
+	}
+}

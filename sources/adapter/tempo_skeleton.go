@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/tempo"
 	"github.com/triagectl/triage/triage"
 )
@@ -16,7 +17,9 @@ var _ triage.SelectSearcher = Traces{}
 // slow trace that did not fail, at the cost of one search rather than a
 // fetch per trace. A trace with more spans than one answer lists (Tempo's
 // spss ceiling) comes without its skeleton, to be fetched whole. A
-// linked-trace search is asked as such, without skeletons.
+// linked-trace search is asked as such, without skeletons, and so is one
+// Tempo refuses (an older Tempo) or whose answer is over the client's
+// bound; the note says so.
 func (t Traces) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
 	if q.LinksTo != "" {
 		return t.Search(ctx, q)
@@ -24,6 +27,15 @@ func (t Traces) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys 
 	h := triage.TraceHits{Query: SkeletonTraceQL(q, keys)}
 	r, err := t.C.Search(ctx, tempo.SearchRequest{Query: h.Query, Start: q.Start, End: q.End,
 		Limit: q.Limit, SpansPerSpanSet: maxSkeletonSpans})
+	if k := sources.KindOf(err); k == sources.KindBadRequest || k == sources.KindTooLarge {
+		// An older Tempo without select or these intrinsics, or an answer
+		// over the client's bound: the search as such, its traces then
+		// fetched whole.
+		plain, perr := t.Search(ctx, q)
+		plain.Note = "skeletons: Tempo did not answer the skeleton search (" + sources.Truncate(err.Error(), 160) +
+			"), so the traces it finds are fetched whole"
+		return plain, perr
+	}
 	if err != nil {
 		return h, err
 	}

@@ -1,12 +1,16 @@
 package adapter
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/tempo"
 	"github.com/triagectl/triage/triage"
 )
@@ -94,5 +98,43 @@ func TestStructureFromSearchAnswer(t *testing.T) {
 	cut.SpanSets[0].Matched++
 	if structure(cut, keys) != nil {
 		t.Error("a cut answer made a skeleton")
+	}
+}
+
+// A Tempo that refuses the skeleton search (one without select or these
+// intrinsics answers 400) still answers the search as such: the hits come
+// without skeletons, to be fetched whole, and the note says why.
+func TestSkeletonSearchRefusedFallsBackToSearch(t *testing.T) {
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		asked = append(asked, q)
+		if strings.Contains(q, "select(") {
+			http.Error(w, `parse error at line 1, col 98: syntax error: unexpected IDENTIFIER`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"traces":[{"traceID":"4bf92f3577b34da6a3ce929d0e0e4736","rootServiceName":"storefront","rootTraceName":"GET /","startTimeUnixNano":"1796547606970939593","durationMs":1200}]}`))
+	}))
+	defer srv.Close()
+	zero := 0
+	c, err := tempo.New(sources.Config{URL: srv.URL, Timeout: 5 * time.Second, Retries: &zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := triage.TraceSearch{Service: "storefront", Kinds: triage.EntryKinds, MinDuration: time.Second,
+		Start: time.Unix(1796547000, 0), End: time.Unix(1796548000, 0), Limit: 10}
+	h, err := Traces{C: c}.SearchSkeletons(context.Background(), q, triage.SkeletonAsk(triage.AnalysisOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Refs) != 1 || h.Refs[0].Trace != nil {
+		t.Fatalf("refs %+v, want the one hit without a skeleton", h.Refs)
+	}
+	if !strings.Contains(h.Note, "did not answer the skeleton search") || !strings.Contains(h.Note, "400") {
+		t.Errorf("note %q", h.Note)
+	}
+	if len(asked) != 2 || strings.Contains(asked[1], "select(") {
+		t.Errorf("asked %q, want the skeleton search then the search as such", asked)
 	}
 }

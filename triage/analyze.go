@@ -73,6 +73,9 @@ type TraceAnalysis struct {
 	Failing     bool // the root span errored
 	Slow        bool // not failing, and longer than the slow threshold
 	Partial     bool // the source said spans may be missing
+	// Skeleton: read from a skeleton search's answer, which carries only
+	// the attributes the ranking reads, so what's different leaves it out.
+	Skeleton    bool
 	RootMessage string
 
 	Origins     []Origin // fatal origins first, then tolerated ones
@@ -131,7 +134,7 @@ const maxLinks = 4096
 // AnalyzeTrace builds t's span tree and reads its root, error origins and
 // paths, critical path, user and links.
 func AnalyzeTrace(t *Trace, opts AnalysisOptions) TraceAnalysis {
-	a := TraceAnalysis{TraceID: t.ID, Partial: t.Partial}
+	a := TraceAnalysis{TraceID: t.ID, Partial: t.Partial, Skeleton: t.Skeleton}
 	if len(t.Spans) == 0 {
 		return a
 	}

@@ -60,9 +60,13 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 		if r.Impact != nil && r.Impact.UsersEstimate != nil {
 			sampled("impact.users_estimate", src, "the users seen in "+sample+", scaled to the aggregate count")
 		}
-		base := fmt.Sprintf("the failing sample against %d healthy traces read whole (of %d found, in the %s)", len(tr.baseline), res.baselineFound, res.baselineIn)
+		side := "the failing sample"
+		if res.latencyWhole > 0 && res.skeletons > 0 {
+			side = fmt.Sprintf("%d of the slow sample's traces, read whole and spread over it,", res.latencyWhole)
+		}
+		base := fmt.Sprintf("%s against %d healthy traces read whole (of %d found, in the %s)", side, len(tr.baseline), res.baselineFound, res.baselineIn)
 		if res.baselineBySearch {
-			base = fmt.Sprintf("the failing sample against the attributes of %d healthy traces, as the trace search returned them (none read whole), in the %s", len(tr.baseline), res.baselineIn)
+			base = fmt.Sprintf("%s against the attributes of %d healthy traces, as the trace search returned them (none read whole), in the %s", side, len(tr.baseline), res.baselineIn)
 		}
 		sampled("differences", src, base)
 		sampled("traces", src, sample)

@@ -367,7 +367,7 @@ func linesOfServices(lines []LogLine, services map[string]bool) []LogLine {
 // differencesOf compares the failing sample with the healthy baseline; the
 // user ids are skipped, being identities rather than causes.
 func differencesOf(tr *analysedTraces, o Options) []Difference {
-	return Differences(tr.incident, tr.baseline, DiffOptions{SkipKeys: o.UserAttributes, Keys: tr.res.baselineKeys})
+	return Differences(comparable(tr.incident), tr.baseline, DiffOptions{SkipKeys: o.UserAttributes, Keys: tr.res.baselineKeys})
 }
 
 // detectKind says whether the sample is a latency incident: slow traces,

@@ -38,10 +38,10 @@ type traceResult struct {
 	failed           int
 	firstErr         error
 	// skeletons counts the sample's traces that did not fail analysed as a
-	// skeleton search returned them, not fetched whole; skeletonsOffered those a
-	// skeleton search answered, fetched whole or not; skeletonKeys the
-	// attributes asked of it.
-	skeletons, skeletonsOffered, skeletonKeys int
+	// skeleton search returned them, not fetched whole; latencyWhole the
+	// slow traces of a latency incident read whole for what's different
+	// when skeletons answered; skeletonKeys the attributes asked.
+	skeletons, latencyWhole, skeletonKeys int
 	// fetched and asked count trace fetches for Options.TraceFetched.
 	fetched, asked int
 	onFetch        func(done, total int)
@@ -282,7 +282,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 // services and keys): in the baseline window, and in the incident window in
 // case the baseline has none, both at once. No trace is read whole.
 func (res *traceResult) searchBaseline(ctx context.Context, bs BaselineSearcher, healthy []TraceSearch, taken map[string]bool, o Options, record func(TraceHits, string, error)) {
-	ask := BaselineAsk(analyseAll(res.incident, o.Analysis()), o.UserAttributes)
+	ask := BaselineAsk(comparable(analyseAll(res.incident, o.Analysis())), o.UserAttributes)
 	res.baselineKeys = ask.Keys()
 	hits := make([]TraceHits, len(healthy))
 	var wg sync.WaitGroup

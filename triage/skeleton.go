@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -105,35 +106,65 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 			got[whole[i]] = t
 		}
 	}
-	all := make([]*Trace, 0, len(got)+len(lean))
-	for _, t := range got {
-		all = append(all, t)
-	}
+	ao := o.Analysis()
+	as := analyseAll(slices.Collect(maps.Values(got)), ao)
+	var slow []string
 	for _, id := range lean {
-		all = append(all, skeletons[id])
+		got[id] = skeletons[id]
+		a := AnalyzeTrace(skeletons[id], ao)
+		if a.Slow {
+			slow = append(slow, id)
+		}
+		as = append(as, a)
 	}
-	kind := detectKind(analyseAll(all, o.Analysis()))
-	f.mu.Lock()
-	f.res.skeletonsOffered = len(lean)
-	f.mu.Unlock()
-	if kind == KindLatency {
-		for i, t := range f.fetchAt(ctx, lean) {
+	if detectKind(as) == KindLatency {
+		// What's different compares the slow traces attribute by
+		// attribute: up to maxComparedSlow of them are read whole, spread
+		// over the sample's, as the baseline is.
+		compared := spread(slow, maxComparedSlow)
+		read := 0
+		for i, t := range f.fetchAt(ctx, compared) {
 			if t != nil {
-				got[lean[i]] = t
+				got[compared[i]] = t
+				read++
 			}
 		}
-	} else {
-		for _, id := range lean {
-			got[id] = skeletons[id]
-		}
 		f.mu.Lock()
-		f.res.skeletons = len(lean)
+		f.res.latencyWhole = read
 		f.mu.Unlock()
 	}
 	out := make([]*Trace, 0, len(ids))
+	n := 0
 	for _, id := range ids {
 		if t := got[id]; t != nil {
 			out = append(out, t)
+			if t.Skeleton {
+				n++
+			}
+		}
+	}
+	f.mu.Lock()
+	f.res.skeletons = n
+	f.mu.Unlock()
+	return out
+}
+
+// maxComparedSlow bounds the slow traces a latency incident reads whole
+// when skeletons rank the rest: what's different compares them with at
+// most maxBaselineTraces healthy ones read whole (or the attributes of up
+// to maxSearchedBaseline), and its shares are as good at this many.
+const maxComparedSlow = maxBaselineTraces
+
+// comparable are the analyses what's different can read attribute by
+// attribute: those not read from skeletons.
+func comparable(as []TraceAnalysis) []TraceAnalysis {
+	if !slices.ContainsFunc(as, func(a TraceAnalysis) bool { return a.Skeleton }) {
+		return as
+	}
+	out := make([]TraceAnalysis, 0, len(as))
+	for _, a := range as {
+		if !a.Skeleton {
+			out = append(out, a)
 		}
 	}
 	return out
@@ -142,12 +173,15 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 // skeletonNote tells the sources panel how the sample's traces that did
 // not fail were read when skeleton searches answered them.
 func (res *traceResult) skeletonNote() string {
+	what := fmt.Sprintf("read from skeleton searches, not fetched whole (each span's parent, kind, status, timing and service, with the %d attributes the ranking reads)", res.skeletonKeys)
 	switch {
+	case res.latencyWhole > 0 && res.skeletons > 0:
+		return fmt.Sprintf("traces that did not fail: a latency incident, so what's different compares every attribute of %d of its slow traces, read whole and spread over the sample; the other %d were %s",
+			res.latencyWhole, res.skeletons, what)
+	case res.latencyWhole > 0:
+		return fmt.Sprintf("traces that did not fail: a latency incident, so its %d slow traces were read whole: what's different compares every attribute of them", res.latencyWhole)
 	case res.skeletons > 0:
-		return fmt.Sprintf("traces that did not fail: %d of the sample read from skeleton searches, not fetched whole (each span's parent, kind, status, timing and service, with the %d attributes the ranking reads); an error incident's culprit and what's different come from its failing traces, read whole",
-			res.skeletons, res.skeletonKeys)
-	case res.skeletonsOffered > 0:
-		return fmt.Sprintf("traces that did not fail: a latency incident, so the %d the skeleton searches returned were fetched whole: what's different compares every attribute of its slow traces", res.skeletonsOffered)
+		return fmt.Sprintf("traces that did not fail: %d of the sample %s; an error incident's culprit and what's different come from its failing traces, read whole", res.skeletons, what)
 	}
 	return ""
 }

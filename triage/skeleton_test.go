@@ -3,6 +3,7 @@ package triage_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -149,12 +150,14 @@ func (s *skeletonSearching) SearchSkeletons(ctx context.Context, q triage.TraceS
 	return h, nil
 }
 
-// With a source that answers skeletons, an error incident reads its slow
-// traces that did not fail from them and fetches only the rest; a latency
-// incident fetches its slow traces whole after all, and so does a consumer
-// incident, whose traces' links a skeleton lacks. Either way the verdict
-// is the one the whole traces give: the same services, users, impact,
-// differences and rows.
+// With a source that answers skeletons, an error incident reads its
+// traces that did not fail from them and fetches only the rest; a consumer
+// incident fetches its traces whole, as a skeleton lacks their links. The
+// verdict is the one the whole traces give: the same services, users,
+// impact, differences and rows. A latency incident ranks from skeletons too
+// and reads 100 of its slow traces whole, spread over the sample, for what's
+// different: the same rows, the planted difference where it was, and
+// shares within a few points of those over every slow trace.
 func TestSkeletonsGiveTheWholeTracesVerdict(t *testing.T) {
 	for _, c := range []struct {
 		preset         string
@@ -175,13 +178,22 @@ func TestSkeletonsGiveTheWholeTracesVerdict(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, part := range []struct {
+			parts := []struct {
 				name      string
 				got, want any
 			}{
 				{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
-				{"differences", got.Differences, want.Differences}, {"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
-			} {
+				{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
+			}
+			if c.latency {
+				sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+			} else {
+				parts = append(parts, struct {
+					name      string
+					got, want any
+				}{"differences", got.Differences, want.Differences})
+			}
+			for _, part := range parts {
 				g, _ := json.Marshal(part.got)
 				w, _ := json.Marshal(part.want)
 				if string(g) != string(w) {
@@ -197,10 +209,10 @@ func TestSkeletonsGiveTheWholeTracesVerdict(t *testing.T) {
 			case c.links && (n != 0 || sk.fetches.Load() != plain.fetches.Load()):
 				t.Errorf("linked traces: %d read from skeletons and %d fetched, want none and %d", n, sk.fetches.Load(), plain.fetches.Load())
 			case c.links:
-			case c.latency && n != 0:
-				t.Errorf("a latency incident read %d slow traces from skeletons", n)
-			case c.latency && !strings.Contains(notes, "a latency incident, so the"):
-				t.Errorf("no note on fetching the latency incident's slow traces whole: %q", notes)
+			case c.latency && n == 0:
+				t.Error("a latency incident read no slow trace from its skeleton")
+			case c.latency && !strings.Contains(notes, "a latency incident, so what's different compares every attribute of 100 of its slow traces"):
+				t.Errorf("no note on the latency incident's slow traces read whole: %q", notes)
 			case !c.latency && n == 0:
 				t.Error("an error incident read no slow trace from its skeleton")
 			case !c.latency && int(sk.fetches.Load())+n > int(plain.fetches.Load()):
@@ -208,18 +220,39 @@ func TestSkeletonsGiveTheWholeTracesVerdict(t *testing.T) {
 			case !c.latency && !strings.Contains(notes, "not fetched whole"):
 				t.Errorf("no note on the skeletons: %q", notes)
 			}
-			if !c.latency && !c.links {
-				var basis string
-				for _, f := range got.Evidence.Sampled {
-					if f.Figure == "services" {
-						basis = f.Basis
-					}
-				}
-				if !strings.Contains(basis, "as skeleton searches returned them") {
-					t.Errorf("the services' basis %q does not say which traces came as skeletons", basis)
-				}
+			basis := map[string]string{}
+			for _, f := range got.Evidence.Sampled {
+				basis[f.Figure] = f.Basis
+			}
+			if !c.links && !strings.Contains(basis["services"], "as skeleton searches returned them") {
+				t.Errorf("the services' basis %q does not say which traces came as skeletons", basis["services"])
+			}
+			if c.latency && !strings.Contains(basis["differences"], "100 of the slow sample's traces, read whole and spread over it") {
+				t.Errorf("the differences' basis %q does not say they compare part of the slow traces", basis["differences"])
 			}
 			t.Logf("%d fetched whole and %d from skeletons, against %d fetched whole without them", sk.fetches.Load(), n, plain.fetches.Load())
 		})
+	}
+}
+
+// sameDifferences checks what's different over a spread part of the slow
+// traces against it over all of them: the same rows in the same order,
+// the planted one where it was, and every share within 10 points.
+func sameDifferences(t *testing.T, got, want []triage.Difference, attr, value string) {
+	t.Helper()
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%d differences, want %d:\n got  %+v\n want %+v", len(got), len(want), got, want)
+	}
+	planted := func(ds []triage.Difference) int {
+		return slices.IndexFunc(ds, func(d triage.Difference) bool { return d.Attribute == attr && d.Value == value })
+	}
+	if g, w := planted(got), planted(want); g < 0 || g != w {
+		t.Errorf("the planted %s=%s ranks #%d, #%d over every slow trace", attr, value, g+1, w+1)
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Attribute != w.Attribute || g.Value != w.Value || math.Abs(g.FailingShare-w.FailingShare) > 0.1 || math.Abs(g.BaselineShare-w.BaselineShare) > 0.1 {
+			t.Errorf("difference %d: got %+v, want %+v", i, g, w)
+		}
 	}
 }

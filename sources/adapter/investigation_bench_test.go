@@ -17,11 +17,24 @@ import (
 // baseline, the sampled traces read from skeletons rather than fetched
 // whole, and the trace phase's own time.
 //
-//	go test -run '^$' -bench Investigation -benchtime 1x ./sources/adapter/
+//	go test -run '^$' -bench 'Investigation$' -benchtime 1x ./sources/adapter/
 func BenchmarkInvestigation(b *testing.B) {
 	testenv.Prometheus(b)
 	testenv.Loki(b)
-	si := testenv.Incident(b)
+	benchInvestigation(b, testenv.Incident(b))
+}
+
+// BenchmarkInvestigationLatency is BenchmarkInvestigation on the
+// simulator's latency incident (cache-tier): slow traces, no failures.
+//
+//	go test -run '^$' -bench InvestigationLatency -benchtime 1x ./sources/adapter/
+func BenchmarkInvestigationLatency(b *testing.B) {
+	testenv.Prometheus(b)
+	testenv.Loki(b)
+	benchInvestigation(b, testenv.IncidentFor(b, "cache-tier"))
+}
+
+func benchInvestigation(b *testing.B, si *testenv.SimIncident) {
 	for _, backend := range traceBackends(si) {
 		for _, sample := range []int{200, 1000, 3000} {
 			b.Run(fmt.Sprintf("%s/sample=%d", backend, sample), func(b *testing.B) {

@@ -74,7 +74,8 @@ type TraceAnalysis struct {
 	Slow        bool // not failing, and longer than the slow threshold
 	Partial     bool // the source said spans may be missing
 	// Skeleton: read from a skeleton search's answer, which carries only
-	// the attributes the ranking reads, so what's different leaves it out.
+	// the attributes the ranking reads, so what's different leaves it out
+	// of the incident side.
 	Skeleton    bool
 	RootMessage string
 

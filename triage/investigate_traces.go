@@ -137,9 +137,8 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	var baseRefs []TraceRef
 	var wg sync.WaitGroup
 	// When the source can, the slow hits and those failing below the scope
-	// come as skeletons, which rank such a trace that did not fail, in an
-	// error incident, without its being fetched. The scope's own failures
-	// are read whole.
+	// come as skeletons, which rank a trace that did not fail without its
+	// being fetched (fetchSample). The scope's own failures are read whole.
 	ss, skeletal := ts.(SkeletonSearcher)
 	ask := SkeletonAsk(o.Analysis())
 	for i, q := range searches {

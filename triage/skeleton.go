@@ -80,14 +80,14 @@ func usableSkeletons(refs []TraceRef) map[string]*Trace {
 }
 
 // fetchSample fetches the sample's ids whole, except those a skeleton
-// search answered: in an error incident the skeleton of a trace that did
-// not fail ranks it as the whole trace would (its critical path, its
-// tolerated errors, its user and entry point), and the culprit and what's
-// different come from the failing traces, read whole. In a latency incident the slow traces
-// are the evidence what's different compares attribute by attribute, so
-// they are fetched whole after all. The kind is told as the report tells
-// it, from the failing traces fetched and the skeletons. The sample keeps
-// its order.
+// search answered: the skeleton of a trace that did not fail ranks it as
+// the whole trace would (its critical path, its tolerated errors, its user
+// and entry point). In an error incident the culprit and what's different
+// come from the failing traces, read whole. In a latency incident what's
+// different compares the slow traces attribute by attribute, so up to
+// maxComparedSlow of them are fetched whole too. The kind is told as the
+// report tells it, from the traces fetched and the skeletons. The sample
+// keeps its order.
 func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[string]*Trace, o Options) []*Trace {
 	var whole, lean []string
 	for _, id := range ids {

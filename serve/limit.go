@@ -164,6 +164,14 @@ func (l limitedSelect) SearchBaseline(ctx context.Context, q triage.BaselineSear
 	return l.ss.SearchBaseline(ctx, q)
 }
 
+func (l limitedSelect) SelectTraces(ctx context.Context, ids []string, start, end time.Time, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	if err := l.sem.acquire(ctx); err != nil {
+		return triage.TraceHits{}, err
+	}
+	defer l.sem.release()
+	return l.ss.SelectTraces(ctx, ids, start, end, keys)
+}
+
 func (l limitedSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
 	if err := l.sem.acquire(ctx); err != nil {
 		return triage.TraceHits{}, err

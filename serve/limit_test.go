@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/triagectl/triage/triage"
 )
@@ -24,8 +25,13 @@ func (b *selectTraces) SearchSkeletons(context.Context, triage.TraceSearch, tria
 	return triage.TraceHits{Query: "skeletons"}, nil
 }
 
+func (b *selectTraces) SelectTraces(context.Context, []string, time.Time, time.Time, triage.SkeletonKeys) (triage.TraceHits, error) {
+	b.asked = append(b.asked, "by id")
+	return triage.TraceHits{Query: "by id"}, nil
+}
+
 // The per-source limit keeps a trace source's way of answering with
-// select: wrapped, it is still a SelectSearcher, and both calls go
+// select: wrapped, it is still a SelectSearcher, and its calls go
 // through to it.
 func TestLimitKeepsSelectSearcher(t *testing.T) {
 	inner := &selectTraces{}
@@ -41,7 +47,10 @@ func TestLimitKeepsSelectSearcher(t *testing.T) {
 	if h, err := ss.SearchSkeletons(ctx, triage.TraceSearch{}, triage.SkeletonKeys{}); err != nil || h.Query != "skeletons" {
 		t.Errorf("SearchSkeletons = %+v, %v", h, err)
 	}
-	if len(inner.asked) != 2 {
-		t.Errorf("asked %q, want the baseline then the skeletons", inner.asked)
+	if h, err := ss.SelectTraces(ctx, nil, time.Time{}, time.Time{}, triage.SkeletonKeys{}); err != nil || h.Query != "by id" {
+		t.Errorf("SelectTraces = %+v, %v", h, err)
+	}
+	if len(inner.asked) != 3 {
+		t.Errorf("asked %q, want the baseline, the skeletons, then traces by id", inner.asked)
 	}
 }

@@ -76,7 +76,10 @@ type TraceAnalysis struct {
 	// Skeleton: read from a skeleton search's answer, which carries only
 	// the attributes the ranking reads, so what's different leaves it out
 	// of the incident side.
-	Skeleton    bool
+	Skeleton bool
+	// Compared: a skeleton carrying the keys what's different compares
+	// (Trace.Compared), so it is not left out.
+	Compared    bool
 	RootMessage string
 
 	Origins     []Origin // fatal origins first, then tolerated ones
@@ -135,7 +138,7 @@ const maxLinks = 4096
 // AnalyzeTrace builds t's span tree and reads its root, error origins and
 // paths, critical path, user and links.
 func AnalyzeTrace(t *Trace, opts AnalysisOptions) TraceAnalysis {
-	a := TraceAnalysis{TraceID: t.ID, Partial: t.Partial, Skeleton: t.Skeleton}
+	a := TraceAnalysis{TraceID: t.ID, Partial: t.Partial, Skeleton: t.Skeleton, Compared: t.Compared}
 	if len(t.Spans) == 0 {
 		return a
 	}

@@ -1,6 +1,9 @@
 package triage
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // evidence says, for the sections assembled, which figures the backends
 // aggregated over every request and which the sampled traces gave, so a
@@ -49,9 +52,15 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 		res, src := tr.res, s.traceSource
 		n := len(tr.incident)
 		sample := fmt.Sprintf("%d failing or slow traces read whole, of %d found", n, res.discovered)
-		if res.skeletons > 0 {
-			sample = fmt.Sprintf("%d failing or slow traces, of %d found: %d read whole, %d that did not fail as skeleton searches returned them",
-				n, res.discovered, n-res.skeletons, res.skeletons)
+		if res.skeletons > 0 || res.selected > 0 {
+			how := []string{fmt.Sprintf("%d read whole", n-res.skeletons-res.selected)}
+			if res.selected > 0 {
+				how = append(how, fmt.Sprintf("%d as one search by trace id returned them, with the keys what's different compares", res.selected))
+			}
+			if res.skeletons > 0 {
+				how = append(how, fmt.Sprintf("%d that did not fail as skeleton searches returned them", res.skeletons))
+			}
+			sample = fmt.Sprintf("%d failing or slow traces, of %d found: %s", n, res.discovered, strings.Join(how, ", "))
 		}
 		sampled("services", src, "the culprit and each service's role: "+sample)
 		sampled("users", src, sample)
@@ -73,9 +82,9 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 		if r.Timeline != nil && r.Timeline.FirstFailing != "" {
 			sampled("timeline", src, "the first failing or slow trace of the sample")
 		}
-		found, baseFound, baseN, reused, skeletons := res.discovered, res.baselineFound, len(tr.baseline), res.reused, res.skeletons
+		found, baseFound, baseN, reused, skeletons, selected := res.discovered, res.baselineFound, len(tr.baseline), res.reused, res.skeletons, res.selected
 		ev.TracesFound, ev.BaselineFound, ev.BaselineTraces, ev.ReusedTraces = &found, &baseFound, &baseN, &reused
-		ev.SkeletonTraces = &skeletons
+		ev.SkeletonTraces, ev.SelectedTraces = &skeletons, &selected
 	}
 	return ev
 }

@@ -42,6 +42,11 @@ type traceResult struct {
 	// slow traces of a latency incident read whole for what's different
 	// when skeletons answered; skeletonKeys the attributes asked.
 	skeletons, latencyWhole, skeletonKeys int
+	// selected counts the sample's traces read from one search by id
+	// (TraceSelector) with the keys what's different compares, as named
+	// by the keysFrom traces read whole; selectKeys is how many
+	// attributes that search asked.
+	selected, keysFrom, selectKeys int
 	// fetched and asked count trace fetches for Options.TraceFetched.
 	fetched, asked int
 	onFetch        func(done, total int)
@@ -224,7 +229,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	collectWhole(have, baseRefs)
 	collectWhole(have, fallbackRefs)
 	limit := newFetchLimit(o.FetchConcurrency, o.Now)
-	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu}
+	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu, window: w, record: record}
 	// The baseline is fetched alongside the sample: the two are independent.
 	taken := make(map[string]bool, len(seen))
 	for id := range seen {
@@ -347,6 +352,10 @@ type fetcher struct {
 	limit *fetchLimit
 	res   *traceResult
 	mu    *sync.Mutex
+	// window is the incident's, and record counts a search's answer
+	// (readRest's search by id).
+	window Window
+	record func(TraceHits, string, error)
 }
 
 // cutBaseline keeps up to maxBaselineTraces of the healthy ids, spread
@@ -572,8 +581,10 @@ func (res *traceResult) fetchNotes() {
 		res.notes = append(res.notes, fmt.Sprintf("healthy baseline: %d of the %d healthy traces found read whole, spread over them (at most %d, whatever trace_sample)",
 			len(res.baseline), res.baselineFound, maxBaselineTraces))
 	}
-	if n := res.skeletonNote(); n != "" {
-		res.notes = append(res.notes, n)
+	for _, n := range []string{res.skeletonNote(), res.selectNote()} {
+		if n != "" {
+			res.notes = append(res.notes, n)
+		}
 	}
 	if res.reused > 0 {
 		res.notes = append(res.notes, fmt.Sprintf("whole traces: %d came whole with the search's answer and were analysed as returned, not fetched again", res.reused))

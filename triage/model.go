@@ -114,4 +114,8 @@ type Trace struct {
 	// timing, service) with only the attributes a search was asked for,
 	// from a SkeletonSearcher's answer; not the whole trace.
 	Skeleton bool
+	// Compared: a skeleton that also carries every attribute what's
+	// different compares (a TraceSelector's answer, asked for those keys),
+	// so it counts on the incident side as the whole trace would.
+	Compared bool
 }

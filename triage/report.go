@@ -75,6 +75,11 @@ type Evidence struct {
 	// as a skeleton search returned them (Tempo's select: every span's
 	// structure, the attributes the ranking reads), not fetched whole.
 	SkeletonTraces *int `json:"skeleton_traces"`
+	// SelectedTraces counts the sampled traces (the failing ones, mostly)
+	// analysed as one search by trace id returned them (Tempo's select:
+	// every span's structure, the attributes the ranking reads and the
+	// keys what's different compares), not fetched whole.
+	SelectedTraces *int `json:"selected_traces"`
 }
 
 // FigureBasis names one figure of the report and what it was computed on.

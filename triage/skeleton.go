@@ -97,15 +97,7 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 			whole = append(whole, id)
 		}
 	}
-	if len(lean) == 0 {
-		return f.fetch(ctx, ids)
-	}
-	got := map[string]*Trace{}
-	for i, t := range f.fetchAt(ctx, whole) {
-		if t != nil {
-			got[whole[i]] = t
-		}
-	}
+	got := f.readRest(ctx, whole, o)
 	ao := o.Analysis()
 	as := analyseAll(slices.Collect(maps.Values(got)), ao)
 	var slow []string
@@ -117,7 +109,7 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 		}
 		as = append(as, a)
 	}
-	if detectKind(as) == KindLatency {
+	if len(lean) > 0 && detectKind(as) == KindLatency {
 		// What's different compares the slow traces attribute by
 		// attribute: up to maxComparedSlow of them are read whole, spread
 		// over the sample's, as the baseline is.
@@ -138,7 +130,7 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 	for _, id := range ids {
 		if t := got[id]; t != nil {
 			out = append(out, t)
-			if t.Skeleton {
+			if t.Skeleton && !t.Compared {
 				n++
 			}
 		}
@@ -156,14 +148,16 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 const maxComparedSlow = maxBaselineTraces
 
 // comparable are the analyses what's different can read attribute by
-// attribute: those not read from skeletons.
+// attribute: those not read from skeletons, or from skeletons carrying the
+// keys it compares.
 func comparable(as []TraceAnalysis) []TraceAnalysis {
-	if !slices.ContainsFunc(as, func(a TraceAnalysis) bool { return a.Skeleton }) {
+	lean := func(a TraceAnalysis) bool { return a.Skeleton && !a.Compared }
+	if !slices.ContainsFunc(as, lean) {
 		return as
 	}
 	out := make([]TraceAnalysis, 0, len(as))
 	for _, a := range as {
-		if !a.Skeleton {
+		if !lean(a) {
 			out = append(out, a)
 		}
 	}
@@ -180,6 +174,8 @@ func (res *traceResult) skeletonNote() string {
 			res.latencyWhole, res.skeletons, what)
 	case res.latencyWhole > 0:
 		return fmt.Sprintf("traces that did not fail: a latency incident, so its %d slow traces were read whole: what's different compares every attribute of them", res.latencyWhole)
+	case res.skeletons > 0 && res.selected > 0:
+		return fmt.Sprintf("traces that did not fail: %d of the sample %s; an error incident's culprit and what's different come from its failing traces", res.skeletons, what)
 	case res.skeletons > 0:
 		return fmt.Sprintf("traces that did not fail: %d of the sample %s; an error incident's culprit and what's different come from its failing traces, read whole", res.skeletons, what)
 	}

@@ -14,8 +14,9 @@ import (
 
 // skeletonOf is what a SkeletonSearcher returns for t: every span's
 // structure with only the keys asked. Tempo's answer names no scope, so
-// an asked key set on a span's resource reads as the span's own, and a
-// span with links keeps one, whose trace id is all it tells.
+// an asked key set on a span's resource reads as the span's own unless it
+// is asked on resources only, and a span with links keeps one, whose
+// trace id is all it tells.
 func skeletonOf(t *triage.Trace, keys triage.SkeletonKeys) *triage.Trace {
 	out := &triage.Trace{ID: t.ID, Skeleton: true, Spans: make([]triage.Span, len(t.Spans))}
 	resources := map[*triage.Resource]*triage.Resource{}
@@ -38,6 +39,11 @@ func skeletonOf(t *triage.Trace, keys triage.SkeletonKeys) *triage.Trace {
 			r := resources[s.Resource]
 			if r == nil {
 				r = &triage.Resource{Service: s.Resource.Service, Attrs: triage.Attrs{{Key: "service.name", Value: s.Resource.Service}}}
+				for _, k := range keys.ResourceKeys {
+					if v, ok := s.Resource.Attrs.Get(k); ok && !slices.Contains(keys.SpanKeys, k) {
+						r.Attrs = append(r.Attrs, triage.Attr{Key: k, Value: v})
+					}
+				}
 				resources[s.Resource] = r
 			}
 			sk.Resource = r

@@ -125,11 +125,21 @@ type SkeletonSearcher interface {
 	SearchSkeletons(ctx context.Context, q TraceSearch, keys SkeletonKeys) (TraceHits, error)
 }
 
-// SelectSearcher answers both the baseline and skeletons with select:
-// what Tempo does, and what wrappers of a trace source keep.
+// TraceSelector is a trace source that can return given traces in one
+// search, each as a skeleton with the attributes asked for (Tempo: TraceQL
+// on trace:id with select). Where each fetch by id reads the store again,
+// one search reads it once for all of them. A hit whose spans did not all
+// come has no Trace.
+type TraceSelector interface {
+	SelectTraces(ctx context.Context, ids []string, start, end time.Time, keys SkeletonKeys) (TraceHits, error)
+}
+
+// SelectSearcher answers the baseline, skeletons and traces by id with
+// select: what Tempo does, and what wrappers of a trace source keep.
 type SelectSearcher interface {
 	BaselineSearcher
 	SkeletonSearcher
+	TraceSelector
 }
 
 // BaselineSearch is the healthy baseline asked as attribute values.

@@ -114,6 +114,11 @@ func (t jitterSelect) SearchBaseline(ctx context.Context, q triage.BaselineSearc
 	return t.ss.SearchBaseline(ctx, q)
 }
 
+func (t jitterSelect) SelectTraces(ctx context.Context, ids []string, start, end time.Time, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	t.j.sleep(ctx)
+	return t.ss.SelectTraces(ctx, ids, start, end, keys)
+}
+
 func (t jitterSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
 	t.j.sleep(ctx)
 	return t.ss.SearchSkeletons(ctx, q, keys)

@@ -14,8 +14,8 @@ import (
 // backends, per trace backend and trace sample: what raising the sample
 // costs. Beside the wall time per investigation it reports the failing
 // entry traces and all the traces analysed, the healthy traces in the
-// baseline, the sampled traces read from skeletons rather than fetched
-// whole, and the trace phase's own time.
+// baseline, the sampled traces read from skeletons and those selected by
+// id rather than fetched whole, and the trace phase's own time.
 //
 //	go test -run '^$' -bench 'Investigation$' -benchtime 1x ./sources/adapter/
 func BenchmarkInvestigation(b *testing.B) {
@@ -41,7 +41,7 @@ func benchInvestigation(b *testing.B, si *testenv.SimIncident) {
 				src := liveSources(b, si, backend)
 				o := liveOptions(si)
 				o.TraceSample = sample
-				var failing, sampled, phase, baseline, skeletons float64
+				var failing, sampled, phase, baseline, skeletons, selected float64
 				for b.Loop() {
 					r, err := triage.NewInvestigation(src, o, triage.REDQueries{}).Run(context.Background(), liveAlert(si), nil)
 					if err != nil {
@@ -63,6 +63,9 @@ func benchInvestigation(b *testing.B, si *testenv.SimIncident) {
 					if r.Evidence != nil && r.Evidence.SkeletonTraces != nil {
 						skeletons += float64(*r.Evidence.SkeletonTraces)
 					}
+					if r.Evidence != nil && r.Evidence.SelectedTraces != nil {
+						selected += float64(*r.Evidence.SelectedTraces)
+					}
 					for _, s := range r.Sources {
 						if s.State == triage.StateFailed {
 							b.Fatalf("source %s failed: %s", s.Name, s.Error)
@@ -78,6 +81,7 @@ func benchInvestigation(b *testing.B, si *testenv.SimIncident) {
 				b.ReportMetric(phase/n, "trace-ms/op")
 				b.ReportMetric(baseline/n, "baseline/op")
 				b.ReportMetric(skeletons/n, "skeletons/op")
+				b.ReportMetric(selected/n, "selected/op")
 			})
 		}
 	}

@@ -3,6 +3,7 @@ package adapter
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/triagectl/triage/sources"
 	"github.com/triagectl/triage/sources/tempo"
@@ -53,6 +54,18 @@ func (t Traces) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys 
 // to (the first; "" for none), its service, and the keys asked on spans
 // and on resources.
 func SkeletonTraceQL(q triage.TraceSearch, keys triage.SkeletonKeys) string {
+	set := TraceQL(q)
+	if q.FailingBelow {
+		set = "(" + set + ")"
+	}
+	return set + " && { } | " + skeletonSelect(keys)
+}
+
+// skeletonSelect is the select of a skeleton search: each span's name,
+// parent, kind, status and status message, a trace it links to (the
+// first; "" for none), its service, and the keys asked on spans and on
+// resources.
+func skeletonSelect(keys triage.SkeletonKeys) string {
 	sel := []string{"span:name", "span:parentID", "span:kind", "span:status", "span:statusMessage", "link:traceID", "resource.service.name"}
 	for _, k := range keys.SpanKeys {
 		sel = append(sel, "span."+traceQLAttr(k))
@@ -60,11 +73,37 @@ func SkeletonTraceQL(q triage.TraceSearch, keys triage.SkeletonKeys) string {
 	for _, k := range keys.ResourceKeys {
 		sel = append(sel, "resource."+traceQLAttr(k))
 	}
-	set := TraceQL(q)
-	if q.FailingBelow {
-		set = "(" + set + ")"
+	return "select(" + strings.Join(sel, ", ") + ")"
+}
+
+// SelectTraces returns the traces of ids in one TraceQL search on their
+// ids, every span with its structure and the keys asked (the skeleton
+// search's select). Each fetch by id reads Tempo's store again, its recent
+// blocks row by row; one search reads it once. A trace with more spans than
+// one answer lists comes without its skeleton.
+func (t Traces) SelectTraces(ctx context.Context, ids []string, start, end time.Time, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	h := triage.TraceHits{Query: SelectTraceQL(ids, keys)}
+	r, err := t.C.Search(ctx, tempo.SearchRequest{Query: h.Query, Start: start, End: end,
+		Limit: len(ids), SpansPerSpanSet: maxSkeletonSpans})
+	if err != nil {
+		return h, err
 	}
-	return set + " && { } | select(" + strings.Join(sel, ", ") + ")"
+	h.Refs = make([]triage.TraceRef, 0, len(r.Traces))
+	for _, s := range r.Traces {
+		h.Refs = append(h.Refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
+			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration, Trace: structure(s, keys)})
+	}
+	return h, nil
+}
+
+// SelectTraceQL writes a search for the traces of ids: every span of each
+// (trace:id), with the skeleton search's select.
+func SelectTraceQL(ids []string, keys triage.SkeletonKeys) string {
+	either := make([]string, len(ids))
+	for i, id := range ids {
+		either[i] = "trace:id = " + traceQLString(id)
+	}
+	return "{ " + strings.Join(either, " || ") + " } | " + skeletonSelect(keys)
 }
 
 // structure builds a trace's skeleton from a skeleton search's hit: every

@@ -29,6 +29,16 @@ func TestSkeletonTraceQL(t *testing.T) {
 	}
 }
 
+func TestSelectTraceQL(t *testing.T) {
+	keys := triage.SkeletonKeys{SpanKeys: []string{"http.route"}, ResourceKeys: []string{"cloud.availability_zone"}}
+	ids := []string{"0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736"}
+	want := `{ trace:id = "0af7651916cd43dd8448eb211c80319c" || trace:id = "4bf92f3577b34da6a3ce929d0e0e4736" }` +
+		` | select(span:name, span:parentID, span:kind, span:status, span:statusMessage, link:traceID, resource.service.name, span.http.route, resource.cloud.availability_zone)`
+	if got := SelectTraceQL(ids, keys); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 // A skeleton search's answer as Tempo 3.1 gave it for the simulator's
 // incident (SkeletonTraceQL with the default keys): a slow checkout of 16
 // spans and a notifications consumer trace linking to its producer.

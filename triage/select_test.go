@@ -1,0 +1,159 @@
+package triage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triagectl/triage/triage"
+)
+
+// searchingAll answers the baseline and skeletons with select, as Tempo
+// does, without a fetch counted.
+type searchingAll struct {
+	*baselineSearching
+	sk *skeletonSearching
+}
+
+func (s searchingAll) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	return s.sk.SearchSkeletons(ctx, q, keys)
+}
+
+// selectingAll is searchingAll that also selects traces by id.
+type selectingAll struct {
+	searchingAll
+	mu    sync.Mutex
+	asked [][]string
+	keys  triage.SkeletonKeys
+	fail  error
+}
+
+func (s *selectingAll) SelectTraces(ctx context.Context, ids []string, _, _ time.Time, keys triage.SkeletonKeys) (triage.TraceHits, error) {
+	s.mu.Lock()
+	s.asked, s.keys = append(s.asked, ids), keys
+	s.mu.Unlock()
+	h := triage.TraceHits{Query: "select " + strings.Join(ids, ",")}
+	if s.fail != nil {
+		return h, s.fail
+	}
+	for _, id := range ids {
+		whole, err := s.TracesSource.Trace(ctx, id)
+		if err != nil {
+			return h, err
+		}
+		h.Refs = append(h.Refs, triage.TraceRef{TraceID: id, Trace: skeletonOf(whole, keys)})
+	}
+	return h, nil
+}
+
+func newSearchingAll(src triage.TracesSource) searchingAll {
+	return searchingAll{
+		baselineSearching: &baselineSearching{countingTraces: &countingTraces{TracesSource: src}},
+		sk:                &skeletonSearching{countingTraces: &countingTraces{TracesSource: src}},
+	}
+}
+
+// With a source that selects traces by id, the failing traces no skeleton
+// answered are read 20 whole, spread over them, and the rest from one
+// search by id asking the keys those 20 name: the verdict is the one the
+// failing traces read whole give (the same services, users, impact, rows
+// and timeline, and what's different within a few points), far fewer
+// traces are fetched, and the report and sources panel say how they were
+// read.
+func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
+	for _, preset := range []string{"db-region", "noise", "retry"} {
+		t.Run(preset, func(t *testing.T) {
+			inc := incident(t, preset)
+			src := simSources(inc)
+			whole := newSearchingAll(src.Traces)
+			src.Traces = whole
+			want, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
+			src.Traces = sel
+			got, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []struct {
+				name      string
+				got, want any
+			}{
+				{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
+				{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
+			} {
+				g, _ := json.Marshal(part.got)
+				w, _ := json.Marshal(part.want)
+				if string(g) != string(w) {
+					t.Errorf("%s differ with traces selected by id:\n got  %s\n want %s", part.name, g, w)
+				}
+			}
+			sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+			if len(sel.asked) == 0 {
+				t.Fatal("no trace selected by id")
+			}
+			n := *got.Evidence.SelectedTraces
+			fetched, before := sel.fetches.Load(), whole.fetches.Load()
+			if n == 0 || fetched+int64(n) > before || fetched > before-int64(n) {
+				t.Errorf("fetched %d whole and selected %d by id, against %d fetched whole without selecting", fetched, n, before)
+			}
+			notes := strings.Join(traceNotes(got), "\n")
+			if !strings.Contains(notes, "read from one search by trace id") || !strings.Contains(notes, "20 read whole, spread over them") {
+				t.Errorf("no note on the traces selected by id: %q", notes)
+			}
+			basis := map[string]string{}
+			for _, f := range got.Evidence.Sampled {
+				basis[f.Figure] = f.Basis
+			}
+			if !strings.Contains(basis["services"], "as one search by trace id returned them") {
+				t.Errorf("the services' basis %q does not say which traces were selected by id", basis["services"])
+			}
+			if len(sel.keys.SpanKeys) <= len(triage.SkeletonAsk(options().Analysis()).SpanKeys) {
+				t.Errorf("selected by id with %v: none of what's different's keys", sel.keys)
+			}
+			t.Logf("%d fetched whole and %d selected by id, against %d fetched whole", fetched, n, before)
+		})
+	}
+}
+
+// A search by id that fails leaves its traces to be fetched whole: the
+// verdict is the whole traces', the trace source is not marked failed, and
+// its notes say why.
+func TestSelectByIDFailingFetchesWhole(t *testing.T) {
+	inc := incident(t, "db-region")
+	src := simSources(inc)
+	whole := newSearchingAll(src.Traces)
+	src.Traces = whole
+	want, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces), fail: errors.New("HTTP 400: parse error")}
+	src.Traces = sel
+	got, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal([]any{got.Services, got.Users, got.Impact, got.Differences, got.Traces})
+	w, _ := json.Marshal([]any{want.Services, want.Users, want.Impact, want.Differences, want.Traces})
+	if string(g) != string(w) {
+		t.Errorf("the verdict differs when the search by id fails:\n got  %s\n want %s", g, w)
+	}
+	if n := *got.Evidence.SelectedTraces; n != 0 || sel.fetches.Load() != whole.fetches.Load() {
+		t.Errorf("%d selected and %d fetched, want none selected and %d fetched", n, sel.fetches.Load(), whole.fetches.Load())
+	}
+	for _, s := range got.Sources {
+		if triage.IsTraceSource(s.Name) && s.State != triage.StateOK {
+			t.Errorf("trace source %s: %s", s.State, s.Error)
+		}
+	}
+	if notes := strings.Join(traceNotes(got), "\n"); !strings.Contains(notes, "failed (HTTP 400: parse error), so they were fetched whole") {
+		t.Errorf("no note on the failed search by id: %q", notes)
+	}
+}

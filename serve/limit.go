@@ -172,6 +172,8 @@ func (l limitedSelect) SelectTraces(ctx context.Context, ids []string, start, en
 	return l.ss.SelectTraces(ctx, ids, start, end, keys)
 }
 
+func (l limitedSelect) MaxSelected(keys triage.SkeletonKeys) int { return l.ss.MaxSelected(keys) }
+
 func (l limitedSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
 	if err := l.sem.acquire(ctx); err != nil {
 		return triage.TraceHits{}, err

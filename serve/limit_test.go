@@ -25,6 +25,8 @@ func (b *selectTraces) SearchSkeletons(context.Context, triage.TraceSearch, tria
 	return triage.TraceHits{Query: "skeletons"}, nil
 }
 
+func (b *selectTraces) MaxSelected(triage.SkeletonKeys) int { return 100 }
+
 func (b *selectTraces) SelectTraces(context.Context, []string, time.Time, time.Time, triage.SkeletonKeys) (triage.TraceHits, error) {
 	b.asked = append(b.asked, "by id")
 	return triage.TraceHits{Query: "by id"}, nil

@@ -146,6 +146,7 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	// being fetched (fetchSample). The scope's own failures are read whole.
 	ss, skeletal := ts.(SkeletonSearcher)
 	ask := SkeletonAsk(o.Analysis())
+	scopeFailed := make(chan struct{}) // the scope's own failures are in
 	for i, q := range searches {
 		wg.Add(1)
 		go func() {
@@ -160,13 +161,43 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 			}
 			record(h, "", err)
 			results[i] = hits{h.Refs, err == nil}
+			if i == 0 {
+				close(scopeFailed)
+			}
 		}()
+	}
+	var fromExemplars []string
+	exemplarsIn := make(chan struct{})
+	go func() {
+		fromExemplars = hints.exemplars.wait(ctx)
+		close(exemplarsIn)
+	}()
+	limit := newFetchLimit(o.FetchConcurrency, o.Now)
+	healthy := healthySearches(healthyQ, w, o)
+	// The sample starts with the scope's own failures and the exemplars:
+	// a source that selects traces by id reads them while the other
+	// searches run (readEarly).
+	early := &earlyRead{done: make(chan struct{})}
+	if sel, ok := ts.(SelectSearcher); ok {
+		ef := &fetcher{ts: ts, have: map[string]*Trace{}, limit: limit, res: res, mu: &mu, window: w, record: record}
+		go func() {
+			defer close(early.done)
+			select {
+			case <-scopeFailed:
+			case <-ctx.Done():
+				return
+			}
+			<-exemplarsIn
+			head := sampleHead(results[0].refs, fromExemplars, o.TraceSample)
+			ef.readEarly(ctx, early, sel, head, healthy, o)
+		}()
+	} else {
+		close(early.done)
 	}
 	// Healthy traces in the baseline window, and in the incident window in
 	// case the baseline has none (retention, a new service): both at once,
 	// so the fallback costs no extra round trip.
 	var fallbackRefs []TraceRef
-	healthy := healthySearches(healthyQ, w, o)
 	bs, bySearch := ts.(BaselineSearcher)
 	if !bySearch {
 		wg.Add(2)
@@ -202,7 +233,8 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	for _, r := range results[0].refs {
 		add(r.TraceID)
 	}
-	fromExemplars, fromLogs := hints.exemplars.wait(ctx), hints.logs.wait(ctx)
+	<-exemplarsIn
+	fromLogs := hints.logs.wait(ctx)
 	for _, id := range fromExemplars {
 		add(id)
 	}
@@ -228,7 +260,6 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	}
 	collectWhole(have, baseRefs)
 	collectWhole(have, fallbackRefs)
-	limit := newFetchLimit(o.FetchConcurrency, o.Now)
 	f := &fetcher{ts: ts, have: have, limit: limit, res: res, mu: &mu, window: w, record: record}
 	// The baseline is fetched alongside the sample: the two are independent.
 	taken := make(map[string]bool, len(seen))
@@ -270,11 +301,16 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	if skeletal {
 		res.skeletonKeys = ask.Count()
 	}
-	res.incident = f.fetchSample(ctx, ids, skeletons, o)
+	<-early.done
+	res.incident = f.fetchSample(ctx, ids, skeletons, o, early)
 	res.linked = f.fetchLinked(ctx, res.incident, o)
 
 	bwg.Wait()
-	if bySearch {
+	switch {
+	case early.baseline != nil:
+		early.baselineDone.Wait()
+		res.assembleBaseline(early.baseline, early.diff, taken)
+	case bySearch:
 		res.searchBaseline(ctx, bs, healthy, taken, o, record)
 	}
 	res.fetchNotes()
@@ -287,9 +323,16 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 // case the baseline has none, both at once. No trace is read whole.
 func (res *traceResult) searchBaseline(ctx context.Context, bs BaselineSearcher, healthy []TraceSearch, taken map[string]bool, o Options, record func(TraceHits, string, error)) {
 	ask := BaselineAsk(comparable(analyseAll(res.incident, o.Analysis())), o.UserAttributes)
-	res.baselineKeys = ask.Keys()
 	hits := make([]TraceHits, len(healthy))
 	var wg sync.WaitGroup
+	askBaseline(ctx, &wg, bs, healthy, ask, hits, record)
+	wg.Wait()
+	res.assembleBaseline(hits, ask, taken)
+}
+
+// askBaseline asks bs for the healthy baseline in each of healthy's
+// windows at once, each answer into hits; wg is done when all are in.
+func askBaseline(ctx context.Context, wg *sync.WaitGroup, bs BaselineSearcher, healthy []TraceSearch, ask BaselineKeys, hits []TraceHits, record func(TraceHits, string, error)) {
 	for i, q := range healthy {
 		q.Limit = maxSearchedBaseline
 		wg.Go(func() {
@@ -302,7 +345,13 @@ func (res *traceResult) searchBaseline(ctx context.Context, bs BaselineSearcher,
 			hits[i] = h
 		})
 	}
-	wg.Wait()
+}
+
+// assembleBaseline takes the baseline from a BaselineSearcher's answers
+// in the baseline window, else the incident window's, leaving out the
+// sample's traces (taken).
+func (res *traceResult) assembleBaseline(hits []TraceHits, ask BaselineKeys, taken map[string]bool) {
+	res.baselineKeys = ask.Keys()
 	res.baselineIn, res.baselineBySearch = "baseline window", true
 	refs := hits[0].Refs
 	if len(refs) == 0 {

@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -16,9 +17,65 @@ import (
 // carried by a third with a chance over 99.9%.
 const keysFromWhole = 20
 
-// maxSelected bounds the ids one search by id asks for: the query stays a
-// few kilobytes, and a larger sample is asked in several searches at once.
-const maxSelected = 100
+// earlyRead is what a source that selects traces by id read of the
+// sample's head (the scope's own failures and the exemplars) while the
+// other searches ran: the traces, by lower-case id, the keys the search
+// by id asked, and the healthy baseline asked for the keys what's
+// different compares (nil when it was not asked). done is closed once it
+// is in.
+type earlyRead struct {
+	done         chan struct{}
+	got          map[string]*Trace
+	keys         SkeletonKeys
+	diff         BaselineKeys
+	baseline     []TraceHits
+	baselineDone sync.WaitGroup
+}
+
+// sampleHead is the head of the sample as runTraces orders it: the
+// scope's own failures, then the exemplars, lower-cased, each once, at
+// most limit.
+func sampleHead(refs []TraceRef, exemplars []string, limit int) []string {
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id != "" && !seen[id] && len(ids) < limit {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, r := range refs {
+		add(r.TraceID)
+	}
+	for _, id := range exemplars {
+		add(id)
+	}
+	return ids
+}
+
+// readEarly reads the sample's head, when it holds more than
+// 2×keysFromWhole traces to ask by id, as readRest would: keysFromWhole
+// of them whole, naming the keys what's different compares, then the
+// others from searches by id, and meanwhile the healthy baseline for
+// those keys. It runs while the skeleton searches do, so the failing
+// traces and the baseline are in by the time they are.
+func (f *fetcher) readEarly(ctx context.Context, e *earlyRead, sel SelectSearcher, head []string, healthy []TraceSearch, o Options) {
+	var asked []string
+	for _, id := range head {
+		if selectableID(id) {
+			asked = append(asked, id)
+		}
+	}
+	if len(asked) <= 2*keysFromWhole {
+		return
+	}
+	got, keys, diff := f.readKeys(ctx, asked, o)
+	e.got, e.keys, e.diff = got, keys, diff
+	e.baseline = make([]TraceHits, len(healthy))
+	askBaseline(ctx, &e.baselineDone, sel, healthy, diff, e.baseline, f.record)
+	f.selectRest(ctx, sel, head, keys, got)
+}
 
 // readRest reads the traces of ids, which no skeleton search answered,
 // by lower-case id. A source that can select traces by id, and answers the
@@ -26,20 +83,25 @@ const maxSelected = 100
 // list, and the others from one search by id (TraceSelector) asking the
 // attributes the ranking reads and the keys what's different compares, as
 // the traces read whole name them (BaselineAsk): the culprit, the users
-// and what's different come out as from the whole traces. A trace the
-// search did not answer whole (more spans than one answer lists, span
-// links, more than one root) is fetched whole; so is every trace when the
-// search fails, with a note saying so. Another source fetches every trace.
-func (f *fetcher) readRest(ctx context.Context, ids []string, o Options) map[string]*Trace {
-	got := make(map[string]*Trace, len(ids))
-	keep := func(ids []string, ts []*Trace) {
-		for i, t := range ts {
-			if t != nil {
-				got[ids[i]] = t
+// and what's different come out as from the whole traces. What the early
+// read has is taken as it is, and the rest asked by id with its keys. A
+// trace the search did not answer whole (more spans than one answer
+// lists, span links, more than one root) is fetched whole; so is every
+// trace when the search fails, with a note saying so. Another source
+// fetches every trace.
+func (f *fetcher) readRest(ctx context.Context, ids []string, o Options, early *earlyRead) map[string]*Trace {
+	sel, ok := f.ts.(SelectSearcher)
+	if ok && early != nil && early.got != nil {
+		got := make(map[string]*Trace, len(ids))
+		for _, id := range ids {
+			if t := early.got[id]; t != nil {
+				got[id] = t
 			}
 		}
+		f.selectRest(ctx, sel, ids, early.keys, got)
+		return got
 	}
-	sel, ok := f.ts.(SelectSearcher)
+	got := make(map[string]*Trace, len(ids))
 	var asked []string
 	for _, id := range ids {
 		if f.have[id] == nil && selectableID(id) {
@@ -47,54 +109,85 @@ func (f *fetcher) readRest(ctx context.Context, ids []string, o Options) map[str
 		}
 	}
 	if !ok || len(asked) <= 2*keysFromWhole {
-		keep(ids, f.fetchAt(ctx, ids))
+		keepFetched(got, ids, f.fetchAt(ctx, ids))
 		return got
 	}
+	read, keys, _ := f.readKeys(ctx, asked, o)
+	maps.Copy(got, read)
+	f.selectRest(ctx, sel, ids, keys, got)
+	return got
+}
+
+// readKeys reads keysFromWhole of asked whole, spread over them, and
+// says what a search by id asks of the others: the skeleton's keys and
+// those what's different compares, as the traces read whole name them.
+func (f *fetcher) readKeys(ctx context.Context, asked []string, o Options) (map[string]*Trace, SkeletonKeys, BaselineKeys) {
 	first := spread(asked, keysFromWhole)
-	keep(first, f.fetchAt(ctx, first))
-	ao := o.Analysis()
+	got := map[string]*Trace{}
+	keepFetched(got, first, f.fetchAt(ctx, first))
 	whole := make([]*Trace, 0, len(got))
 	for _, id := range first {
 		if t := got[id]; t != nil {
 			whole = append(whole, t)
 		}
 	}
-	keys := selectKeys(ao, BaselineAsk(comparable(analyseAll(whole, ao)), o.UserAttributes))
-	rest := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(first, id) })
+	ao := o.Analysis()
+	diff := BaselineAsk(comparable(analyseAll(whole, ao)), o.UserAttributes)
+	keys := selectKeys(ao, diff)
+	f.mu.Lock()
+	f.res.keysFrom, f.res.selectKeys = len(whole), keys.Count()
+	f.mu.Unlock()
+	return got, keys, diff
+}
+
+// selectRest reads the ids not in got: those it can from searches by id
+// asking keys, the others, and those the searches did not answer whole,
+// fetched whole.
+func (f *fetcher) selectRest(ctx context.Context, sel TraceSelector, ids []string, keys SkeletonKeys, got map[string]*Trace) {
 	var byID, direct []string
-	for _, id := range rest {
-		if f.have[id] == nil && selectableID(id) {
+	for _, id := range ids {
+		switch {
+		case got[id] != nil:
+		case f.have[id] == nil && selectableID(id):
 			byID = append(byID, id)
-		} else {
+		default:
 			direct = append(direct, id)
 		}
 	}
 	answered := f.selectByID(ctx, sel, byID, keys)
-	n := 0
 	for _, id := range byID {
 		if t := answered[id]; t != nil {
 			got[id] = t
-			n++
 		} else {
 			direct = append(direct, id)
 		}
 	}
-	keep(direct, f.fetchAt(ctx, direct))
-	f.mu.Lock()
-	f.res.selected, f.res.keysFrom, f.res.selectKeys = n, len(whole), keys.Count()
-	f.mu.Unlock()
-	return got
+	keepFetched(got, direct, f.fetchAt(ctx, direct))
 }
 
-// selectByID asks the source for the traces of ids by id, at most
-// maxSelected a search, the searches at once, and returns those answered
+// keepFetched puts each fetched trace in got under its id.
+func keepFetched(got map[string]*Trace, ids []string, ts []*Trace) {
+	for i, t := range ts {
+		if t != nil {
+			got[ids[i]] = t
+		}
+	}
+}
+
+// selectByID asks the source for the traces of ids by id, in even parts
+// of at most what one search takes (MaxSelected), the searches at once, and returns those answered
 // whole enough to rank and compare, by lower-case id. A search that fails
 // leaves its traces to be fetched whole, and the sources panel says why.
 func (f *fetcher) selectByID(ctx context.Context, sel TraceSelector, ids []string, keys SkeletonKeys) map[string]*Trace {
 	out := map[string]*Trace{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for part := range slices.Chunk(ids, maxSelected) {
+	if len(ids) == 0 {
+		return out
+	}
+	// Even parts within what one search takes, asked at once.
+	parts := (len(ids) + max(1, sel.MaxSelected(keys)) - 1) / max(1, sel.MaxSelected(keys))
+	for part := range slices.Chunk(ids, (len(ids)+parts-1)/parts) {
 		wg.Go(func() {
 			h, err := sel.SelectTraces(ctx, part, f.window.Start, f.window.End, keys)
 			if err != nil {

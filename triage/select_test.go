@@ -50,6 +50,10 @@ func (s *selectingAll) SelectTraces(ctx context.Context, ids []string, _, _ time
 	return h, nil
 }
 
+// MaxSelected is small enough that the simulator's failing traces take
+// more than one search.
+func (s *selectingAll) MaxSelected(triage.SkeletonKeys) int { return 50 }
+
 func newSearchingAll(src triage.TracesSource) searchingAll {
 	return searchingAll{
 		baselineSearching: &baselineSearching{countingTraces: &countingTraces{TracesSource: src}},

@@ -88,7 +88,7 @@ func usableSkeletons(refs []TraceRef) map[string]*Trace {
 // maxComparedSlow of them are fetched whole too. The kind is told as the
 // report tells it, from the traces fetched and the skeletons. The sample
 // keeps its order.
-func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[string]*Trace, o Options) []*Trace {
+func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[string]*Trace, o Options, early *earlyRead) []*Trace {
 	var whole, lean []string
 	for _, id := range ids {
 		if skeletons[id] != nil && f.have[id] == nil {
@@ -97,7 +97,7 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 			whole = append(whole, id)
 		}
 	}
-	got := f.readRest(ctx, whole, o)
+	got := f.readRest(ctx, whole, o, early)
 	ao := o.Analysis()
 	as := analyseAll(slices.Collect(maps.Values(got)), ao)
 	var slow []string
@@ -126,17 +126,20 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 		f.mu.Unlock()
 	}
 	out := make([]*Trace, 0, len(ids))
-	n := 0
+	n, selected := 0, 0
 	for _, id := range ids {
 		if t := got[id]; t != nil {
 			out = append(out, t)
-			if t.Skeleton && !t.Compared {
+			switch {
+			case t.Compared:
+				selected++
+			case t.Skeleton:
 				n++
 			}
 		}
 	}
 	f.mu.Lock()
-	f.res.skeletons = n
+	f.res.skeletons, f.res.selected = n, selected
 	f.mu.Unlock()
 	return out
 }

@@ -132,6 +132,8 @@ type SkeletonSearcher interface {
 // come has no Trace.
 type TraceSelector interface {
 	SelectTraces(ctx context.Context, ids []string, start, end time.Time, keys SkeletonKeys) (TraceHits, error)
+	// MaxSelected is how many ids one SelectTraces call takes with keys.
+	MaxSelected(keys SkeletonKeys) int
 }
 
 // SelectSearcher answers the baseline, skeletons and traces by id with

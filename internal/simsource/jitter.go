@@ -119,6 +119,8 @@ func (t jitterSelect) SelectTraces(ctx context.Context, ids []string, start, end
 	return t.ss.SelectTraces(ctx, ids, start, end, keys)
 }
 
+func (t jitterSelect) MaxSelected(keys triage.SkeletonKeys) int { return t.ss.MaxSelected(keys) }
+
 func (t jitterSelect) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys triage.SkeletonKeys) (triage.TraceHits, error) {
 	t.j.sleep(ctx)
 	return t.ss.SearchSkeletons(ctx, q, keys)

@@ -96,6 +96,18 @@ func (t Traces) SelectTraces(ctx context.Context, ids []string, start, end time.
 	return h, nil
 }
 
+// maxTraceQLBytes bounds a search by id's TraceQL, so its URL stays
+// within what proxies in front of Tempo commonly take (8 KB) once
+// escaped; more ids are asked in more searches.
+const maxTraceQLBytes = 4000
+
+// MaxSelected is how many ids one SelectTraces search takes with keys,
+// within maxTraceQLBytes.
+func (Traces) MaxSelected(keys triage.SkeletonKeys) int {
+	perID := len(`trace:id = "" || `) + 32
+	return max(1, (maxTraceQLBytes-len("{  } | ")-len(skeletonSelect(keys)))/perID)
+}
+
 // SelectTraceQL writes a search for the traces of ids: every span of each
 // (trace:id), with the skeleton search's select.
 func SelectTraceQL(ids []string, keys triage.SkeletonKeys) string {

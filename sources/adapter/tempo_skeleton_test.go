@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,6 +37,26 @@ func TestSelectTraceQL(t *testing.T) {
 		` | select(span:name, span:parentID, span:kind, span:status, span:statusMessage, link:traceID, resource.service.name, span.http.route, resource.cloud.availability_zone)`
 	if got := SelectTraceQL(ids, keys); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// One search by id takes as many ids as keep its TraceQL within 4,000
+// bytes, and no more: Tempo 3.1 fails to parse some longer ones.
+func TestMaxSelectedKeepsTheQueryShort(t *testing.T) {
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%032x", i+1)
+	}
+	few := triage.SkeletonAsk(triage.AnalysisOptions{UserAttributes: []string{"enduser.id"}})
+	many := triage.SkeletonKeys{SpanKeys: slices.Repeat([]string{"deployment.environment.name"}, 20), ResourceKeys: slices.Repeat([]string{"k8s.deployment.name"}, 20)}
+	for _, keys := range []triage.SkeletonKeys{few, many} {
+		n := Traces{}.MaxSelected(keys)
+		if got := len(SelectTraceQL(ids[:n], keys)); got > 4000 || n < 20 {
+			t.Errorf("%d ids: %d bytes", n, got)
+		}
+		if got := len(SelectTraceQL(ids[:n+1], keys)); got <= 4000 {
+			t.Errorf("%d ids would still fit: %d bytes", n+1, got)
+		}
 	}
 }
 

@@ -102,7 +102,7 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	const op = "search"
 	q := url.Values{}
 	if strings.TrimSpace(r.Query) != "" {
-		q.Set("q", r.Query)
+		q.Set("q", padTraceQL(r.Query))
 	}
 	if err := timeRange(op, q, r.Start, r.End); err != nil {
 		return nil, err

@@ -70,8 +70,12 @@ func (s *runState) evidence(tr *analysedTraces, tracesOK bool, lg *logsResult, l
 			sampled("impact.users_estimate", src, "the users seen in "+sample+", scaled to the aggregate count")
 		}
 		side := "the failing sample"
-		if res.latencyWhole > 0 && res.skeletons > 0 {
-			side = fmt.Sprintf("%d of the slow sample's traces, read whole and spread over it,", res.latencyWhole)
+		switch {
+		case res.latencyCompared > 0 && res.selected > 0:
+			side = fmt.Sprintf("%d of the slow sample's traces, spread over it (%d read whole, %d selected by trace id with the keys compared),",
+				res.latencyCompared, res.latencyCompared-res.selected, res.selected)
+		case res.latencyCompared > 0 && res.skeletons > 0:
+			side = fmt.Sprintf("%d of the slow sample's traces, read whole and spread over it,", res.latencyCompared)
 		}
 		base := fmt.Sprintf("%s against %d healthy traces read whole (of %d found, in the %s)", side, len(tr.baseline), res.baselineFound, res.baselineIn)
 		if res.baselineBySearch {

@@ -38,10 +38,11 @@ type traceResult struct {
 	failed           int
 	firstErr         error
 	// skeletons counts the sample's traces that did not fail analysed as a
-	// skeleton search returned them, not fetched whole; latencyWhole the
-	// slow traces of a latency incident read whole for what's different
-	// when skeletons answered; skeletonKeys the attributes asked.
-	skeletons, latencyWhole, skeletonKeys int
+	// skeleton search returned them, not fetched whole; latencyCompared the
+	// slow traces of a latency incident read whole (or selected by id) for
+	// what's different when skeletons answered; skeletonKeys the
+	// attributes asked.
+	skeletons, latencyCompared, skeletonKeys int
 	// selected counts the sample's traces read from one search by id
 	// (TraceSelector) with the keys what's different compares, as named
 	// by the keysFrom traces read whole; selectKeys is how many
@@ -143,7 +144,8 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	var wg sync.WaitGroup
 	// When the source can, the slow hits and those failing below the scope
 	// come as skeletons, which rank a trace that did not fail without its
-	// being fetched (fetchSample). The scope's own failures are read whole.
+	// being fetched (fetchSample). The scope's own failures are read whole
+	// or, where the source selects traces by id, as readRest says.
 	ss, skeletal := ts.(SkeletonSearcher)
 	ask := SkeletonAsk(o.Analysis())
 	scopeFailed := make(chan struct{}) // the scope's own failures are in

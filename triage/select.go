@@ -252,7 +252,7 @@ func selectKeys(ao AnalysisOptions, diff BaselineKeys) SkeletonKeys {
 // selectNote tells the sources panel how the traces no skeleton search
 // answered were read when a search by id answered most of them.
 func (res *traceResult) selectNote() string {
-	if res.selected == 0 {
+	if res.selected == 0 || res.latencyCompared > 0 {
 		return ""
 	}
 	return fmt.Sprintf("failing traces: %d of the sample read from one search by trace id (each span's parent, kind, status, timing and service, with the %d attributes the ranking reads and what's different compares), not fetched whole; %d read whole, spread over them, named the keys what's different compares",

@@ -69,7 +69,7 @@ func newSearchingAll(src triage.TracesSource) searchingAll {
 // traces are fetched, and the report and sources panel say how they were
 // read.
 func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
-	for _, preset := range []string{"db-region", "noise", "retry"} {
+	for _, preset := range []string{"db-region", "noise", "retry", "cache-tier"} {
 		t.Run(preset, func(t *testing.T) {
 			inc := incident(t, preset)
 			src := simSources(inc)
@@ -108,7 +108,11 @@ func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
 				t.Errorf("fetched %d whole and selected %d by id, against %d fetched whole without selecting", fetched, n, before)
 			}
 			notes := strings.Join(traceNotes(got), "\n")
-			if !strings.Contains(notes, "read from one search by trace id") || !strings.Contains(notes, "20 read whole, spread over them") {
+			latency := got.Impact != nil && got.Impact.Kind == triage.KindLatency
+			switch {
+			case latency && !strings.Contains(notes, "compares 100 of its slow traces, spread over the sample: 20 read whole name the keys it compares, and 80 came from one search by trace id"):
+				t.Errorf("no note on the slow traces selected by id: %q", notes)
+			case !latency && (!strings.Contains(notes, "read from one search by trace id") || !strings.Contains(notes, "20 read whole, spread over them")):
 				t.Errorf("no note on the traces selected by id: %q", notes)
 			}
 			basis := map[string]string{}

@@ -83,7 +83,8 @@ func usableSkeletons(refs []TraceRef) map[string]*Trace {
 // search answered: the skeleton of a trace that did not fail ranks it as
 // the whole trace would (its critical path, its tolerated errors, its user
 // and entry point). In an error incident the culprit and what's different
-// come from the failing traces, read whole. In a latency incident what's
+// come from the failing traces, read whole or selected by id with the keys
+// compared (readRest, taking what early read). In a latency incident what's
 // different compares the slow traces attribute by attribute, so up to
 // maxComparedSlow of them are fetched whole too. The kind is told as the
 // report tells it, from the traces fetched and the skeletons. The sample
@@ -111,18 +112,14 @@ func (f *fetcher) fetchSample(ctx context.Context, ids []string, skeletons map[s
 	}
 	if len(lean) > 0 && detectKind(as) == KindLatency {
 		// What's different compares the slow traces attribute by
-		// attribute: up to maxComparedSlow of them are read whole, spread
-		// over the sample's, as the baseline is.
+		// attribute: up to maxComparedSlow of them, spread over the
+		// sample's as the baseline is, are read whole or, where the source
+		// selects traces by id, as readRest reads the failing ones.
 		compared := spread(slow, maxComparedSlow)
-		read := 0
-		for i, t := range f.fetchAt(ctx, compared) {
-			if t != nil {
-				got[compared[i]] = t
-				read++
-			}
-		}
+		read := f.readRest(ctx, compared, o, nil)
+		maps.Copy(got, read)
 		f.mu.Lock()
-		f.res.latencyWhole = read
+		f.res.latencyCompared = len(read)
 		f.mu.Unlock()
 	}
 	out := make([]*Trace, 0, len(ids))
@@ -172,11 +169,14 @@ func comparable(as []TraceAnalysis) []TraceAnalysis {
 func (res *traceResult) skeletonNote() string {
 	what := fmt.Sprintf("read from skeleton searches, not fetched whole (each span's parent, kind, status, timing and service, with the %d attributes the ranking reads)", res.skeletonKeys)
 	switch {
-	case res.latencyWhole > 0 && res.skeletons > 0:
+	case res.latencyCompared > 0 && res.selected > 0:
+		return fmt.Sprintf("traces that did not fail: a latency incident, so what's different compares %d of its slow traces, spread over the sample: %d read whole name the keys it compares, and %d came from one search by trace id with those keys; the other %d were %s",
+			res.latencyCompared, res.latencyCompared-res.selected, res.selected, res.skeletons, what)
+	case res.latencyCompared > 0 && res.skeletons > 0:
 		return fmt.Sprintf("traces that did not fail: a latency incident, so what's different compares every attribute of %d of its slow traces, read whole and spread over the sample; the other %d were %s",
-			res.latencyWhole, res.skeletons, what)
-	case res.latencyWhole > 0:
-		return fmt.Sprintf("traces that did not fail: a latency incident, so its %d slow traces were read whole: what's different compares every attribute of them", res.latencyWhole)
+			res.latencyCompared, res.skeletons, what)
+	case res.latencyCompared > 0:
+		return fmt.Sprintf("traces that did not fail: a latency incident, so its %d slow traces were read whole: what's different compares every attribute of them", res.latencyCompared)
 	case res.skeletons > 0 && res.selected > 0:
 		return fmt.Sprintf("traces that did not fail: %d of the sample %s; an error incident's culprit and what's different come from its failing traces", res.skeletons, what)
 	case res.skeletons > 0:

@@ -304,6 +304,18 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 		res.skeletonKeys = ask.Count()
 	}
 	<-early.done
+	// Without an early read, the baseline is asked as soon as the traces
+	// read whole name the keys, while the others are read by id.
+	late := &earlyRead{}
+	if sel, ok := ts.(SelectSearcher); ok && early.baseline == nil {
+		var once sync.Once
+		f.keysNamed = func(diff BaselineKeys) {
+			once.Do(func() {
+				late.diff, late.baseline = diff, make([]TraceHits, len(healthy))
+				askBaseline(ctx, &late.baselineDone, sel, healthy, diff, late.baseline, record)
+			})
+		}
+	}
 	res.incident = f.fetchSample(ctx, ids, skeletons, o, early)
 	res.linked = f.fetchLinked(ctx, res.incident, o)
 
@@ -312,6 +324,9 @@ func runTraces(ctx context.Context, ts TracesSource, scope Scope, w Window, o Op
 	case early.baseline != nil:
 		early.baselineDone.Wait()
 		res.assembleBaseline(early.baseline, early.diff, taken)
+	case late.baseline != nil:
+		late.baselineDone.Wait()
+		res.assembleBaseline(late.baseline, late.diff, taken)
 	case bySearch:
 		res.searchBaseline(ctx, bs, healthy, taken, o, record)
 	}
@@ -407,6 +422,10 @@ type fetcher struct {
 	// (readRest's search by id).
 	window Window
 	record func(TraceHits, string, error)
+	// keysNamed, when set, is told the keys what's different compares as
+	// soon as the traces read whole name them (readKeys), so the baseline
+	// is asked for them while the rest is read.
+	keysNamed func(BaselineKeys)
 }
 
 // cutBaseline keeps up to maxBaselineTraces of the healthy ids, spread

@@ -134,6 +134,9 @@ func (f *fetcher) readKeys(ctx context.Context, asked []string, o Options) (map[
 	ao := o.Analysis()
 	diff := BaselineAsk(comparable(analyseAll(whole, ao)), o.UserAttributes)
 	keys := selectKeys(ao, diff)
+	if f.keysNamed != nil {
+		f.keysNamed(diff)
+	}
 	f.mu.Lock()
 	f.res.keysFrom, f.res.selectKeys = len(whole), keys.Count()
 	f.mu.Unlock()

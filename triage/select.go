@@ -61,12 +61,7 @@ func sampleHead(refs []TraceRef, exemplars []string, limit int) []string {
 // those keys. It runs while the skeleton searches do, so the failing
 // traces and the baseline are in by the time they are.
 func (f *fetcher) readEarly(ctx context.Context, e *earlyRead, sel SelectSearcher, head []string, healthy []TraceSearch, o Options) {
-	var asked []string
-	for _, id := range head {
-		if selectableID(id) {
-			asked = append(asked, id)
-		}
-	}
+	asked := f.askable(head)
 	if len(asked) <= 2*keysFromWhole {
 		return
 	}
@@ -90,32 +85,39 @@ func (f *fetcher) readEarly(ctx context.Context, e *earlyRead, sel SelectSearche
 // trace when the search fails, with a note saying so. Another source
 // fetches every trace.
 func (f *fetcher) readRest(ctx context.Context, ids []string, o Options, early *earlyRead) map[string]*Trace {
+	got := make(map[string]*Trace, len(ids))
 	sel, ok := f.ts.(SelectSearcher)
-	if ok && early != nil && early.got != nil {
-		got := make(map[string]*Trace, len(ids))
+	var keys SkeletonKeys
+	switch asked := f.askable(ids); {
+	case ok && early != nil && early.got != nil:
 		for _, id := range ids {
 			if t := early.got[id]; t != nil {
 				got[id] = t
 			}
 		}
-		f.selectRest(ctx, sel, ids, early.keys, got)
-		return got
-	}
-	got := make(map[string]*Trace, len(ids))
-	var asked []string
-	for _, id := range ids {
-		if f.have[id] == nil && selectableID(id) {
-			asked = append(asked, id)
-		}
-	}
-	if !ok || len(asked) <= 2*keysFromWhole {
+		keys = early.keys
+	case ok && len(asked) > 2*keysFromWhole:
+		var read map[string]*Trace
+		read, keys, _ = f.readKeys(ctx, asked, o)
+		maps.Copy(got, read)
+	default:
 		keepFetched(got, ids, f.fetchAt(ctx, ids))
 		return got
 	}
-	read, keys, _ := f.readKeys(ctx, asked, o)
-	maps.Copy(got, read)
 	f.selectRest(ctx, sel, ids, keys, got)
 	return got
+}
+
+// askable are the ids of ids a search by id can ask: those no search
+// returned whole, in the form Tempo takes.
+func (f *fetcher) askable(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if f.have[id] == nil && selectableID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // readKeys reads keysFromWhole of asked whole, spread over them, and
@@ -178,9 +180,10 @@ func keepFetched(got map[string]*Trace, ids []string, ts []*Trace) {
 }
 
 // selectByID asks the source for the traces of ids by id, in even parts
-// of at most what one search takes (MaxSelected), the searches at once, and returns those answered
-// whole enough to rank and compare, by lower-case id. A search that fails
-// leaves its traces to be fetched whole, and the sources panel says why.
+// of at most what one search takes (MaxSelected), the searches at once,
+// and returns those answered whole enough to rank and compare, by
+// lower-case id. A search that fails leaves its traces to be fetched
+// whole, and the sources panel says why.
 func (f *fetcher) selectByID(ctx context.Context, sel TraceSelector, ids []string, keys SkeletonKeys) map[string]*Trace {
 	out := map[string]*Trace{}
 	var mu sync.Mutex
@@ -188,8 +191,8 @@ func (f *fetcher) selectByID(ctx context.Context, sel TraceSelector, ids []strin
 	if len(ids) == 0 {
 		return out
 	}
-	// Even parts within what one search takes, asked at once.
-	parts := (len(ids) + max(1, sel.MaxSelected(keys)) - 1) / max(1, sel.MaxSelected(keys))
+	most := max(1, sel.MaxSelected(keys))
+	parts := (len(ids) + most - 1) / most
 	for part := range slices.Chunk(ids, (len(ids)+parts-1)/parts) {
 		wg.Go(func() {
 			h, err := sel.SelectTraces(ctx, part, f.window.Start, f.window.End, keys)
@@ -226,20 +229,8 @@ func (f *fetcher) selectByID(ctx context.Context, sel TraceSelector, ids []strin
 // from the whole trace). Unlike a skeleton of a trace that did not fail,
 // its root may have failed: the search carried what's different compares.
 func selectedServes(t *Trace) bool {
-	if t == nil || !t.Skeleton || t.Partial {
-		return false
-	}
-	roots := 0
-	for i := range t.Spans {
-		s := &t.Spans[i]
-		if len(s.Links) > 0 {
-			return false
-		}
-		if s.ParentID == "" {
-			roots++
-		}
-	}
-	return roots == 1
+	whole, _ := wholeSkeleton(t)
+	return whole
 }
 
 // selectKeys are the skeleton's keys (what the ranking reads) with those

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagectl/triage/internal/simsource"
 	"github.com/triagectl/triage/triage"
 )
 
@@ -54,6 +55,18 @@ func (s *selectingAll) SelectTraces(ctx context.Context, ids []string, _, _ time
 // more than one search.
 func (s *selectingAll) MaxSelected(triage.SkeletonKeys) int { return 50 }
 
+// runWith investigates inc's alert with traces as the trace source.
+func runWith(t *testing.T, inc *simsource.Incident, traces triage.TracesSource) *triage.Report {
+	t.Helper()
+	src := simSources(inc)
+	src.Traces = traces
+	r, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func newSearchingAll(src triage.TracesSource) searchingAll {
 	return searchingAll{
 		baselineSearching: &baselineSearching{countingTraces: &countingTraces{TracesSource: src}},
@@ -72,19 +85,9 @@ func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
 	for _, preset := range []string{"db-region", "noise", "retry", "cache-tier"} {
 		t.Run(preset, func(t *testing.T) {
 			inc := incident(t, preset)
-			src := simSources(inc)
-			whole := newSearchingAll(src.Traces)
-			src.Traces = whole
-			want, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			whole := newSearchingAll(simSources(inc).Traces)
 			sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
-			src.Traces = sel
-			got, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want, got := runWith(t, inc, whole), runWith(t, inc, sel)
 			for _, part := range []struct {
 				name      string
 				got, want any
@@ -135,19 +138,9 @@ func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
 // its notes say why.
 func TestSelectByIDFailingFetchesWhole(t *testing.T) {
 	inc := incident(t, "db-region")
-	src := simSources(inc)
-	whole := newSearchingAll(src.Traces)
-	src.Traces = whole
-	want, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	whole := newSearchingAll(simSources(inc).Traces)
 	sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces), fail: errors.New("HTTP 400: parse error")}
-	src.Traces = sel
-	got, err := triage.NewInvestigation(src, options(), triage.REDQueries{}).Run(context.Background(), alertFor(inc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, got := runWith(t, inc, whole), runWith(t, inc, sel)
 	g, _ := json.Marshal([]any{got.Services, got.Users, got.Impact, got.Differences, got.Traces})
 	w, _ := json.Marshal([]any{want.Services, want.Users, want.Impact, want.Differences, want.Traces})
 	if string(g) != string(w) {

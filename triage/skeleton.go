@@ -49,22 +49,28 @@ func uniqueKeys(keys []string) []string {
 // carry, and a linked trace may be other users' requests (a consumer's
 // messages), so such a trace is fetched whole.
 func skeletonServes(t *Trace) bool {
+	whole, rootFailed := wholeSkeleton(t)
+	return whole && !rootFailed
+}
+
+// wholeSkeleton says whether t is a skeleton with every span, under one
+// root, none linking to another trace, and whether that root failed.
+func wholeSkeleton(t *Trace) (whole, rootFailed bool) {
 	if t == nil || !t.Skeleton || t.Partial {
-		return false
+		return false, false
 	}
 	roots := 0
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if len(s.Links) > 0 {
-			return false
+			return false, false
 		}
 		if s.ParentID == "" {
-			if roots++; s.Error {
-				return false
-			}
+			roots++
+			rootFailed = s.Error
 		}
 	}
-	return roots == 1
+	return roots == 1, rootFailed
 }
 
 // usableSkeletons are the skeletons among refs that rank their trace as

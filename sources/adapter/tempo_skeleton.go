@@ -40,11 +40,7 @@ func (t Traces) SearchSkeletons(ctx context.Context, q triage.TraceSearch, keys 
 	if err != nil {
 		return h, err
 	}
-	h.Refs = make([]triage.TraceRef, 0, len(r.Traces))
-	for _, s := range r.Traces {
-		h.Refs = append(h.Refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
-			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration, Trace: structure(s, keys)})
-	}
+	h.Refs = skeletonRefs(r, keys)
 	return h, nil
 }
 
@@ -88,11 +84,7 @@ func (t Traces) SelectTraces(ctx context.Context, ids []string, start, end time.
 	if err != nil {
 		return h, err
 	}
-	h.Refs = make([]triage.TraceRef, 0, len(r.Traces))
-	for _, s := range r.Traces {
-		h.Refs = append(h.Refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
-			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration, Trace: structure(s, keys)})
-	}
+	h.Refs = skeletonRefs(r, keys)
 	return h, nil
 }
 
@@ -116,6 +108,16 @@ func SelectTraceQL(ids []string, keys triage.SkeletonKeys) string {
 		either[i] = "trace:id = " + traceQLString(id)
 	}
 	return "{ " + strings.Join(either, " || ") + " } | " + skeletonSelect(keys)
+}
+
+// skeletonRefs are a skeleton search's hits, each with its skeleton.
+func skeletonRefs(r *tempo.SearchResult, keys triage.SkeletonKeys) []triage.TraceRef {
+	refs := make([]triage.TraceRef, 0, len(r.Traces))
+	for _, s := range r.Traces {
+		refs = append(refs, triage.TraceRef{TraceID: s.TraceID, RootService: s.RootServiceName,
+			RootName: s.RootTraceName, Start: s.Start, Duration: s.Duration, Trace: structure(s, keys)})
+	}
+	return refs
 }
 
 // structure builds a trace's skeleton from a skeleton search's hit: every

@@ -16,13 +16,7 @@ import (
 // as the same traces fetched whole: root, entry point, outcome, user and
 // details, critical path and self time, tolerated errors.
 func TestLiveSkeletonsReadAsWholeTraces(t *testing.T) {
-	testenv.Tempo(t)
-	testenv.Prometheus(t)
-	testenv.Loki(t)
-	si := testenv.Incident(t)
-	src := liveSources(t, si, backendTempo)
-	tr := src.Traces.(adapter.Traces)
-	o := liveOptions(si)
+	si, tr, o := liveTempo(t)
 	ao := o.Analysis()
 	q := triage.TraceSearch{Service: si.Truth.AlertService, Kinds: triage.EntryKinds, MinDuration: o.SlowThreshold,
 		Start: si.Truth.IncidentStart, End: si.Truth.End, Limit: 400}
@@ -59,6 +53,17 @@ func TestLiveSkeletonsReadAsWholeTraces(t *testing.T) {
 	t.Logf("%d slow traces read alike from %d skeletons", compared, len(h.Refs))
 }
 
+// liveTempo is the simulator's incident in the live backends, with Tempo
+// as the trace source, and the options the live tests use.
+func liveTempo(t *testing.T) (*testenv.SimIncident, adapter.Traces, triage.Options) {
+	t.Helper()
+	testenv.Tempo(t)
+	testenv.Prometheus(t)
+	testenv.Loki(t)
+	si := testenv.Incident(t)
+	return si, liveSources(t, si, backendTempo).Traces.(adapter.Traces), liveOptions(si)
+}
+
 func hasLinkMark(t *triage.Trace) bool {
 	for _, s := range t.Spans {
 		if len(s.Links) > 0 {
@@ -85,13 +90,7 @@ func liveRead(a triage.TraceAnalysis) string {
 // whole: the same analysis, and every key asked with the value the whole
 // trace's entry span or resource holds.
 func TestLiveSelectedTracesReadAsWholeTraces(t *testing.T) {
-	testenv.Tempo(t)
-	testenv.Prometheus(t)
-	testenv.Loki(t)
-	si := testenv.Incident(t)
-	src := liveSources(t, si, backendTempo)
-	tr := src.Traces.(adapter.Traces)
-	o := liveOptions(si)
+	si, tr, o := liveTempo(t)
 	ao := o.Analysis()
 	ctx := context.Background()
 	q := triage.TraceSearch{Service: si.Truth.AlertService, Kinds: triage.EntryKinds, Status: triage.StatusError,

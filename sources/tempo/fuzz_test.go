@@ -142,3 +142,27 @@ func FuzzDecodeMetrics(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeSearchProto(f *testing.F) {
+	f.Add(fixture(f, "search_select.pb"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := DecodeSearchProto(body)
+		if err != nil {
+			return
+		}
+		for _, tr := range res.Traces {
+			_ = tr.ErrorCount()
+			for _, ss := range tr.SpanSets {
+				for _, sp := range ss.Spans {
+					for _, a := range sp.Attributes {
+						_ = a.String()
+					}
+				}
+			}
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("decoded result does not encode: %v", err)
+		}
+	})
+}

@@ -122,11 +122,18 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if r.SpansPerSpanSet > 0 {
 		q.Set("spss", strconv.Itoa(r.SpansPerSpanSet))
 	}
-	resp, err := c.get(ctx, op, "/api/search", q, "application/json")
+	// Protobuf costs Tempo a quarter of the CPU JSON does for a search
+	// that selects attributes (its JSON encoder dominates such a search),
+	// and half the bytes; a Tempo that answers JSON anyway is understood.
+	resp, err := c.get(ctx, op, "/api/search", q, "application/protobuf")
 	if err != nil {
 		return nil, err
 	}
-	res, err := DecodeSearch(resp.Body)
+	decode := DecodeSearchProto
+	if isJSONBody(resp.Header.Get("Content-Type"), resp.Body) {
+		decode = DecodeSearch
+	}
+	res, err := decode(resp.Body)
 	if err != nil {
 		return nil, sources.DecodeError(SourceName, op, resp.Status, resp.Body, err)
 	}
@@ -178,12 +185,18 @@ func (m wireMetrics) metrics() SearchMetrics {
 		TotalJobs: m.TotalJobs, TotalBlockBytes: int64(m.TotalBlockBytes)}
 }
 
-// DecodeSearch decodes the body of /api/search.
+// DecodeSearch decodes the JSON body of /api/search.
 func DecodeSearch(body []byte) (*SearchResult, error) {
 	var w wireSearch
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err
 	}
+	return w.result(), nil
+}
+
+// result is the search as the client reports it, whichever encoding it
+// came in.
+func (w *wireSearch) result() *SearchResult {
 	res := &SearchResult{Traces: make([]TraceSummary, 0, len(w.Traces)), Metrics: w.Metrics.metrics()}
 	for _, t := range w.Traces {
 		sets := t.SpanSets
@@ -215,5 +228,5 @@ func DecodeSearch(body []byte) (*SearchResult, error) {
 		}
 		res.Traces = append(res.Traces, ts)
 	}
-	return res, nil
+	return res
 }

@@ -51,10 +51,12 @@ var _ triage.TracesSource = JaegerTraces{}
 // Name is Jaeger's.
 func (JaegerTraces) Name() string { return triage.SourceJaeger }
 
-// DefaultJaegerScan is the default ScanDepth: the newest thousand traces
-// of each fifth of the window. The simulator's busiest service sends
-// under four thousand in its window, so its scans are complete; a busier
-// service's are a sample spread over the window.
+// DefaultJaegerScan is the default ScanDepth. Looking through a window's
+// traces fetches at most twice as many: the newest thousand of each tenth
+// of it at first, then parts still full again in halves while that budget
+// lasts. The simulator's busiest service sends under four thousand in its
+// window, so its scans are complete; a busier service's are a sample
+// spread over the window.
 const DefaultJaegerScan = 5000
 
 func (j JaegerTraces) scanDepth() int {
@@ -189,9 +191,21 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 	}
 	share := ceilDiv(p.jq.Limit, len(parts))
 	scanShare := max(ceilDiv(p.jq.ScanLimit, len(parts)), share)
-	j.pages(ctx, q, p.jq, parts, share, scanShare)
 	// Traces fetched, re-asked ones included, against twice the scan.
-	fetched, budget := scannedIn(parts), 2*max(p.jq.ScanLimit, p.jq.Limit)
+	budget := 2 * max(p.jq.ScanLimit, p.jq.Limit)
+	if q.FailingBelow || p.jq.Errors {
+		// Triage may have to look through the window's traces itself
+		// (failures below the scope; failed spans error=true does not
+		// find): each part is asked at once as deep as its share of the
+		// budget. A part asked half as deep and found full would be asked
+		// again in halves, fetching its newest traces twice.
+		scanShare = max(scanShare, ceilDiv(budget, len(parts)))
+		if q.FailingBelow {
+			share = scanShare // the search itself is the scan
+		}
+	}
+	j.pages(ctx, q, p.jq, parts, share, scanShare)
+	fetched := scannedIn(parts)
 	// Hits short of the limit while some parts hold more: the matches crowd
 	// into part of the window (a latency incident's last minutes), and the
 	// parts without any left their shares unused. Which of its matches
@@ -203,7 +217,9 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 	if q.Limit > 0 && !q.FailingBelow && firstErr(parts) == nil && distinctRefs(parts) < q.Limit && scanShare > share {
 		var again []*slice
 		for _, s := range parts {
-			if s.full {
+			// A part the client looked through was asked as deep as the
+			// scan already.
+			if s.full && !s.clientFilter {
 				again = append(again, s)
 			}
 		}

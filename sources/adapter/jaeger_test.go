@@ -3,8 +3,10 @@ package adapter_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,4 +275,73 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// countingJaeger counts the traces a Jaeger returns to searches.
+type countingJaeger struct {
+	*jaeger.Fake
+	mu       sync.Mutex
+	returned int
+	asks     int
+}
+
+func (c *countingJaeger) Search(ctx context.Context, q jaeger.Query) (*jaeger.SearchResult, error) {
+	res, err := c.Fake.Search(ctx, q)
+	if err == nil {
+		c.mu.Lock()
+		c.returned += len(res.Traces)
+		c.asks++
+		c.mu.Unlock()
+	}
+	return res, err
+}
+
+// Looking through a busy window's traces (failures below the scope, which
+// Jaeger cannot ask) fetches each of them once: every part is asked as
+// deep as its share of the scan's budget at once, not half as deep and
+// then again in halves. Every trace answering the search is found.
+func TestJaegerLookThroughFetchesEachTraceOnce(t *testing.T) {
+	inc, err := sim.Generate(sim.DefaultScenario(), time.Now().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := inc.Truth()
+	f := &countingJaeger{Fake: jaeger.NewFake()}
+	f.AddTraces(inc.PTraces())
+	q := triage.TraceSearch{Service: tr.EntryService, FailingBelow: true,
+		Start: tr.IncidentStart.Add(-10 * time.Minute), End: tr.End, Limit: 200}
+	inWindow, want := 0, map[string]bool{}
+	anyOf := triage.TraceSearch{Service: q.Service, Start: q.Start, End: q.End}
+	for _, t := range adapter.ConvertTraces(inc.PTraces()) {
+		if !anyOf.Matches(t) {
+			continue
+		}
+		inWindow++
+		if q.Matches(t) {
+			want[t.ID] = true
+		}
+	}
+	// Busy enough that a tenth of the window holds more than a tenth of
+	// the scan: the case that asked parts twice.
+	if inWindow < adapter.DefaultJaegerScan/2 {
+		t.Fatalf("the scenario holds %d traces of %s in the window, want at least %d", inWindow, q.Service, adapter.DefaultJaegerScan/2)
+	}
+	h, err := adapter.JaegerTraces{C: f}.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.returned != inWindow {
+		t.Errorf("Jaeger returned %d traces over %d searches; the window holds %d, each to be fetched once", f.returned, f.asks, inWindow)
+	}
+	if len(h.Refs) != min(len(want), q.Limit) {
+		t.Errorf("%d hits, want %d of the %d failing below", len(h.Refs), min(len(want), q.Limit), len(want))
+	}
+	for _, r := range h.Refs {
+		if !want[r.TraceID] {
+			t.Errorf("hit %s does not fail below %s", r.TraceID, q.Service)
+		}
+	}
+	if wantNote := fmt.Sprintf("all %d traces of %s in the window", inWindow, q.Service); !strings.Contains(h.Note, wantNote) {
+		t.Errorf("note %q does not say %q", h.Note, wantNote)
+	}
 }

@@ -108,7 +108,7 @@ func (b *TraceAnalysis) linkedAt(spanID string) LinkedTrace {
 		}
 		u.Service = s.Service()
 		u.MessageID, _ = s.Attrs.Get(messageIDKey)
-		u.Topic, _ = s.Attrs.Get("messaging.destination.name")
+		u.Topic, _ = s.Attrs.Get(messageTopicKey)
 		for j, steps := i, 0; j >= 0 && steps <= len(tr.parent); j, steps = tr.parent[j], steps+1 {
 			if svc := tr.spans[j].Service(); len(u.Path) == 0 || u.Path[len(u.Path)-1] != svc {
 				u.Path = append(u.Path, svc)

@@ -131,6 +131,9 @@ func (a *TraceAnalysis) readLinks(tr *Tree, opts AnalysisOptions) {
 // messageIDKey names a message on the spans that produce and process it.
 const messageIDKey = "messaging.message.id"
 
+// messageTopicKey names the topic or queue a message is sent to.
+const messageTopicKey = "messaging.destination.name"
+
 // readMessages reads the work on each message id: the spans carrying it,
 // the last to end deciding whether it failed.
 func (a *TraceAnalysis) readMessages(tr *Tree, opts AnalysisOptions) {

@@ -19,11 +19,13 @@ type traceResult struct {
 	// linksTimedOut counts linked traces left unfetched when the time
 	// links may take ran out.
 	linksTimedOut int
-	baseline      []*Trace // healthy traces through the same service
-	discovered    int      // distinct trace ids found before sampling
-	missing       int      // sampled ids that could not be fetched
-	partial       int      // traces the source marked partial
-	baselineIn    string   // "baseline window" or "incident window (no baseline traces)"
+	// linkedSelected counts the linked traces read from searches by id.
+	linkedSelected int
+	baseline       []*Trace // healthy traces through the same service
+	discovered     int      // distinct trace ids found before sampling
+	missing        int      // sampled ids that could not be fetched
+	partial        int      // traces the source marked partial
+	baselineIn     string   // "baseline window" or "incident window (no baseline traces)"
 	// baselineFound counts the healthy traces the search found, of which
 	// up to maxBaselineTraces make the baseline.
 	baselineFound int
@@ -614,13 +616,41 @@ func (f *fetcher) fetchLinked(ctx context.Context, sample []*Trace, o Options) [
 		lctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Duration(float64(time.Until(dl))*linkedShare)))
 		defer cancel()
 	}
-	return f.fetchOr(lctx, ids, func() bool {
+	unfetched := func() bool {
 		if lctx.Err() != nil && ctx.Err() == nil {
 			res.linksTimedOut++ // out of the time links may take: not followed
 			return true
 		}
 		return false
-	})
+	}
+	sel, ok := f.ts.(TraceSelector)
+	if !ok {
+		return f.fetchOr(lctx, ids, unfetched)
+	}
+	// A source that selects traces by id answers them from searches by
+	// id with what the link join reads: each trace's entry, user and
+	// failure, and the linked span's service, path, message id and topic.
+	got := map[string]*Trace{}
+	byID := f.selectRestOr(lctx, sel, ids, linkedKeys(o.Analysis()), got, unfetched)
+	mu.Lock()
+	res.linkedSelected = byID
+	mu.Unlock()
+	out := make([]*Trace, 0, len(got))
+	for _, id := range ids {
+		if t := got[id]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// linkedKeys are what a search by id asks of a linked trace: the
+// skeleton's keys (the entry point, the user and the user's details) and
+// the message's id and topic on the linked span.
+func linkedKeys(ao AnalysisOptions) SkeletonKeys {
+	k := SkeletonAsk(ao)
+	k.SpanKeys = uniqueKeys(append(k.SpanKeys, messageIDKey, messageTopicKey))
+	return k
 }
 
 // linkNote tells the sources panel how far span links were followed.
@@ -637,10 +667,19 @@ func (res *traceResult) linkNote() string {
 		why = append(why, Thousands(float64(res.linksTimedOut))+" out of time")
 	}
 	if len(why) == 0 {
-		return fmt.Sprintf("span links followed to all %s linked traces (budget %s)", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)))
+		return fmt.Sprintf("span links followed to all %s linked traces (budget %s)%s", Thousands(float64(res.links)), Thousands(float64(res.linkBudget)), res.linkedHow())
 	}
-	return fmt.Sprintf("span links followed to %s of %s linked traces (%s): users behind the rest are not counted",
-		Thousands(float64(followed)), Thousands(float64(res.links)), strings.Join(why, ", "))
+	return fmt.Sprintf("span links followed to %s of %s linked traces (%s): users behind the rest are not counted%s",
+		Thousands(float64(followed)), Thousands(float64(res.links)), strings.Join(why, ", "), res.linkedHow())
+}
+
+// linkedHow says how many linked traces came from searches by id.
+func (res *traceResult) linkedHow() string {
+	if res.linkedSelected == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s of them read from one search by trace id (each span's parent, kind, status, timing and service, with the entry point, the user's keys and details, and the message's id and topic), not fetched whole",
+		Thousands(float64(res.linkedSelected)))
 }
 
 // fetchNotes say how the whole traces were come by, for the sources panel.

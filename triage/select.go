@@ -149,6 +149,12 @@ func (f *fetcher) readKeys(ctx context.Context, asked []string, o Options) (map[
 // asking keys, the others, and those the searches did not answer whole,
 // fetched whole.
 func (f *fetcher) selectRest(ctx context.Context, sel TraceSelector, ids []string, keys SkeletonKeys, got map[string]*Trace) {
+	f.selectRestOr(ctx, sel, ids, keys, got, nil)
+}
+
+// selectRestOr is selectRest with unfetched as fetchOr has it for the
+// traces fetched whole. It returns how many the searches by id answered.
+func (f *fetcher) selectRestOr(ctx context.Context, sel TraceSelector, ids []string, keys SkeletonKeys, got map[string]*Trace, unfetched func() bool) int {
 	var byID, direct []string
 	for _, id := range ids {
 		switch {
@@ -160,14 +166,17 @@ func (f *fetcher) selectRest(ctx context.Context, sel TraceSelector, ids []strin
 		}
 	}
 	answered := f.selectByID(ctx, sel, byID, keys)
+	n := 0
 	for _, id := range byID {
 		if t := answered[id]; t != nil {
 			got[id] = t
+			n++
 		} else {
 			direct = append(direct, id)
 		}
 	}
-	keepFetched(got, direct, f.fetchAt(ctx, direct))
+	keepFetched(got, direct, f.fetchAtOr(ctx, direct, unfetched))
+	return n
 }
 
 // keepFetched puts each fetched trace in got under its id.

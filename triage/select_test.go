@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +158,55 @@ func TestSelectByIDFailingFetchesWhole(t *testing.T) {
 	}
 	if notes := strings.Join(traceNotes(got), "\n"); !strings.Contains(notes, "failed (HTTP 400: parse error), so they were fetched whole") {
 		t.Errorf("no note on the failed search by id: %q", notes)
+	}
+}
+
+// The traces a consumer's spans link to (the requests that produced its
+// messages) come from searches by id when the source selects traces by id,
+// asking what the link join reads: the verdict is the one those traces
+// read whole give, and the sources panel says how many came that way.
+func TestLinkedTracesSelectedGiveTheWholeTracesVerdict(t *testing.T) {
+	for _, preset := range []string{"consumer", "batch-consumer"} {
+		t.Run(preset, func(t *testing.T) {
+			inc := incident(t, preset)
+			whole := newSearchingAll(simSources(inc).Traces)
+			sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
+			want, got := runWith(t, inc, whole), runWith(t, inc, sel)
+			for _, part := range []struct {
+				name      string
+				got, want any
+			}{
+				{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
+				{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
+			} {
+				g, _ := json.Marshal(part.got)
+				w, _ := json.Marshal(part.want)
+				if string(g) != string(w) {
+					t.Errorf("%s differ with linked traces selected by id:\n got  %s\n want %s", part.name, g, w)
+				}
+			}
+			sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+			var linkNote string
+			for _, n := range traceNotes(got) {
+				if strings.HasPrefix(n, "span links followed") {
+					linkNote = n
+				}
+			}
+			var linked int
+			if _, err := fmt.Sscanf(linkNote, "span links followed to all %d linked traces", &linked); err != nil || linked == 0 {
+				t.Fatalf("link note %q: want every linked trace followed", linkNote)
+			}
+			if want := fmt.Sprintf("; %d of them read from one search by trace id", linked); !strings.Contains(linkNote, want) {
+				t.Errorf("link note %q does not say %q", linkNote, want)
+			}
+			if !slices.Contains(sel.keys.SpanKeys, "messaging.message.id") || !slices.Contains(sel.keys.SpanKeys, "messaging.destination.name") {
+				t.Errorf("linked traces selected with %v: not the message's id and topic", sel.keys.SpanKeys)
+			}
+			fetched, before := sel.fetches.Load(), whole.fetches.Load()
+			if fetched > before-int64(linked) {
+				t.Errorf("fetched %d whole, against %d without selecting: the %d linked traces were not spared", fetched, before, linked)
+			}
+			t.Logf("%d fetched whole, against %d; %d linked traces selected by id", fetched, before, linked)
+		})
 	}
 }

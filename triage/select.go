@@ -205,6 +205,12 @@ func (f *fetcher) selectByID(ctx context.Context, sel TraceSelector, ids []strin
 	for part := range slices.Chunk(ids, (len(ids)+parts-1)/parts) {
 		wg.Go(func() {
 			h, err := sel.SelectTraces(ctx, part, f.window.Start, f.window.End, keys)
+			if err != nil && ctx.Err() != nil {
+				// Out of time: the traces are not fetched either, and
+				// the fetch accounts for them.
+				f.record(h, "", nil)
+				return
+			}
 			if err != nil {
 				// The traces are fetched whole instead: a note, not a
 				// failed source.

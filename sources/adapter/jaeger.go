@@ -199,7 +199,9 @@ func (j JaegerTraces) search(ctx context.Context, q triage.TraceSearch) (triage.
 		// find): each part is asked at once as deep as its share of the
 		// budget. A part asked half as deep and found full would be asked
 		// again in halves, fetching its newest traces twice.
-		scanShare = max(scanShare, ceilDiv(budget, len(parts)))
+		// No part is asked deeper than the whole scan, which the
+		// in-memory store's max_traces must allow.
+		scanShare = max(scanShare, min(ceilDiv(budget, len(parts)), p.jq.ScanLimit))
 		if q.FailingBelow {
 			share = scanShare // the search itself is the scan
 		}

@@ -283,9 +283,13 @@ type countingJaeger struct {
 	mu       sync.Mutex
 	returned int
 	asks     int
+	deepest  int // the most traces one search asked to look through
 }
 
 func (c *countingJaeger) Search(ctx context.Context, q jaeger.Query) (*jaeger.SearchResult, error) {
+	c.mu.Lock()
+	c.deepest = max(c.deepest, q.Limit, q.ScanLimit)
+	c.mu.Unlock()
 	res, err := c.Fake.Search(ctx, q)
 	if err == nil {
 		c.mu.Lock()
@@ -294,6 +298,32 @@ func (c *countingJaeger) Search(ctx context.Context, q jaeger.Query) (*jaeger.Se
 		c.mu.Unlock()
 	}
 	return res, err
+}
+
+// A window of one part is asked no deeper than the whole scan, which the
+// in-memory store's max_traces must allow, for failures below the scope
+// and for failed spans alike.
+func TestJaegerLookThroughAsksNoDeeperThanTheScan(t *testing.T) {
+	inc, err := sim.Generate(sim.DefaultScenario(), time.Now().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := inc.Truth()
+	for _, q := range []triage.TraceSearch{
+		{Service: tr.EntryService, FailingBelow: true, Limit: 200},
+		{Service: tr.EntryService, Status: triage.StatusError, Kinds: triage.EntryKinds, Limit: 200},
+	} {
+		q.Start, q.End = tr.End.Add(-90*time.Second), tr.End
+		f := &countingJaeger{Fake: jaeger.NewFake()}
+		f.AddTraces(inc.PTraces())
+		j := adapter.JaegerTraces{C: f, ScanDepth: 300}
+		if _, err := j.Search(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		if f.deepest > j.ScanDepth {
+			t.Errorf("failing below %v, errors %v: a search asked %d deep, over the scan's %d", q.FailingBelow, q.Status == triage.StatusError, f.deepest, j.ScanDepth)
+		}
+	}
 }
 
 // Looking through a busy window's traces (failures below the scope, which

@@ -130,11 +130,7 @@ func (c *Client) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if err != nil {
 		return nil, err
 	}
-	decode := DecodeSearchProto
-	if isJSONBody(resp.Header.Get("Content-Type"), resp.Body) {
-		decode = DecodeSearch
-	}
-	res, err := decode(resp.Body)
+	res, err := decodeSearchBody(resp.Header.Get("Content-Type"), resp.Body)
 	if err != nil {
 		return nil, sources.DecodeError(SourceName, op, resp.Status, resp.Body, err)
 	}
@@ -184,6 +180,32 @@ func (m wireMetrics) metrics() SearchMetrics {
 	return SearchMetrics{InspectedTraces: m.InspectedTraces, InspectedBytes: int64(m.InspectedBytes),
 		InspectedSpans: int64(m.InspectedSpans), TotalBlocks: m.TotalBlocks, CompletedJobs: m.CompletedJobs,
 		TotalJobs: m.TotalJobs, TotalBlockBytes: int64(m.TotalBlockBytes)}
+}
+
+// decodeSearchBody decodes a search's body as its content type says. When
+// the type does not tell (none, or a proxy's text/plain), the body's first
+// byte decides, and the other decoder is tried when that one fails: a
+// protobuf answer starts with a newline (field 1's tag) that may be
+// followed by a '{'.
+func decodeSearchBody(contentType string, body []byte) (*SearchResult, error) {
+	ct := strings.ToLower(contentType)
+	switch {
+	case strings.Contains(ct, "json"):
+		return DecodeSearch(body)
+	case strings.Contains(ct, "protobuf"), strings.Contains(ct, "octet-stream"):
+		return DecodeSearchProto(body)
+	}
+	first, second := DecodeSearchProto, DecodeSearch
+	if isJSONBody("", body) {
+		first, second = second, first
+	}
+	res, err := first(body)
+	if err != nil {
+		if again, aerr := second(body); aerr == nil {
+			return again, nil
+		}
+	}
+	return res, err
 }
 
 // DecodeSearch decodes the JSON body of /api/search.

@@ -149,3 +149,33 @@ func TestSearchProtobufDamaged(t *testing.T) {
 		})
 	}
 }
+
+// Without a telling content type (none, or a proxy's text/plain), a
+// protobuf answer whose first byte is a newline followed by '{' (a first
+// trace 123 bytes long) is still read as protobuf, and JSON as JSON.
+func TestSearchBodyWithoutContentType(t *testing.T) {
+	name := "storefront"
+	var trace []byte
+	for len(trace) != 123 {
+		trace = protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "0123456789abcdef0123456789abcdef")
+		trace = protowire.AppendString(protowire.AppendTag(trace, 2, protowire.BytesType), name)
+		name += "x"
+	}
+	body := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), trace)
+	if body[0] != '\n' || body[1] != '{' {
+		t.Fatalf("body starts %q, want a newline and '{'", body[:2])
+	}
+	for _, ct := range []string{"", "text/plain; charset=utf-8", "application/protobuf"} {
+		res, err := decodeSearchBody(ct, body)
+		if err != nil {
+			t.Fatalf("content type %q: %v", ct, err)
+		}
+		if len(res.Traces) != 1 || res.Traces[0].TraceID != "0123456789abcdef0123456789abcdef" || !strings.HasPrefix(res.Traces[0].RootServiceName, "storefront") {
+			t.Errorf("content type %q: %+v", ct, res.Traces)
+		}
+	}
+	res, err := decodeSearchBody("", fixture(t, "search_select.json"))
+	if err != nil || len(res.Traces) != 3 {
+		t.Errorf("JSON without a content type: %v, %v", res, err)
+	}
+}

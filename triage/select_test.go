@@ -76,6 +76,33 @@ func newSearchingAll(src triage.TracesSource) searchingAll {
 	}
 }
 
+// wholeAndSelected investigates inc with a source that reads traces whole
+// and with one that also selects them by id, and checks the two verdicts
+// agree: the same services, users, impact, trace rows and timeline, and
+// what's different within a few points.
+func wholeAndSelected(t *testing.T, inc *simsource.Incident) (whole searchingAll, sel *selectingAll, got *triage.Report) {
+	t.Helper()
+	whole = newSearchingAll(simSources(inc).Traces)
+	sel = &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
+	want := runWith(t, inc, whole)
+	got = runWith(t, inc, sel)
+	for _, part := range []struct {
+		name      string
+		got, want any
+	}{
+		{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
+		{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
+	} {
+		g, _ := json.Marshal(part.got)
+		w, _ := json.Marshal(part.want)
+		if string(g) != string(w) {
+			t.Errorf("%s differ with traces selected by id:\n got  %s\n want %s", part.name, g, w)
+		}
+	}
+	sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+	return whole, sel, got
+}
+
 // With a source that selects traces by id, the failing traces no skeleton
 // answered are read 20 whole, spread over them, and the rest from one
 // search by id asking the keys those 20 name: the verdict is the one the
@@ -87,23 +114,7 @@ func TestSelectedTracesGiveTheWholeTracesVerdict(t *testing.T) {
 	for _, preset := range []string{"db-region", "noise", "retry", "cache-tier"} {
 		t.Run(preset, func(t *testing.T) {
 			inc := incident(t, preset)
-			whole := newSearchingAll(simSources(inc).Traces)
-			sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
-			want, got := runWith(t, inc, whole), runWith(t, inc, sel)
-			for _, part := range []struct {
-				name      string
-				got, want any
-			}{
-				{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
-				{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
-			} {
-				g, _ := json.Marshal(part.got)
-				w, _ := json.Marshal(part.want)
-				if string(g) != string(w) {
-					t.Errorf("%s differ with traces selected by id:\n got  %s\n want %s", part.name, g, w)
-				}
-			}
-			sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+			whole, sel, got := wholeAndSelected(t, inc)
 			if len(sel.asked) == 0 {
 				t.Fatal("no trace selected by id")
 			}
@@ -169,23 +180,7 @@ func TestLinkedTracesSelectedGiveTheWholeTracesVerdict(t *testing.T) {
 	for _, preset := range []string{"consumer", "batch-consumer"} {
 		t.Run(preset, func(t *testing.T) {
 			inc := incident(t, preset)
-			whole := newSearchingAll(simSources(inc).Traces)
-			sel := &selectingAll{searchingAll: newSearchingAll(simSources(inc).Traces)}
-			want, got := runWith(t, inc, whole), runWith(t, inc, sel)
-			for _, part := range []struct {
-				name      string
-				got, want any
-			}{
-				{"services", got.Services, want.Services}, {"users", got.Users, want.Users}, {"impact", got.Impact, want.Impact},
-				{"traces", got.Traces, want.Traces}, {"timeline", got.Timeline, want.Timeline},
-			} {
-				g, _ := json.Marshal(part.got)
-				w, _ := json.Marshal(part.want)
-				if string(g) != string(w) {
-					t.Errorf("%s differ with linked traces selected by id:\n got  %s\n want %s", part.name, g, w)
-				}
-			}
-			sameDifferences(t, got.Differences, want.Differences, inc.Truth.Difference.Attribute, inc.Truth.Difference.Value)
+			whole, sel, got := wholeAndSelected(t, inc)
 			var linkNote string
 			for _, n := range traceNotes(got) {
 				if strings.HasPrefix(n, "span links followed") {
